@@ -1,0 +1,186 @@
+# parkit — plain GNU make build.
+#
+#   make                     build/parkit and build/libparkit.a
+#   make check               build and run every test (installs CUnit if it can)
+#   make demo                build and run the flagship job with OpenMP only
+#   make bench               compare with primesieve (bench/primes-vs-primesieve.sh)
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# Knobs: OPENMP=1|0  MPI=auto|0|1  GMP=auto|0|1  SANITIZER=address|undefined|thread
+#        CC, CFLAGS (optimisation/debug), LDFLAGS, BUILD (output directory)
+
+PREFIX    ?= /usr/local
+BUILD     ?= build
+OPENMP    ?= 1
+MPI       ?= auto
+GMP       ?= auto
+SANITIZER ?=
+CFLAGS    ?= -O2 -g
+MPICC     ?= mpicc
+
+# make's built-in CC is "cc"; keep it unless the user chose another.
+ifeq ($(origin CC),default)
+CC := cc
+endif
+
+# ---- optional features --------------------------------------------------
+ifeq ($(MPI),auto)
+MPI := $(if $(shell command -v $(MPICC) 2>/dev/null),1,0)
+endif
+ifeq ($(filter $(MPI),0 1),)
+$(error MPI must be auto, 0 or 1 (got '$(MPI)'))
+endif
+ifeq ($(MPI),1)
+ifeq ($(shell command -v $(MPICC) 2>/dev/null),)
+$(error MPI=1 but '$(MPICC)' was not found: apt-get install openmpi-bin libopenmpi-dev)
+endif
+CC := $(MPICC)
+endif
+
+ifeq ($(GMP),auto)
+GMP := $(shell printf '\043include <gmp.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1 || echo 0)
+endif
+ifeq ($(filter $(GMP),0 1),)
+$(error GMP must be auto, 0 or 1 (got '$(GMP)'))
+endif
+
+ifeq ($(filter $(OPENMP),0 1),)
+$(error OPENMP must be 0 or 1 (got '$(OPENMP)'))
+endif
+
+ifneq ($(SANITIZER),)
+ifeq ($(filter $(SANITIZER),address undefined thread),)
+$(error SANITIZER must be address, undefined or thread (got '$(SANITIZER)'))
+endif
+SAN_FLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+PK_CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -DPK_HAVE_MPI=$(MPI) -DPK_HAVE_GMP=$(GMP)
+PK_CFLAGS   := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -pthread -MMD -MP $(SAN_FLAGS)
+PK_LDLIBS   := -lm
+ifeq ($(OPENMP),1)
+PK_CFLAGS += -fopenmp
+endif
+ifeq ($(GMP),1)
+PK_LDLIBS += -lgmp
+endif
+
+ALL_CFLAGS := $(PK_CPPFLAGS) $(PK_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(PK_CFLAGS) $(LDFLAGS)
+
+# ---- sources --------------------------------------------------------------
+LIB_SRCS  := $(sort $(wildcard src/core/*.c src/par/*.c src/io/*.c src/job/*.c src/kernels/*/*.c))
+CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
+TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
+
+LIB    := $(BUILD)/libparkit.a
+BIN    := $(BUILD)/parkit
+RUNNER := $(BUILD)/unit-tests
+
+REVISION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+.PHONY: all check check-deps unit-tests cli-tests demo bench install uninstall clean
+all: $(BIN) $(LIB)
+
+# Objects are rebuilt whenever the flags change: the stamp file holds them.
+CONFIG_LINE := $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(PK_LDLIBS)
+$(BUILD)/config.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CONFIG_LINE)' | cmp -s - $@ || echo '$(CONFIG_LINE)' > $@
+
+# The revision is baked into build_info.o only; rebuild it when HEAD moves.
+$(BUILD)/revision.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(REVISION)' | cmp -s - $@ || echo '$(REVISION)' > $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/config.stamp
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/src/core/build_info.o: $(BUILD)/revision.stamp
+$(BUILD)/obj/src/core/build_info.o: ALL_CFLAGS += \
+	-DPK_BUILD_COMPILER='"$(CC) $(shell $(CC) -dumpfullversion 2>/dev/null)"' \
+	-DPK_BUILD_FLAGS='"$(strip $(PK_CFLAGS) $(CFLAGS))"' \
+	-DPK_BUILD_REVISION='"$(REVISION)"'
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(PK_LDLIBS)
+
+# ---- tests ----------------------------------------------------------------
+# CUnit is needed only by the tests.  Install it when we can, else say how.
+check-deps:
+	@if ! printf '\043include <CUnit/Basic.h>\n' | $(CC) -E -x c - >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "make check: installing CUnit (libcunit1-dev) with apt-get"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q libcunit1-dev >/dev/null || \
+	      { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libcunit1-dev >/dev/null; } || \
+	      { echo "make check: could not install CUnit; run: apt-get install libcunit1-dev" >&2; exit 1; }; \
+	  else \
+	    echo "make check: CUnit is missing; run: sudo apt-get install libcunit1-dev" >&2; exit 1; \
+	  fi; \
+	fi
+
+$(RUNNER): $(TEST_OBJS) $(LIB) | check-deps
+	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJS) $(LIB) -lcunit $(PK_LDLIBS)
+
+$(TEST_OBJS): | check-deps
+
+unit-tests: $(RUNNER)
+	$(RUNNER)
+
+cli-tests: $(BIN)
+	tests/cli/run.sh $(BIN)
+
+check: all
+	@$(MAKE) --no-print-directory unit-tests
+	@$(MAKE) --no-print-directory cli-tests
+	@echo "make check: all test suites passed"
+
+# ---- demo and bench -------------------------------------------------------
+# The demo needs nothing but gcc and make: OpenMP on, MPI off.
+DEMO_BIN := $(BUILD)/demo/parkit
+demo:
+	@$(MAKE) --no-print-directory MPI=0 OPENMP=1 BUILD=$(BUILD)/demo $(DEMO_BIN)
+	@echo; echo '$$ parkit info'; $(DEMO_BIN) info
+	@echo; echo '$$ parkit primes count 1e9 --time'; $(DEMO_BIN) primes count 1e9 --time
+	@echo; echo '$$ parkit primes count 1e9 --twins --time'; $(DEMO_BIN) primes count 1e9 --twins --time
+	@echo; echo '$$ parkit primes count 1e9 --threads 1 --time'; $(DEMO_BIN) primes count 1e9 --threads 1 --time
+	@echo; echo '$$ parkit primes list 1e12 1e12+100'; $(DEMO_BIN) primes list 1e12 1e12+100
+	@echo; echo '$$ parkit primes check 561 2^61-1 3825123056546413051 2^64-59'; \
+	  $(DEMO_BIN) primes check 561 2^61-1 3825123056546413051 2^64-59
+	@echo; echo '$$ parkit primes nth 1e8 --time'; $(DEMO_BIN) primes nth 1e8 --time
+
+bench: all
+	bench/primes-vs-primesieve.sh $(BIN)
+
+# ---- install --------------------------------------------------------------
+PUBLIC_HEADERS := $(wildcard include/parkit/*.h)
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/parkit
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/parkit
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libparkit.a
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/parkit/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(REVISION)|' \
+	    -e 's|@LIBS@|$(if $(filter 1,$(OPENMP)),-fopenmp) -pthread $(PK_LDLIBS)|' \
+	    parkit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/parkit.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/parkit $(DESTDIR)$(PREFIX)/lib/libparkit.a \
+	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/parkit.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/parkit
+
+clean:
+	rm -rf $(BUILD)
+
+FORCE:
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
