@@ -1,0 +1,84 @@
+/*
+ * Prime jobs: count, list, find the n-th, check — over any closed range
+ * [lo, hi] up to 2^64-1, on whichever engine the options name.
+ *
+ * Each job plans its units (contiguous runs of the range), builds the
+ * table of sieving primes once (shared read-only by the threads), and lets
+ * the engine run the units.  Every thread count and schedule gives the same
+ * answer; tests hold it to that.
+ */
+#ifndef PARKIT_PRIMES_H
+#define PARKIT_PRIMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parkit/engine.h"
+
+typedef enum pk_primes_algo {
+    PK_ALGO_SIEVE, /* segmented sieve of Eratosthenes (default) */
+    PK_ALGO_TRIAL, /* textbook trial division, the baseline */
+} pk_primes_algo;
+
+/* What to count: single primes, or k-tuplets (primesieve's -c2..-c6). */
+typedef enum pk_primes_pattern {
+    PK_PATTERN_PRIMES = 1,
+    PK_PATTERN_TWINS = 2,
+    PK_PATTERN_TRIPLETS = 3,
+    PK_PATTERN_QUADRUPLETS = 4,
+    PK_PATTERN_QUINTUPLETS = 5,
+    PK_PATTERN_SEXTUPLETS = 6,
+} pk_primes_pattern;
+
+typedef struct pk_primes_options {
+    pk_engine_options engine;
+    pk_primes_algo algo;
+    size_t segment_bytes; /* 0 = default (32 KiB) */
+    uint64_t unit_bytes;  /* 0 = planned from the range and thread count */
+} pk_primes_options;
+
+/* What a run did, for --time and --json. */
+typedef struct pk_primes_report {
+    double table_seconds;   /* building the shared table of sieving primes */
+    double compute_seconds; /* the engine runs */
+    uint64_t sieving_limit; /* the table holds the primes up to this */
+    uint64_t units;
+    int threads;
+} pk_primes_report;
+
+/* Counts primes, or k-tuplets whose first member is in [lo, hi] and whose
+ * last member is <= hi. */
+int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, pk_primes_pattern pattern,
+                    uint64_t *count, pk_primes_report *report);
+
+/* Receives the decimal text of consecutive primes, in order; non-zero stops. */
+typedef int (*pk_primes_write_fn)(void *ctx, const char *text, size_t len);
+
+/* Lists the primes in [lo, hi], one per line, in increasing order. */
+int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, pk_primes_write_fn write,
+                   void *ctx, uint64_t *count, pk_primes_report *report);
+
+/* The n-th prime (n >= 1; p_1 = 2).  PK_ERANGE when it is above 2^64-1. */
+int pk_primes_nth(const pk_primes_options *options, uint64_t n, uint64_t *prime, pk_primes_report *report);
+
+/* Tests count numbers; is_prime[i] receives 1 or 0.  Exact for all 64-bit n. */
+int pk_primes_check(const pk_primes_options *options, const uint64_t *numbers, uint8_t *is_prime, size_t count,
+                    pk_primes_report *report);
+
+/* Does a count hold up?  Counts from 0 to x are checked against known exact
+ * values (pi(10^k), pi(2^64-1), tuplets at 10^k) or, for other x, against
+ * Dusart's proven bounds on pi(x).  A failure means a bug: report it rather
+ * than print a wrong number.  *method receives a short static description. */
+typedef enum pk_validation {
+    PK_VALIDATION_FAILED = 0,
+    PK_VALIDATION_PASSED = 1,
+    PK_VALIDATION_NOT_APPLICABLE = 2,
+} pk_validation;
+
+pk_validation pk_primes_validate_count(uint64_t lo, uint64_t hi, pk_primes_pattern pattern, uint64_t count,
+                                       const char **method);
+
+/* pi(2^64 - 1): the number of primes below 2^64. */
+#define PK_PRIMES_BELOW_2_64 UINT64_C(425656284035217743)
+
+#endif

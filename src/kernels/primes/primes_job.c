@@ -1,0 +1,680 @@
+/*
+ * Prime jobs: the plan (which unit covers which wheel bytes), the visitors
+ * that turn sieved segments into answers, and the glue to the engine.
+ *
+ * A unit owns a contiguous run of wheel bytes and is computed start to end
+ * by one worker, so nothing about a unit depends on which thread or rank ran
+ * it or in what order: that is why every thread count and schedule gives
+ * the same answer.  The table of sieving primes is built once per job, in
+ * parallel through the same engine, and then shared read-only.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "kernels/primes/sieve.h"
+#include "kernels/primes/tuplets.h"
+#include "kernels/primes/wheel.h"
+#include "parkit/primality.h"
+#include "parkit/primes.h"
+#include "parkit/status.h"
+
+enum {
+    MIN_UNIT_BYTES = 1 << 16,
+    COUNT_UNIT_BYTES = 1 << 20,  /* 31 million numbers */
+    LIST_UNIT_BYTES = 1 << 17,   /* bounds the text a worker holds (~2 MB near 1e9) */
+    TABLE_UNIT_BYTES = 1 << 20,
+    SMALL_TABLE_LIMIT = 1 << 22, /* below this a plain sieve is quicker than a job */
+    CHECK_UNIT_NUMBERS = 4096,
+};
+
+/* ---- the plan -------------------------------------------------------------- */
+
+typedef struct range_plan {
+    uint64_t lo, hi;
+    uint64_t lo_byte, hi_byte;
+    uint8_t lo_mask, hi_mask; /* wheel bits inside [lo, hi] in the edge bytes */
+    uint64_t unit_bytes;
+    uint64_t units;
+} range_plan;
+
+static uint64_t round_up_pow2(uint64_t x)
+{
+    uint64_t p = 1;
+    while (p < x && p < (UINT64_C(1) << 62))
+        p <<= 1;
+    return p;
+}
+
+/* Units are large enough that preparing one (a division per sieving prime,
+ * about pi(sqrt(hi)) of them) is small beside sieving it, and there are at
+ * least four per thread where that allows, so dynamic schedules have
+ * something to balance.  Where it does not (short windows near 2^64, whose
+ * sieving primes far outnumber the window's bytes), each thread gets one
+ * unit, so every thread pays the preparation once and only once. */
+static void plan_range(range_plan *plan, uint64_t lo, uint64_t hi, uint64_t preferred_bytes, int threads,
+                       uint64_t override_bytes)
+{
+    plan->lo = lo;
+    plan->hi = hi;
+    plan->lo_byte = lo / 30;
+    plan->hi_byte = hi / 30;
+    plan->lo_mask = pk_wheel_mask_from((unsigned)(lo % 30));
+    plan->hi_mask = pk_wheel_mask_upto((unsigned)(hi % 30));
+    uint64_t total = plan->hi_byte - plan->lo_byte + 1;
+    uint64_t workers = threads < 1 ? 1 : (uint64_t)threads;
+    uint64_t unit = override_bytes;
+    if (unit == 0) {
+        double sqrt_hi = (double)pk_isqrt(hi);
+        uint64_t sieving_primes = sqrt_hi > 100 ? (uint64_t)(sqrt_hi / (log(sqrt_hi) - 1)) : 25;
+        uint64_t amortized = round_up_pow2(sieving_primes);
+        uint64_t balanced = total / (4 * workers);
+        unit = preferred_bytes > amortized ? preferred_bytes : amortized;
+        if (unit > balanced)
+            unit = amortized <= balanced ? balanced : (total - 1) / workers + 1;
+        if (unit < MIN_UNIT_BYTES)
+            unit = MIN_UNIT_BYTES;
+    }
+    plan->unit_bytes = unit;
+    plan->units = (total - 1) / unit + 1;
+}
+
+static void unit_bytes_of(const range_plan *plan, uint64_t unit, uint64_t *first, uint64_t *last)
+{
+    *first = plan->lo_byte + unit * plan->unit_bytes;
+    uint64_t span = plan->hi_byte - *first;
+    *last = span < plan->unit_bytes - 1 ? plan->hi_byte : *first + plan->unit_bytes - 1;
+}
+
+static inline uint8_t masked_byte(const range_plan *plan, uint64_t k, uint8_t byte)
+{
+    if (k == plan->lo_byte)
+        byte &= plan->lo_mask;
+    if (k == plan->hi_byte)
+        byte &= plan->hi_mask;
+    return byte;
+}
+
+/* ---- the shared job and the workers -------------------------------------- */
+
+typedef struct primes_job {
+    const pk_primes_options *options;
+    range_plan plan;
+    const pk_prime_table *table;
+    pk_primes_pattern pattern;
+    const uint8_t *tuplet_table;
+    pk_primes_write_fn write; /* list */
+    void *write_ctx;
+    uint64_t *unit_counts; /* nth: primes per unit */
+} primes_job;
+
+typedef struct primes_worker {
+    pk_sieve *sieve;
+    uint8_t *trial_scratch;
+    char *text; /* list: this unit's lines */
+    size_t text_len, text_capacity;
+} primes_worker;
+
+static size_t segment_bytes_of(const pk_primes_options *options)
+{
+    return options->segment_bytes != 0 ? options->segment_bytes : 32 * 1024;
+}
+
+static void *primes_worker_create(void *state)
+{
+    const primes_job *job = state;
+    primes_worker *worker = calloc(1, sizeof *worker);
+    if (worker == NULL)
+        return NULL;
+    size_t segment_bytes = segment_bytes_of(job->options);
+    if (job->options->algo == PK_ALGO_TRIAL)
+        worker->trial_scratch = malloc(segment_bytes);
+    else
+        worker->sieve = pk_sieve_create(job->table, segment_bytes);
+    if (worker->sieve == NULL && worker->trial_scratch == NULL) {
+        free(worker);
+        return NULL;
+    }
+    return worker;
+}
+
+static void primes_worker_destroy(void *state, void *opaque)
+{
+    (void)state;
+    primes_worker *worker = opaque;
+    pk_sieve_destroy(worker->sieve);
+    free(worker->trial_scratch);
+    free(worker->text);
+    free(worker);
+}
+
+/* Produces the segments of wheel bytes [first, last] with the chosen algorithm. */
+static int produce_segments(const primes_job *job, primes_worker *worker, uint64_t first, uint64_t last,
+                            pk_segment_visit_fn visit, void *ctx)
+{
+    if (job->options->algo == PK_ALGO_TRIAL)
+        return pk_trial_run(worker->trial_scratch, segment_bytes_of(job->options), first, last, visit, ctx);
+    return pk_sieve_run(worker->sieve, first, last, visit, ctx);
+}
+
+/* ---- counting -------------------------------------------------------------- */
+
+__attribute__((target_clones("popcnt", "default")))
+static uint64_t popcount_bytes(const uint8_t *bytes, size_t len)
+{
+    uint64_t total = 0;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t word;
+        memcpy(&word, bytes + i, sizeof word);
+        total += (uint64_t)__builtin_popcountll(word);
+    }
+    for (; i < len; i++)
+        total += (uint64_t)__builtin_popcount(bytes[i]);
+    return total;
+}
+
+/* The state of one unit's scan across its segments. */
+typedef struct unit_scan {
+    const primes_job *job;
+    primes_worker *worker;
+    uint64_t owned_first, owned_last;
+    uint64_t count;
+    bool have_pending; /* tuplets: the previous byte, waiting for its successor */
+    uint8_t pending;
+} unit_scan;
+
+static int count_primes_visit(void *ctx, const pk_segment *segment)
+{
+    unit_scan *scan = ctx;
+    const range_plan *plan = &scan->job->plan;
+    uint64_t first = segment->first_byte;
+    uint64_t last = first + segment->len - 1;
+    scan->count += popcount_bytes(segment->bytes, segment->len);
+    /* Drop the bits outside [lo, hi] in the edge bytes. */
+    if (plan->lo_byte >= first && plan->lo_byte <= last) {
+        uint8_t byte = segment->bytes[plan->lo_byte - first];
+        scan->count -= (uint64_t)__builtin_popcount(byte & (uint8_t)~plan->lo_mask);
+    }
+    if (plan->hi_byte >= first && plan->hi_byte <= last) {
+        uint8_t byte = segment->bytes[plan->hi_byte - first];
+        uint8_t outside = (uint8_t)~plan->hi_mask;
+        if (plan->hi_byte == plan->lo_byte)
+            outside &= plan->lo_mask; /* bits below lo were dropped already */
+        scan->count -= (uint64_t)__builtin_popcount(byte & outside);
+    }
+    return 0;
+}
+
+static int count_tuplets_visit(void *ctx, const pk_segment *segment)
+{
+    unit_scan *scan = ctx;
+    const range_plan *plan = &scan->job->plan;
+    const uint8_t *table = scan->job->tuplet_table;
+    uint64_t count = 0;
+    bool have_pending = scan->have_pending;
+    unsigned pending = scan->pending;
+    for (size_t i = 0; i < segment->len; i++) {
+        uint64_t k = segment->first_byte + i;
+        unsigned byte = masked_byte(plan, k, segment->bytes[i]);
+        if (have_pending)
+            count += table[pending | byte << 8];
+        pending = byte;
+        have_pending = k <= scan->owned_last;
+    }
+    scan->count += count;
+    scan->have_pending = have_pending;
+    scan->pending = (uint8_t)pending;
+    return 0;
+}
+
+static int count_unit(void *state, void *opaque, uint64_t unit, uint64_t counters[])
+{
+    const primes_job *job = state;
+    unit_scan scan = {.job = job, .worker = opaque};
+    unit_bytes_of(&job->plan, unit, &scan.owned_first, &scan.owned_last);
+    int rc;
+    if (job->pattern == PK_PATTERN_PRIMES) {
+        rc = produce_segments(job, scan.worker, scan.owned_first, scan.owned_last, count_primes_visit, &scan);
+    } else {
+        /* One byte past the unit, so tuplets starting in its last byte are seen. */
+        uint64_t last = scan.owned_last < job->plan.hi_byte ? scan.owned_last + 1 : scan.owned_last;
+        rc = produce_segments(job, scan.worker, scan.owned_first, last, count_tuplets_visit, &scan);
+        if (rc == PK_OK && scan.have_pending) /* the last byte of the range */
+            scan.count += job->tuplet_table[scan.pending];
+    }
+    if (rc != PK_OK)
+        return rc;
+    counters[0] += scan.count;
+    if (job->unit_counts != NULL)
+        job->unit_counts[unit] = scan.count;
+    return PK_OK;
+}
+
+/* ---- listing --------------------------------------------------------------- */
+
+static size_t format_u64(char *out, uint64_t value)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    for (size_t i = 0; i < n; i++)
+        out[i] = digits[n - 1 - i];
+    return n;
+}
+
+static bool text_reserve(primes_worker *worker, size_t more)
+{
+    if (worker->text_len + more <= worker->text_capacity)
+        return true;
+    size_t capacity = worker->text_capacity ? worker->text_capacity : 1 << 16;
+    while (capacity < worker->text_len + more)
+        capacity *= 2;
+    char *grown = realloc(worker->text, capacity);
+    if (grown == NULL)
+        return false;
+    worker->text = grown;
+    worker->text_capacity = capacity;
+    return true;
+}
+
+static void text_append_prime(primes_worker *worker, uint64_t prime)
+{
+    worker->text_len += format_u64(worker->text + worker->text_len, prime);
+    worker->text[worker->text_len++] = '\n';
+}
+
+static int list_visit(void *ctx, const pk_segment *segment)
+{
+    unit_scan *scan = ctx;
+    const range_plan *plan = &scan->job->plan;
+    primes_worker *worker = scan->worker;
+    if (!text_reserve(worker, popcount_bytes(segment->bytes, segment->len) * 21))
+        return PK_ENOMEM;
+    for (size_t i = 0; i < segment->len; i++) {
+        uint64_t k = segment->first_byte + i;
+        unsigned byte = masked_byte(plan, k, segment->bytes[i]);
+        while (byte != 0) {
+            unsigned j = (unsigned)__builtin_ctz(byte);
+            byte &= byte - 1;
+            text_append_prime(worker, 30 * k + pk_wheel_residue[j]);
+            scan->count++;
+        }
+    }
+    return 0;
+}
+
+static int list_unit(void *state, void *opaque, uint64_t unit, uint64_t counters[])
+{
+    const primes_job *job = state;
+    unit_scan scan = {.job = job, .worker = opaque};
+    scan.worker->text_len = 0;
+    unit_bytes_of(&job->plan, unit, &scan.owned_first, &scan.owned_last);
+    if (unit == 0) { /* 2, 3 and 5 are not on the wheel */
+        static const uint64_t off_wheel[] = {2, 3, 5};
+        if (!text_reserve(scan.worker, 3 * 2))
+            return PK_ENOMEM;
+        for (int i = 0; i < 3; i++) {
+            if (off_wheel[i] >= job->plan.lo && off_wheel[i] <= job->plan.hi) {
+                text_append_prime(scan.worker, off_wheel[i]);
+                scan.count++;
+            }
+        }
+    }
+    int rc = produce_segments(job, scan.worker, scan.owned_first, scan.owned_last, list_visit, &scan);
+    if (rc != PK_OK)
+        return rc;
+    counters[0] += scan.count;
+    return PK_OK;
+}
+
+static int list_emit(void *state, void *opaque, uint64_t unit)
+{
+    (void)unit;
+    const primes_job *job = state;
+    primes_worker *worker = opaque;
+    if (worker->text_len == 0)
+        return PK_OK;
+    return job->write(job->write_ctx, worker->text, worker->text_len) == 0 ? PK_OK : PK_EIO;
+}
+
+/* ---- the table of sieving primes ------------------------------------------ */
+
+typedef struct table_job {
+    const pk_prime_table *base; /* primes up to the square root of the table's limit */
+    pk_prime_table *table;
+    size_t segment_bytes;
+    uint64_t unit_bytes;
+} table_job;
+
+static void *table_worker_create(void *state)
+{
+    const table_job *job = state;
+    return pk_sieve_create(job->base, job->segment_bytes);
+}
+
+static void table_worker_destroy(void *state, void *worker)
+{
+    (void)state;
+    pk_sieve_destroy(worker);
+}
+
+static int copy_into_table(void *ctx, const pk_segment *segment)
+{
+    pk_prime_table *table = ctx;
+    memcpy(table->bytes + segment->first_byte, segment->bytes, segment->len);
+    return 0;
+}
+
+static int table_unit(void *state, void *worker, uint64_t unit, uint64_t counters[])
+{
+    (void)counters;
+    const table_job *job = state;
+    uint64_t first = unit * job->unit_bytes;
+    uint64_t last = first + job->unit_bytes - 1;
+    if (last >= job->table->nbytes)
+        last = job->table->nbytes - 1;
+    return pk_sieve_run(worker, first, last, copy_into_table, job->table);
+}
+
+/* Builds the primes up to `limit`: small tables directly, large ones as a
+ * job of their own, sieved in parallel with the primes up to sqrt(limit). */
+static int build_table(const pk_primes_options *options, uint64_t limit, pk_prime_table *table)
+{
+    if (limit <= SMALL_TABLE_LIMIT)
+        return pk_prime_table_init_small(table, limit);
+    pk_prime_table base;
+    int rc = pk_prime_table_init_small(&base, pk_isqrt(limit + 29) + 1);
+    if (rc != PK_OK)
+        return rc;
+    rc = pk_prime_table_alloc(table, limit);
+    if (rc == PK_OK) {
+        table_job tj = {&base, table, segment_bytes_of(options), TABLE_UNIT_BYTES};
+        pk_job job = {
+            .units = (table->nbytes - 1) / TABLE_UNIT_BYTES + 1,
+            .state = &tj,
+            .worker_create = table_worker_create,
+            .worker_destroy = table_worker_destroy,
+            .run_unit = table_unit,
+        };
+        uint64_t unused[PK_JOB_MAX_COUNTERS];
+        rc = pk_engine_run(&options->engine, &job, unused, NULL);
+        if (rc == PK_OK)
+            pk_prime_table_trim(table);
+        else
+            pk_prime_table_free(table);
+    }
+    pk_prime_table_free(&base);
+    return rc;
+}
+
+/* ---- running a range job ---------------------------------------------------- */
+
+/* Builds the table the plan needs (for the sieve) and runs the planned units. */
+static int run_range_job(primes_job *job, int (*run_unit)(void *, void *, uint64_t, uint64_t[]),
+                         int (*emit_unit)(void *, void *, uint64_t), uint64_t *total, pk_primes_report *report)
+{
+    const pk_primes_options *options = job->options;
+    pk_prime_table table = {0};
+    double start = pk_clock_seconds();
+    uint64_t max_number = job->plan.hi_byte >= UINT64_MAX / 30 ? UINT64_MAX : 30 * job->plan.hi_byte + 29;
+    uint64_t limit = pk_isqrt(max_number);
+    int rc = PK_OK;
+    if (options->algo == PK_ALGO_SIEVE)
+        rc = build_table(options, limit, &table);
+    double built = pk_clock_seconds();
+    if (rc != PK_OK)
+        return rc;
+    job->table = &table;
+
+    pk_job engine_job = {
+        .units = job->plan.units,
+        .state = job,
+        .worker_create = primes_worker_create,
+        .worker_destroy = primes_worker_destroy,
+        .run_unit = run_unit,
+        .emit_unit = emit_unit,
+    };
+    uint64_t counters[PK_JOB_MAX_COUNTERS];
+    pk_engine_stats stats = {0};
+    rc = pk_engine_run(&options->engine, &engine_job, counters, &stats);
+    pk_prime_table_free(&table);
+    job->table = NULL;
+    if (rc != PK_OK)
+        return rc;
+    *total = counters[0];
+    if (report != NULL) {
+        report->table_seconds += built - start;
+        report->compute_seconds += pk_clock_seconds() - built;
+        report->sieving_limit = options->algo == PK_ALGO_SIEVE ? limit : 0;
+        report->units += job->plan.units;
+        report->threads = stats.threads_used;
+    }
+    return PK_OK;
+}
+
+static int check_range(uint64_t lo, uint64_t hi, pk_primes_pattern pattern)
+{
+    if (lo > hi || pattern < PK_PATTERN_PRIMES || pattern > PK_PATTERN_SEXTUPLETS)
+        return PK_EINVAL;
+    return PK_OK;
+}
+
+int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, pk_primes_pattern pattern,
+                    uint64_t *count, pk_primes_report *report)
+{
+    int rc = check_range(lo, hi, pattern);
+    if (rc != PK_OK)
+        return rc;
+    primes_job job = {.options = options, .pattern = pattern, .tuplet_table = pk_tuplet_table(pattern)};
+    plan_range(&job.plan, lo, hi, COUNT_UNIT_BYTES, options->engine.threads, options->unit_bytes);
+    uint64_t total;
+    rc = run_range_job(&job, count_unit, NULL, &total, report);
+    if (rc != PK_OK)
+        return rc;
+    if (pattern == PK_PATTERN_PRIMES) {
+        for (uint64_t p = 2; p <= 5; p += (p == 2 ? 1 : 2))
+            total += p >= lo && p <= hi;
+    } else {
+        total += pk_tuplets_below_7(pattern, lo, hi);
+    }
+    *count = total;
+    return PK_OK;
+}
+
+int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, pk_primes_write_fn write,
+                   void *ctx, uint64_t *count, pk_primes_report *report)
+{
+    int rc = check_range(lo, hi, PK_PATTERN_PRIMES);
+    if (rc != PK_OK)
+        return rc;
+    primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES, .write = write, .write_ctx = ctx};
+    plan_range(&job.plan, lo, hi, LIST_UNIT_BYTES, options->engine.threads, options->unit_bytes);
+    uint64_t total = 0;
+    rc = run_range_job(&job, list_unit, list_emit, &total, report);
+    if (count != NULL)
+        *count = total;
+    return rc;
+}
+
+/* ---- the n-th prime ------------------------------------------------------------ */
+
+/* The logarithmic integral li(x), by Ramanujan's series. */
+static long double logarithmic_integral(long double x)
+{
+    const long double gamma = 0.57721566490153286060651209L;
+    long double ln_x = logl(x);
+    long double sum = 0, term = 1, inner = 0;
+    for (int n = 1; n < 400; n++) {
+        term *= ln_x / n;
+        if ((n - 1) % 2 == 0)
+            inner += 1.0L / (2 * ((n - 1) / 2) + 1);
+        long double add = ((n % 2) ? 1 : -1) * term / powl(2, n - 1) * inner;
+        sum += add;
+        if (fabsl(add) < 1e-20L * fabsl(sum))
+            break;
+    }
+    return gamma + logl(ln_x) + sqrtl(x) * sum;
+}
+
+/* x with li(x) = n: a close estimate of the n-th prime (li(x) > pi(x) for
+ * every x this program can reach, so it falls a little short of p_n). */
+static long double inverse_li(long double n)
+{
+    long double x = n * logl(n);
+    for (int i = 0; i < 100; i++) {
+        long double next = x - (logarithmic_integral(x) - n) * logl(x);
+        if (next < 2)
+            next = 2;
+        if (fabsl(next - x) < 1)
+            return next;
+        x = next;
+    }
+    return x;
+}
+
+/* Finds the k-th prime (k >= 1) within the wheel bytes of one unit. */
+typedef struct nth_scan {
+    const range_plan *plan;
+    uint64_t remaining;
+    uint64_t found;
+} nth_scan;
+
+static int nth_visit(void *ctx, const pk_segment *segment)
+{
+    nth_scan *scan = ctx;
+    for (size_t i = 0; i < segment->len; i++) {
+        uint64_t k = segment->first_byte + i;
+        unsigned byte = masked_byte(scan->plan, k, segment->bytes[i]);
+        unsigned primes = (unsigned)__builtin_popcount(byte);
+        if (primes < scan->remaining) {
+            scan->remaining -= primes;
+            continue;
+        }
+        while (--scan->remaining > 0)
+            byte &= byte - 1;
+        scan->found = 30 * k + pk_wheel_residue[__builtin_ctz(byte)];
+        return 1; /* stop the sieve */
+    }
+    return 0;
+}
+
+/* Sieves one unit of a counted window again, on this thread, up to its
+ * k-th prime. */
+static int find_in_unit(primes_job *job, uint64_t unit, uint64_t k, uint64_t *prime)
+{
+    uint64_t first, last;
+    unit_bytes_of(&job->plan, unit, &first, &last);
+    uint64_t unit_max = last >= UINT64_MAX / 30 ? UINT64_MAX : 30 * last + 29;
+    pk_prime_table table = {0};
+    int rc = PK_OK;
+    if (job->options->algo == PK_ALGO_SIEVE)
+        rc = build_table(job->options, pk_isqrt(unit_max), &table);
+    if (rc != PK_OK)
+        return rc;
+    job->table = &table;
+    primes_worker *worker = primes_worker_create(job);
+    nth_scan scan = {&job->plan, k, 0};
+    rc = worker == NULL ? PK_ENOMEM : produce_segments(job, worker, first, last, nth_visit, &scan);
+    if (worker != NULL)
+        primes_worker_destroy(job, worker);
+    pk_prime_table_free(&table);
+    job->table = NULL;
+    if (rc != 1) /* nth_visit stops the sieve with 1 once it has the prime */
+        return rc == PK_OK ? PK_EINTERNAL : rc;
+    *prime = scan.found;
+    return PK_OK;
+}
+
+int pk_primes_nth(const pk_primes_options *options, uint64_t n, uint64_t *prime, pk_primes_report *report)
+{
+    static const uint64_t first_primes[] = {2, 3, 5};
+    if (n == 0)
+        return PK_EINVAL;
+    if (n > PK_PRIMES_BELOW_2_64)
+        return PK_ERANGE;
+    if (n <= 3) {
+        *prime = first_primes[n - 1];
+        return PK_OK;
+    }
+    /* Count window after window until the n-th prime is inside one; the first
+     * window ends just past the estimate, so one is almost always enough. */
+    long double estimate = inverse_li((long double)n);
+    long double margin = sqrtl(estimate) * logl(estimate) + 1000;
+    uint64_t before = 3; /* 2, 3 and 5 are off the wheel */
+    uint64_t lo = 7;
+    uint64_t hi = estimate + margin >= 18446744073709551615.0L ? UINT64_MAX : (uint64_t)(estimate + margin);
+    for (;;) {
+        primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES};
+        plan_range(&job.plan, lo, hi, COUNT_UNIT_BYTES, options->engine.threads, options->unit_bytes);
+        job.unit_counts = calloc(job.plan.units, sizeof *job.unit_counts);
+        if (job.unit_counts == NULL)
+            return PK_ENOMEM;
+        uint64_t total;
+        int rc = run_range_job(&job, count_unit, NULL, &total, report);
+        if (rc == PK_OK && before + total >= n) {
+            uint64_t unit = 0;
+            while (before + job.unit_counts[unit] < n)
+                before += job.unit_counts[unit++];
+            free(job.unit_counts);
+            return find_in_unit(&job, unit, n - before, prime);
+        }
+        free(job.unit_counts);
+        if (rc != PK_OK)
+            return rc;
+        if (hi == UINT64_MAX)
+            return PK_ERANGE;
+        before += total;
+        lo = hi + 1;
+        uint64_t step = (uint64_t)((long double)(n - before) * logl((long double)hi) * 2) + (1 << 20);
+        hi = UINT64_MAX - lo < step ? UINT64_MAX : lo + step;
+    }
+}
+
+/* ---- checking many numbers ---------------------------------------------------------- */
+
+typedef struct check_job {
+    const uint64_t *numbers;
+    uint8_t *is_prime;
+    size_t count;
+} check_job;
+
+static int check_unit(void *state, void *worker, uint64_t unit, uint64_t counters[])
+{
+    (void)worker;
+    const check_job *job = state;
+    size_t first = (size_t)unit * CHECK_UNIT_NUMBERS;
+    size_t end = first + CHECK_UNIT_NUMBERS < job->count ? first + CHECK_UNIT_NUMBERS : job->count;
+    for (size_t i = first; i < end; i++) {
+        job->is_prime[i] = pk_is_prime_u64(job->numbers[i]);
+        counters[0] += job->is_prime[i];
+    }
+    return PK_OK;
+}
+
+int pk_primes_check(const pk_primes_options *options, const uint64_t *numbers, uint8_t *is_prime, size_t count,
+                    pk_primes_report *report)
+{
+    if (count == 0)
+        return PK_OK;
+    check_job state = {numbers, is_prime, count};
+    pk_job job = {
+        .units = (count - 1) / CHECK_UNIT_NUMBERS + 1,
+        .state = &state,
+        .run_unit = check_unit,
+    };
+    uint64_t counters[PK_JOB_MAX_COUNTERS];
+    pk_engine_stats stats = {0};
+    int rc = pk_engine_run(&options->engine, &job, counters, &stats);
+    if (rc == PK_OK && report != NULL) {
+        report->compute_seconds += stats.seconds;
+        report->units += job.units;
+        report->threads = stats.threads_used;
+    }
+    return rc;
+}
