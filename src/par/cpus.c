@@ -1,0 +1,93 @@
+/*
+ * Thread-count detection (see parkit/cpus.h for the precedence).  It lives
+ * with the engines because only they decide how many threads run.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parkit/cpus.h"
+#include "parkit/status.h"
+
+int pk_cpus_available(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return 1;
+    int count = CPU_COUNT(&set);
+    return count > 0 ? count : 1;
+}
+
+const char *pk_cpus_describe(char *buf, size_t size)
+{
+    cpu_set_t set;
+    size_t used = 0;
+    buf[0] = '\0';
+    if (sched_getaffinity(0, sizeof set, &set) != 0) {
+        snprintf(buf, size, "unknown");
+        return buf;
+    }
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &set))
+            continue;
+        int last = cpu;
+        while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &set))
+            last++;
+        int n = last > cpu ? snprintf(buf + used, size - used, "%s%d-%d", used ? "," : "", cpu, last)
+                           : snprintf(buf + used, size - used, "%s%d", used ? "," : "", cpu);
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+        cpu = last;
+    }
+    return buf;
+}
+
+/* A positive integer from the start of VALUE (OMP_NUM_THREADS may be a
+ * nested list such as "4,2": the first level is ours). */
+static int parse_thread_count(const char *value, int *threads)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10); /* skips leading blanks, as libgomp does */
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (end == value || (*end != '\0' && *end != ',') || errno != 0 || n < 1 || n > PK_MAX_THREADS)
+        return PK_EINVAL;
+    *threads = (int)n;
+    return PK_OK;
+}
+
+int pk_threads_choose(int requested, pk_thread_choice *choice, const char **bad_variable)
+{
+#ifndef _OPENMP
+    (void)requested;
+    (void)bad_variable;
+    choice->threads = 1;
+    choice->source = "built without OpenMP";
+    return PK_OK;
+#else
+    if (requested > 0) {
+        choice->threads = requested;
+        choice->source = "--threads";
+        return PK_OK;
+    }
+    static const char *const variables[] = {"OMP_NUM_THREADS", "SLURM_CPUS_PER_TASK"};
+    for (size_t i = 0; i < sizeof variables / sizeof variables[0]; i++) {
+        const char *value = getenv(variables[i]);
+        if (value == NULL || value[0] == '\0')
+            continue;
+        if (parse_thread_count(value, &choice->threads) != PK_OK) {
+            *bad_variable = variables[i];
+            return PK_EINVAL;
+        }
+        choice->source = variables[i];
+        return PK_OK;
+    }
+    choice->threads = pk_cpus_available();
+    choice->source = "affinity mask";
+    return PK_OK;
+#endif
+}

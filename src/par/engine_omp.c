@@ -1,0 +1,173 @@
+/*
+ * The shared-memory engine: OpenMP threads in one process.
+ *
+ * Everything the job holds (for primes: the table of sieving primes) is
+ * shared read-only; each thread owns one worker scratch (its segment buffer
+ * and buckets) and its own counters, summed once at the end.  The schedule
+ * is chosen at run time (schedule(runtime)) so users can watch static
+ * scheduling suffer on uneven units.  Ordered output: a thread that finished
+ * a unit early waits for its turn to emit, which bounds memory by one unit
+ * per thread.  The turn is a mutex and condition variable rather than
+ * OpenMP's `ordered`, whose waiters spin: with more threads than free cores
+ * (oversubscribed MPI tests, a busy laptop) spinning waiters starve the one
+ * thread whose turn it is.  No deadlock: every thread takes its units in
+ * increasing order, so the owner of the next unit to emit never waits on a
+ * later one.
+ *
+ * Without OpenMP (make OPENMP=0) the same function is a plain loop.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "core/clock.h"
+#include "parkit/engine.h"
+#include "parkit/status.h"
+
+const char *pk_engine_openmp_version(void)
+{
+#ifdef _OPENMP
+    /* _OPENMP is the date of the specification the compiler implements. */
+    switch (_OPENMP) {
+    case 200505: return "OpenMP 2.5";
+    case 200805: return "OpenMP 3.0";
+    case 201107: return "OpenMP 3.1";
+    case 201307: return "OpenMP 4.0";
+    case 201511: return "OpenMP 4.5";
+    case 201811: return "OpenMP 5.0";
+    case 202011: return "OpenMP 5.1";
+    case 202111: return "OpenMP 5.2";
+    default: return "OpenMP (unknown version)";
+    }
+#else
+    return "none";
+#endif
+}
+
+/* Whose turn it is to emit. */
+typedef struct emit_turn {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    uint64_t next_unit;
+} emit_turn;
+
+static void wait_for_turn(emit_turn *turn, uint64_t unit)
+{
+    pthread_mutex_lock(&turn->lock);
+    while (turn->next_unit != unit)
+        pthread_cond_wait(&turn->changed, &turn->lock);
+    pthread_mutex_unlock(&turn->lock);
+}
+
+static void pass_turn(emit_turn *turn)
+{
+    pthread_mutex_lock(&turn->lock);
+    turn->next_unit++;
+    pthread_cond_broadcast(&turn->changed);
+    pthread_mutex_unlock(&turn->lock);
+}
+
+static int cancel_requested(const pk_engine_options *options)
+{
+    return options->cancel != NULL && atomic_load(options->cancel) != 0;
+}
+
+/* Runs one unit unless told to skip it; counts it for progress. */
+static int run_one_unit(const pk_engine_options *options, const pk_job *job, void *worker,
+                        uint64_t unit, uint64_t counters[], int skip)
+{
+    int rc = PK_OK;
+    if (!skip) {
+        rc = job->run_unit(job->state, worker, unit, counters);
+        if (options->progress != NULL)
+            atomic_fetch_add(&options->progress->units_done, 1);
+    }
+    return rc;
+}
+
+#ifdef _OPENMP
+static void set_runtime_schedule(pk_schedule schedule)
+{
+    omp_sched_t kind = omp_sched_static;
+    if (schedule.kind == PK_SCHEDULE_DYNAMIC)
+        kind = omp_sched_dynamic;
+    else if (schedule.kind == PK_SCHEDULE_GUIDED)
+        kind = omp_sched_guided;
+    omp_set_schedule(kind, schedule.chunk);
+}
+#endif
+
+int pk_engine_run(const pk_engine_options *options, const pk_job *job,
+                  uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats)
+{
+    memset(counters, 0, PK_JOB_MAX_COUNTERS * sizeof counters[0]);
+    _Atomic int failure = PK_OK; /* first failing status, shared */
+    int threads = options->threads < 1 ? 1 : options->threads;
+    double start = pk_clock_seconds();
+    int threads_used = 1;
+    if (options->progress != NULL)
+        atomic_fetch_add(&options->progress->units_total, job->units);
+    emit_turn turn = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+#ifdef _OPENMP
+    set_runtime_schedule(options->schedule);
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+        uint64_t mine[PK_JOB_MAX_COUNTERS] = {0};
+        void *worker = NULL;
+        int ok = 1;
+        if (job->worker_create != NULL) {
+            worker = job->worker_create(job->state);
+            if (worker == NULL) {
+                int expected = PK_OK;
+                atomic_compare_exchange_strong(&failure, &expected, PK_ENOMEM);
+                ok = 0;
+            }
+        }
+#ifdef _OPENMP
+        if (omp_get_thread_num() == 0)
+            threads_used = omp_get_num_threads();
+        /* nowait: each waiting point spins in libgomp, and one at the end of
+         * the parallel region is enough. */
+#pragma omp for schedule(runtime) nowait
+#endif
+        for (uint64_t unit = 0; unit < job->units; unit++) {
+            /* Once anything failed or a cancel came, remaining units are
+             * skipped; OpenMP loops cannot break, so they fall through. */
+            int skip = !ok || atomic_load(&failure) != PK_OK || cancel_requested(options);
+            int rc = run_one_unit(options, job, worker, unit, mine, skip);
+            if (job->emit_unit != NULL) {
+                wait_for_turn(&turn, unit);
+                if (rc == PK_OK && !skip && atomic_load(&failure) == PK_OK)
+                    rc = job->emit_unit(job->state, worker, unit);
+                pass_turn(&turn);
+            }
+            if (rc != PK_OK) {
+                int expected = PK_OK;
+                atomic_compare_exchange_strong(&failure, &expected, rc);
+            }
+        }
+        if (worker != NULL && job->worker_destroy != NULL)
+            job->worker_destroy(job->state, worker);
+#ifdef _OPENMP
+#pragma omp critical(pk_engine_reduce)
+#endif
+        for (int i = 0; i < PK_JOB_MAX_COUNTERS; i++)
+            counters[i] += mine[i];
+    }
+
+    pthread_cond_destroy(&turn.changed);
+    pthread_mutex_destroy(&turn.lock);
+    if (stats != NULL) {
+        stats->seconds = pk_clock_seconds() - start;
+        stats->threads_used = threads_used;
+    }
+    int rc = atomic_load(&failure);
+    if (rc == PK_OK && cancel_requested(options))
+        rc = PK_ECANCELED;
+    return rc;
+}
