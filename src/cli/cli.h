@@ -1,0 +1,57 @@
+/*
+ * Shared pieces of the command line: exit codes, messages, options common
+ * to every subcommand, progress and signals.  The CLI is the only layer that
+ * prints to the user and the only one that decides an exit code.
+ */
+#ifndef PK_CLI_H
+#define PK_CLI_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "parkit/cpus.h"
+#include "parkit/engine.h"
+#include "parkit/primes.h"
+
+enum {
+    PK_EXIT_OK = 0,
+    PK_EXIT_FAILURE = 1, /* the run failed: I/O, memory, bad data in a file */
+    PK_EXIT_USAGE = 2,   /* the command line is wrong */
+    PK_EXIT_INTERRUPTED = 130,
+};
+
+/* Prints "parkit: WHAT: WHY" to stderr. */
+void cli_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses a number argument; on failure prints
+ * "parkit: WHAT: bad NAME 'TEXT': why" and returns PK_EXIT_USAGE. */
+int cli_parse_number(const char *what, const char *name, const char *text, uint64_t *value);
+
+/* Prints TEXT to stdout as a JSON string, quotes and escapes included. */
+void cli_json_string(const char *text);
+
+/* ---- progress on stderr ---------------------------------------------------- */
+
+typedef struct cli_progress cli_progress;
+/* Starts a thread that redraws "percent, rate, ETA" a few times a second
+ * while the engine counts units in *progress; NULL when disabled.
+ * work_total is the size of the job in `work_unit`s (e.g. numbers). */
+cli_progress *cli_progress_start(pk_progress *progress, double work_total, const char *work_unit);
+/* Stops the thread and erases the line. */
+void cli_progress_stop(cli_progress *display);
+
+/* ---- signals -------------------------------------------------------------- */
+
+/* SIGINT and SIGTERM set the flag the engines poll between units; a second
+ * signal kills the process the usual way. */
+const volatile _Atomic int *cli_signals_install(void);
+int cli_signal_received(void);
+
+/* ---- subcommands ----------------------------------------------------------- */
+
+int cli_primes(int argc, char **argv);
+int cli_info(int argc, char **argv);
+
+#endif

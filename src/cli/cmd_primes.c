@@ -1,0 +1,696 @@
+/*
+ * `parkit primes count|list|check|nth`: parse the command line into
+ * pk_primes_options, run the job, print the answer (human or JSON), say
+ * how long it took.  All arithmetic lives in src/kernels/primes/.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "parkit/numexpr.h"
+#include "parkit/primality.h"
+#include "parkit/status.h"
+
+typedef enum subcommand { CMD_COUNT, CMD_LIST, CMD_CHECK, CMD_NTH } subcommand;
+
+static const char *const subcommand_names[] = {"count", "list", "check", "nth"};
+
+typedef struct primes_cli {
+    subcommand command;
+    const char *what; /* "primes count" ... for messages */
+    int threads_requested;
+    pk_thread_choice threads;
+    pk_schedule schedule;
+    pk_primes_algo algo;
+    pk_primes_pattern pattern;
+    bool json, time, quiet;
+    int progress; /* -1 auto, 0 off, 1 on */
+    const char *output;
+    char **args;
+    int nargs;
+} primes_cli;
+
+static const char primes_usage[] =
+    "usage: parkit primes count [LO] HI [--twins|--triplets|--quadruplets|--quintuplets|--sextuplets]\n"
+    "       parkit primes list  [LO] HI [-o FILE]\n"
+    "       parkit primes check N... | FILE... | -\n"
+    "       parkit primes nth   N\n"
+    "\n"
+    "Ranges are closed, [LO, HI], with LO = 0 by default and HI up to 2^64-1.\n"
+    "Numbers may be written 1e10, 10^12, 2^64-1, 1e12+1e9, 4294967291*3.\n"
+    "\n"
+    "options:\n"
+    "  -t, --threads N        threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK,\n"
+    "                         then the CPUs this process may run on)\n"
+    "      --schedule KIND[,CHUNK]  static, dynamic (default) or guided\n"
+    "      --algo sieve|trial segmented sieve (default) or textbook trial division\n"
+    "  -o, --output FILE      list: write to FILE (atomically: complete or absent)\n"
+    "      --json             print a JSON report on stdout\n"
+    "      --time             print timings on stderr\n"
+    "  -q, --quiet            print only the bare answer\n"
+    "      --progress, --no-progress   force the progress line on stderr on or off\n"
+    "                         (default: on when stderr is a terminal)\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "check prints 'N prime' or 'N composite' per number (exact for every 64-bit N;\n"
+    "numbers >= 2^64 need a GMP build and are reported as probable-prime).\n"
+    "Files for check hold one number per line; blank lines and # comments are skipped.\n";
+
+enum {
+    OPT_SCHEDULE = 256,
+    OPT_ALGO,
+    OPT_JSON,
+    OPT_TIME,
+    OPT_PROGRESS,
+    OPT_NO_PROGRESS,
+    OPT_TWINS,
+    OPT_TRIPLETS,
+    OPT_QUADRUPLETS,
+    OPT_QUINTUPLETS,
+    OPT_SEXTUPLETS,
+};
+
+static const struct option long_options[] = {
+    {"threads", required_argument, NULL, 't'},
+    {"schedule", required_argument, NULL, OPT_SCHEDULE},
+    {"algo", required_argument, NULL, OPT_ALGO},
+    {"output", required_argument, NULL, 'o'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"time", no_argument, NULL, OPT_TIME},
+    {"quiet", no_argument, NULL, 'q'},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"twins", no_argument, NULL, OPT_TWINS},
+    {"triplets", no_argument, NULL, OPT_TRIPLETS},
+    {"quadruplets", no_argument, NULL, OPT_QUADRUPLETS},
+    {"quintuplets", no_argument, NULL, OPT_QUINTUPLETS},
+    {"sextuplets", no_argument, NULL, OPT_SEXTUPLETS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static const char *const pattern_names[] = {
+    [PK_PATTERN_PRIMES] = "primes",          [PK_PATTERN_TWINS] = "twins",
+    [PK_PATTERN_TRIPLETS] = "triplets",      [PK_PATTERN_QUADRUPLETS] = "quadruplets",
+    [PK_PATTERN_QUINTUPLETS] = "quintuplets", [PK_PATTERN_SEXTUPLETS] = "sextuplets",
+};
+
+/* An option that makes no sense for this subcommand is a usage error, not
+ * something to ignore silently. */
+static int option_applies(const primes_cli *cli, const char *option, bool applies)
+{
+    if (applies)
+        return PK_EXIT_OK;
+    cli_error(cli->what, "%s is not an option of '%s'", option, subcommand_names[cli->command]);
+    return PK_EXIT_USAGE;
+}
+
+static int parse_options(primes_cli *cli, int argc, char **argv)
+{
+    /* "-5" would read as an option; say what it really is. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (argv[i][0] == '-' && isdigit((unsigned char)argv[i][1])) {
+            cli_error(cli->what, "bad number '%s': negative numbers are not allowed", argv[i]);
+            return PK_EXIT_USAGE;
+        }
+    }
+    opterr = 0;
+    optind = 1;
+    int c, rc = PK_EXIT_OK;
+    while (rc == PK_EXIT_OK && (c = getopt_long(argc, argv, ":t:o:qh", long_options, NULL)) != -1) {
+        const bool range_job = cli->command == CMD_COUNT || cli->command == CMD_LIST;
+        switch (c) {
+        case 't': {
+            uint64_t threads;
+            rc = cli_parse_number(cli->what, "--threads", optarg, &threads);
+            if (rc == PK_EXIT_OK && (threads < 1 || threads > PK_MAX_THREADS)) {
+                cli_error(cli->what, "bad --threads '%s': must be between 1 and %d", optarg, PK_MAX_THREADS);
+                rc = PK_EXIT_USAGE;
+            }
+            cli->threads_requested = (int)threads;
+            break;
+        }
+        case OPT_SCHEDULE:
+            if (pk_schedule_parse(optarg, &cli->schedule) != PK_OK) {
+                cli_error(cli->what, "bad --schedule '%s': expected static, dynamic or guided, optionally ,CHUNK",
+                          optarg);
+                rc = PK_EXIT_USAGE;
+            }
+            break;
+        case OPT_ALGO:
+            rc = option_applies(cli, "--algo", range_job || cli->command == CMD_NTH);
+            if (rc == PK_EXIT_OK && strcmp(optarg, "sieve") == 0)
+                cli->algo = PK_ALGO_SIEVE;
+            else if (rc == PK_EXIT_OK && strcmp(optarg, "trial") == 0)
+                cli->algo = PK_ALGO_TRIAL;
+            else if (rc == PK_EXIT_OK) {
+                cli_error(cli->what, "bad --algo '%s': expected sieve or trial", optarg);
+                rc = PK_EXIT_USAGE;
+            }
+            break;
+        case 'o':
+            rc = option_applies(cli, "--output", cli->command == CMD_LIST);
+            if (rc == PK_EXIT_OK && optarg[0] == '\0') {
+                cli_error(cli->what, "bad --output '': empty file name");
+                rc = PK_EXIT_USAGE;
+            }
+            cli->output = optarg;
+            break;
+        case OPT_JSON: cli->json = true; break;
+        case OPT_TIME: cli->time = true; break;
+        case 'q': cli->quiet = true; break;
+        case OPT_PROGRESS: cli->progress = 1; break;
+        case OPT_NO_PROGRESS: cli->progress = 0; break;
+        case OPT_TWINS: case OPT_TRIPLETS: case OPT_QUADRUPLETS: case OPT_QUINTUPLETS: case OPT_SEXTUPLETS:
+            rc = option_applies(cli, argv[optind - 1], cli->command == CMD_COUNT);
+            if (rc == PK_EXIT_OK && cli->pattern != PK_PATTERN_PRIMES) {
+                cli_error(cli->what, "choose one of --twins, --triplets, ... --sextuplets");
+                rc = PK_EXIT_USAGE;
+            }
+            cli->pattern = (pk_primes_pattern)(PK_PATTERN_TWINS + (c - OPT_TWINS));
+            break;
+        case 'h':
+            fputs(primes_usage, stdout);
+            return -1; /* handled: exit 0 */
+        case ':':
+            cli_error(cli->what, "option '%s' needs a value", argv[optind - 1]);
+            rc = PK_EXIT_USAGE;
+            break;
+        default:
+            cli_error(cli->what, "unknown option '%s' (try 'parkit primes --help')", argv[optind - 1]);
+            rc = PK_EXIT_USAGE;
+            break;
+        }
+    }
+    cli->args = argv + optind;
+    cli->nargs = argc - optind;
+    return rc;
+}
+
+/* ---- reporting --------------------------------------------------------------- */
+
+static double run_start;
+
+static void json_common(const primes_cli *cli, const pk_primes_report *report)
+{
+    char schedule[32];
+    printf("\"threads\":%d,\"threads_source\":\"%s\",\"schedule\":\"%s\",\"openmp\":\"%s\","
+           "\"seconds\":%.6f,\"table_seconds\":%.6f,\"compute_seconds\":%.6f,\"units\":%" PRIu64,
+           cli->threads.threads, cli->threads.source, pk_schedule_format(cli->schedule, schedule, sizeof schedule),
+           pk_engine_openmp_version(), pk_clock_seconds() - run_start, report->table_seconds,
+           report->compute_seconds, report->units);
+}
+
+static void print_time(const primes_cli *cli, const pk_primes_report *report)
+{
+    if (!cli->time)
+        return;
+    fflush(stdout); /* the answer first, then how long it took */
+    char schedule[32];
+    fprintf(stderr,
+            "parkit: %s: %.3f s (sieving-prime table %.3f s, compute %.3f s), %d thread%s (%s), "
+            "schedule %s, %" PRIu64 " units\n",
+            cli->what, pk_clock_seconds() - run_start, report->table_seconds, report->compute_seconds,
+            cli->threads.threads, cli->threads.threads == 1 ? "" : "s", cli->threads.source,
+            pk_schedule_format(cli->schedule, schedule, sizeof schedule), report->units);
+}
+
+/* Reports a failed job; a cancel by signal is reported as an interruption. */
+static int job_failed(const primes_cli *cli, int rc)
+{
+    if (rc == PK_ECANCELED) {
+        cli_error(cli->what, "interrupted by signal %d", cli_signal_received());
+        return PK_EXIT_INTERRUPTED;
+    }
+    cli_error(cli->what, "%s", pk_strerror(rc));
+    return PK_EXIT_FAILURE;
+}
+
+static cli_progress *maybe_progress(const primes_cli *cli, pk_primes_options *options, pk_progress *progress,
+                                    double work, const char *unit)
+{
+    bool on = cli->progress == 1 || (cli->progress == -1 && !cli->quiet && isatty(STDERR_FILENO));
+    if (!on)
+        return NULL;
+    options->engine.progress = progress;
+    return cli_progress_start(progress, work, unit);
+}
+
+/* [LO] HI from the positional arguments. */
+static int parse_range(const primes_cli *cli, uint64_t *lo, uint64_t *hi)
+{
+    if (cli->nargs < 1 || cli->nargs > 2) {
+        cli_error(cli->what, cli->nargs < 1 ? "missing HI (usage: parkit primes %s [LO] HI)"
+                                            : "too many arguments (usage: parkit primes %s [LO] HI)",
+                  subcommand_names[cli->command]);
+        return PK_EXIT_USAGE;
+    }
+    *lo = 0;
+    int rc = PK_EXIT_OK;
+    if (cli->nargs == 2)
+        rc = cli_parse_number(cli->what, "LO", cli->args[0], lo);
+    if (rc == PK_EXIT_OK)
+        rc = cli_parse_number(cli->what, "HI", cli->args[cli->nargs - 1], hi);
+    if (rc == PK_EXIT_OK && *lo > *hi) {
+        cli_error(cli->what, "LO (%" PRIu64 ") is greater than HI (%" PRIu64 ")", *lo, *hi);
+        rc = PK_EXIT_USAGE;
+    }
+    return rc;
+}
+
+/* ---- count --------------------------------------------------------------------- */
+
+static int run_count(primes_cli *cli, pk_primes_options *options)
+{
+    uint64_t lo, hi;
+    int rc = parse_range(cli, &lo, &hi);
+    if (rc != PK_EXIT_OK)
+        return rc;
+    pk_progress progress = {0};
+    cli_progress *display = maybe_progress(cli, options, &progress, (double)(hi - lo) + 1, "numbers");
+    pk_primes_report report = {0};
+    uint64_t count;
+    int status = pk_primes_count(options, lo, hi, cli->pattern, &count, &report);
+    cli_progress_stop(display);
+    if (status != PK_OK)
+        return job_failed(cli, status);
+    const char *method;
+    pk_validation validation = pk_primes_validate_count(lo, hi, cli->pattern, count, &method);
+    if (validation == PK_VALIDATION_FAILED) {
+        cli_error(cli->what, "the answer %" PRIu64 " failed validation (%s): this is a bug in parkit, please report it",
+                  count, method);
+        return PK_EXIT_FAILURE;
+    }
+    if (cli->json) {
+        printf("{\"command\":\"primes count\",\"lo\":%" PRIu64 ",\"hi\":%" PRIu64
+               ",\"pattern\":\"%s\",\"count\":%" PRIu64 ",\"validated\":%s,\"validation\":\"%s\",\"algo\":\"%s\",",
+               lo, hi, pattern_names[cli->pattern], count,
+               validation == PK_VALIDATION_PASSED ? "true" : "null", method,
+               cli->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
+        json_common(cli, &report);
+        printf("}\n");
+    } else {
+        printf("%" PRIu64 "\n", count);
+    }
+    print_time(cli, &report);
+    if (cli->time && validation == PK_VALIDATION_PASSED)
+        fprintf(stderr, "parkit: %s: validated: %s\n", cli->what, method);
+    return PK_EXIT_OK;
+}
+
+/* ---- list ------------------------------------------------------------------------ */
+
+static int write_to_stream(void *ctx, const char *text, size_t len)
+{
+    return fwrite(text, 1, len, ctx) == len ? 0 : -1;
+}
+
+static int run_list(primes_cli *cli, pk_primes_options *options)
+{
+    uint64_t lo, hi;
+    int rc = parse_range(cli, &lo, &hi);
+    if (rc != PK_EXIT_OK)
+        return rc;
+    if (cli->json && cli->output == NULL) {
+        cli_error(cli->what, "--json needs -o FILE (stdout carries the primes)");
+        return PK_EXIT_USAGE;
+    }
+    /* Write under a temporary name beside the target and rename at the end:
+     * the final name holds a complete list or nothing. */
+    FILE *out = stdout;
+    char *temporary = NULL;
+    struct stat target;
+    bool special = cli->output != NULL && stat(cli->output, &target) == 0 && !S_ISREG(target.st_mode);
+    if (special && S_ISDIR(target.st_mode)) {
+        cli_error(cli->what, "cannot write '%s': it is a directory", cli->output);
+        return PK_EXIT_FAILURE;
+    }
+    if (special) {
+        /* A device or a pipe (/dev/null, a FIFO) is written in place: renaming
+         * over it would replace the device with a file. */
+        if ((out = fopen(cli->output, "w")) == NULL) {
+            cli_error(cli->what, "cannot write '%s': %s", cli->output, strerror(errno));
+            return PK_EXIT_FAILURE;
+        }
+    } else if (cli->output != NULL) {
+        if (asprintf(&temporary, "%s.partial-XXXXXX", cli->output) < 0) {
+            cli_error(cli->what, "out of memory");
+            return PK_EXIT_FAILURE;
+        }
+        int fd = mkstemp(temporary);
+        if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
+            cli_error(cli->what, "cannot write '%s': %s", cli->output, strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+                unlink(temporary);
+            }
+            free(temporary);
+            return PK_EXIT_FAILURE;
+        }
+        mode_t mask = umask(0); /* mkstemp makes the file 0600; give it the usual mode */
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+    }
+    static char buffer[1 << 20];
+    setvbuf(out, buffer, _IOFBF, sizeof buffer);
+
+    pk_progress progress = {0};
+    cli_progress *display = maybe_progress(cli, options, &progress, (double)(hi - lo) + 1, "numbers");
+    pk_primes_report report = {0};
+    uint64_t count = 0;
+    int status = pk_primes_list(options, lo, hi, write_to_stream, out, &count, &report);
+    cli_progress_stop(display);
+    int write_error = fflush(out) != 0 || ferror(out) ? errno : 0;
+    if (status == PK_EIO && write_error == 0)
+        write_error = EIO;
+    if (cli->output != NULL) {
+        if (fclose(out) != 0 && write_error == 0)
+            write_error = errno;
+        if (temporary != NULL) {
+            if (status == PK_OK && write_error == 0 && rename(temporary, cli->output) != 0)
+                write_error = errno;
+            if (status != PK_OK || write_error != 0)
+                unlink(temporary);
+            free(temporary);
+        }
+    }
+    if (write_error != 0) {
+        cli_error(cli->what, "writing %s: %s", cli->output != NULL ? cli->output : "standard output",
+                  strerror(write_error));
+        return PK_EXIT_FAILURE;
+    }
+    if (status != PK_OK)
+        return job_failed(cli, status);
+    if (cli->json) {
+        printf("{\"command\":\"primes list\",\"lo\":%" PRIu64 ",\"hi\":%" PRIu64 ",\"count\":%" PRIu64
+               ",\"output\":", lo, hi, count);
+        cli_json_string(cli->output);
+        printf(",\"algo\":\"%s\",", cli->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
+        json_common(cli, &report);
+        printf("}\n");
+    }
+    print_time(cli, &report);
+    return PK_EXIT_OK;
+}
+
+/* ---- nth ---------------------------------------------------------------------- */
+
+static int run_nth(primes_cli *cli, pk_primes_options *options)
+{
+    if (cli->nargs != 1) {
+        cli_error(cli->what, cli->nargs == 0 ? "missing N (usage: parkit primes nth N)"
+                                             : "too many arguments (usage: parkit primes nth N)");
+        return PK_EXIT_USAGE;
+    }
+    uint64_t n;
+    int rc = cli_parse_number(cli->what, "N", cli->args[0], &n);
+    if (rc != PK_EXIT_OK)
+        return rc;
+    if (n == 0) {
+        cli_error(cli->what, "bad N '%s': primes are numbered from 1 (the 1st prime is 2)", cli->args[0]);
+        return PK_EXIT_USAGE;
+    }
+    if (n > PK_PRIMES_BELOW_2_64) {
+        cli_error(cli->what, "bad N '%s': there are only %" PRIu64 " primes below 2^64", cli->args[0],
+                  PK_PRIMES_BELOW_2_64);
+        return PK_EXIT_USAGE;
+    }
+    pk_progress progress = {0};
+    cli_progress *display = maybe_progress(cli, options, &progress, 0, "numbers");
+    pk_primes_report report = {0};
+    uint64_t prime;
+    int status = pk_primes_nth(options, n, &prime, &report);
+    cli_progress_stop(display);
+    if (status != PK_OK)
+        return job_failed(cli, status);
+    if (cli->json) {
+        printf("{\"command\":\"primes nth\",\"n\":%" PRIu64 ",\"prime\":%" PRIu64 ",\"algo\":\"%s\",", n, prime,
+               cli->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
+        json_common(cli, &report);
+        printf("}\n");
+    } else {
+        printf("%" PRIu64 "\n", prime);
+    }
+    print_time(cli, &report);
+    return PK_EXIT_OK;
+}
+
+/* ---- check ---------------------------------------------------------------------- */
+
+enum { CHECK_BATCH = 1 << 16 };
+
+/* Numbers waiting to be tested together; big ones (>= 2^64) keep their text. */
+typedef struct check_batch {
+    size_t count;
+    uint64_t numbers[CHECK_BATCH];
+    char *big[CHECK_BATCH];
+    uint8_t is_prime[CHECK_BATCH];
+    uint64_t tested, primes;
+    bool json_first;
+    pk_primes_report report;
+} check_batch;
+
+static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch *batch)
+{
+    int status = pk_primes_check(options, batch->numbers, batch->is_prime, batch->count, &batch->report);
+    if (status != PK_OK) {
+        for (size_t i = 0; i < batch->count; i++)
+            free(batch->big[i]);
+        batch->count = 0;
+        return job_failed(cli, status);
+    }
+    for (size_t i = 0; i < batch->count; i++) {
+        char digits[24];
+        const char *text = digits;
+        const char *verdict;
+        if (batch->big[i] != NULL) {
+            pk_primality big_verdict = PK_COMPOSITE;
+            pk_primality_of_decimal(batch->big[i], &big_verdict); /* validated when queued */
+            text = batch->big[i];
+            verdict = pk_primality_name(big_verdict);
+            batch->primes += big_verdict != PK_COMPOSITE;
+        } else {
+            snprintf(digits, sizeof digits, "%" PRIu64, batch->numbers[i]);
+            verdict = batch->is_prime[i] ? "prime" : "composite";
+            batch->primes += batch->is_prime[i];
+        }
+        if (cli->json)
+            printf("%s{\"n\":\"%s\",\"verdict\":\"%s\"}", batch->json_first ? "" : ",", text, verdict);
+        else if (cli->quiet)
+            printf("%s\n", verdict);
+        else
+            printf("%s %s\n", text, verdict);
+        batch->json_first = false;
+        free(batch->big[i]);
+        batch->big[i] = NULL;
+    }
+    batch->tested += batch->count;
+    batch->count = 0;
+    /* Answers go out batch by batch, so a reader of a pipe sees them early. */
+    if (fflush(stdout) != 0) {
+        cli_error(cli->what, "writing standard output: %s", strerror(errno));
+        return PK_EXIT_FAILURE;
+    }
+    return PK_EXIT_OK;
+}
+
+/* Queues one number written as TEXT; `where` names its origin for messages
+ * ("argument", "FILE:LINE").  Returns an exit code. */
+static int queue_number(primes_cli *cli, pk_primes_options *options, check_batch *batch, const char *text,
+                        const char *where, int bad_input_exit)
+{
+    uint64_t value = 0;
+    const char *why = NULL;
+    char *big = NULL;
+    int status = pk_parse_u64(text, &value, &why);
+    if (status == PK_ERANGE && text[0] != '\0' && strspn(text, "0123456789") == strlen(text)) {
+        /* 2^64 or more, written in digits: GMP's business. */
+        pk_primality verdict;
+        int big_status = pk_primality_of_decimal(text, &verdict);
+        if (big_status == PK_ENOTSUP) {
+            cli_error(cli->what, "%s '%s': numbers of 2^64 and above need GMP, and this build has none "
+                      "(apt-get install libgmp-dev, then rebuild)", where, text);
+            return bad_input_exit;
+        }
+        if (big_status != PK_OK || (big = strdup(text)) == NULL) {
+            cli_error(cli->what, "%s '%s': %s", where, text, pk_strerror(big_status != PK_OK ? big_status : PK_ENOMEM));
+            return PK_EXIT_FAILURE;
+        }
+    } else if (status != PK_OK) {
+        if (status == PK_ERANGE && strspn(text, "0123456789") != strlen(text))
+            why = "exceeds 2^64-1 (write numbers of 2^64 and above in plain digits)";
+        cli_error(cli->what, "%s '%s': %s", where, text, why != NULL ? why : "not a number");
+        return bad_input_exit;
+    }
+    batch->numbers[batch->count] = value;
+    batch->big[batch->count] = big;
+    batch->count++;
+    return batch->count == CHECK_BATCH ? flush_batch(cli, options, batch) : PK_EXIT_OK;
+}
+
+/* Reads one number per line; blank lines and # comments are skipped, CRLF is fine. */
+static int check_stream(primes_cli *cli, pk_primes_options *options, check_batch *batch, FILE *in,
+                        const char *name)
+{
+    char *line = NULL;
+    size_t capacity = 0;
+    ssize_t len;
+    uint64_t line_number = 0;
+    int rc = PK_EXIT_OK;
+    while (rc == PK_EXIT_OK && (len = getline(&line, &capacity, in)) != -1) {
+        line_number++;
+        if (cli_signal_received()) {
+            rc = job_failed(cli, PK_ECANCELED);
+            break;
+        }
+        if (strlen(line) != (size_t)len) {
+            cli_error(cli->what, "%s:%" PRIu64 ": contains a NUL byte", name, line_number);
+            rc = PK_EXIT_FAILURE;
+            break;
+        }
+        char *start = line;
+        char *hash = memchr(line, '#', (size_t)len);
+        char *end = hash != NULL ? hash : line + len;
+        while (start < end && isspace((unsigned char)*start))
+            start++;
+        while (end > start && isspace((unsigned char)end[-1]))
+            end--;
+        if (start == end)
+            continue;
+        *end = '\0';
+        char where[512];
+        snprintf(where, sizeof where, "%s:%" PRIu64 ":", name, line_number);
+        rc = queue_number(cli, options, batch, start, where, PK_EXIT_FAILURE);
+    }
+    if (rc == PK_EXIT_OK && ferror(in)) {
+        cli_error(cli->what, "reading %s: %s", name, strerror(errno));
+        rc = PK_EXIT_FAILURE;
+    }
+    free(line);
+    return rc;
+}
+
+static int run_check(primes_cli *cli, pk_primes_options *options)
+{
+    if (cli->nargs == 0) {
+        cli_error(cli->what, "missing numbers (usage: parkit primes check N... | FILE... | -)");
+        return PK_EXIT_USAGE;
+    }
+    /* Every argument is a number, a file, or '-': decide all of them before
+     * printing anything, so a typo fails fast. */
+    for (int i = 0; i < cli->nargs; i++) {
+        const char *arg = cli->args[i];
+        uint64_t value;
+        const char *why = NULL;
+        int status = pk_parse_u64(arg, &value, &why);
+        bool digits = arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg);
+        if (status == PK_OK || digits || strcmp(arg, "-") == 0 || access(arg, F_OK) == 0)
+            continue;
+        if (status == PK_ERANGE)
+            why = "exceeds 2^64-1 (write numbers of 2^64 and above in plain digits)";
+        cli_error(cli->what, "bad N '%s': %s, and no file of that name exists", arg,
+                  why != NULL ? why : "not a number");
+        return PK_EXIT_USAGE;
+    }
+    check_batch *batch = calloc(1, sizeof *batch);
+    if (batch == NULL) {
+        cli_error(cli->what, "out of memory");
+        return PK_EXIT_FAILURE;
+    }
+    batch->json_first = true;
+    if (cli->json)
+        printf("{\"command\":\"primes check\",\"results\":[");
+    int rc = PK_EXIT_OK;
+    for (int i = 0; i < cli->nargs && rc == PK_EXIT_OK; i++) {
+        const char *arg = cli->args[i];
+        uint64_t value;
+        bool digits = arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg);
+        if (pk_parse_u64(arg, &value, NULL) == PK_OK || digits) {
+            rc = queue_number(cli, options, batch, arg, "bad N", PK_EXIT_USAGE);
+        } else if (strcmp(arg, "-") == 0) {
+            rc = check_stream(cli, options, batch, stdin, "<stdin>");
+        } else {
+            FILE *in = fopen(arg, "r");
+            if (in == NULL) {
+                cli_error(cli->what, "cannot read '%s': %s", arg, strerror(errno));
+                rc = PK_EXIT_FAILURE;
+                break;
+            }
+            rc = check_stream(cli, options, batch, in, arg);
+            fclose(in);
+        }
+    }
+    /* Numbers read before an error are still answered: nothing is lost. */
+    int flushed = flush_batch(cli, options, batch);
+    if (rc == PK_EXIT_OK)
+        rc = flushed;
+    if (cli->json) {
+        printf("],\"tested\":%" PRIu64 ",\"primes\":%" PRIu64 ",", batch->tested, batch->primes);
+        json_common(cli, &batch->report);
+        printf("}\n");
+    }
+    if (rc == PK_EXIT_OK)
+        print_time(cli, &batch->report);
+    free(batch);
+    return rc;
+}
+
+/* ---- entry ------------------------------------------------------------------------ */
+
+int cli_primes(int argc, char **argv)
+{
+    run_start = pk_clock_seconds();
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(primes_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? PK_EXIT_USAGE : PK_EXIT_OK;
+    }
+    primes_cli cli = {
+        .schedule = {PK_SCHEDULE_DYNAMIC, 0},
+        .algo = PK_ALGO_SIEVE,
+        .pattern = PK_PATTERN_PRIMES,
+        .progress = -1,
+    };
+    int found = -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(argv[1], subcommand_names[i]) == 0)
+            found = i;
+    if (found < 0) {
+        cli_error("primes", "unknown subcommand '%s' (expected count, list, check or nth)", argv[1]);
+        return PK_EXIT_USAGE;
+    }
+    cli.command = (subcommand)found;
+    char what[32];
+    snprintf(what, sizeof what, "primes %s", subcommand_names[found]);
+    cli.what = what;
+
+    int rc = parse_options(&cli, argc - 1, argv + 1);
+    if (rc < 0)
+        return PK_EXIT_OK; /* --help */
+    if (rc != PK_EXIT_OK)
+        return rc;
+    const char *bad_variable = NULL;
+    if (pk_threads_choose(cli.threads_requested, &cli.threads, &bad_variable) != PK_OK) {
+        cli_error(cli.what, "%s='%s' is not a thread count (a positive integer up to %d)", bad_variable,
+                  getenv(bad_variable), PK_MAX_THREADS);
+        return PK_EXIT_USAGE;
+    }
+
+    pk_primes_options options = {
+        .engine = {.threads = cli.threads.threads, .schedule = cli.schedule, .cancel = cli_signals_install()},
+        .algo = cli.algo,
+    };
+    switch (cli.command) {
+    case CMD_COUNT: return run_count(&cli, &options);
+    case CMD_LIST: return run_list(&cli, &options);
+    case CMD_CHECK: return run_check(&cli, &options);
+    case CMD_NTH: return run_nth(&cli, &options);
+    }
+    return PK_EXIT_USAGE;
+}

@@ -1,0 +1,37 @@
+/*
+ * Ctrl-C and SIGTERM: ask the engines to stop between units, so the command
+ * can remove its temporary output and say what happened.  The handler only
+ * stores to a lock-free atomic, which is async-signal-safe.  SA_RESETHAND
+ * makes a second signal kill the process at once if the first is not
+ * honoured quickly.
+ */
+#include <signal.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static volatile _Atomic int cancel_flag;
+static volatile _Atomic int received_signal;
+
+static void on_signal(int signo)
+{
+    atomic_store(&received_signal, signo);
+    atomic_store(&cancel_flag, 1);
+}
+
+const volatile _Atomic int *cli_signals_install(void)
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    return &cancel_flag;
+}
+
+int cli_signal_received(void)
+{
+    return atomic_load(&received_signal);
+}
