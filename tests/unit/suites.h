@@ -1,0 +1,25 @@
+/*
+ * The unit-test suites, one per module.  Each test file defines one
+ * pk_suite_<module>() that adds its suite and tests to the CUnit registry
+ * and returns 0, or -1 when CUnit could not register them.
+ */
+#ifndef PK_TEST_SUITES_H
+#define PK_TEST_SUITES_H
+
+#include <CUnit/CUnit.h>
+
+int pk_suite_numexpr(void);
+int pk_suite_primality(void);
+int pk_suite_sieve(void);
+int pk_suite_primes_job(void);
+int pk_suite_engine(void);
+
+/* The registration helper every suite uses: NULL-terminated {name, fn} list. */
+typedef struct pk_test_case {
+    const char *name;
+    CU_TestFunc run;
+} pk_test_case;
+
+int pk_suite_add(const char *suite_name, const pk_test_case *cases);
+
+#endif

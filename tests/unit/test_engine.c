@@ -1,0 +1,165 @@
+/*
+ * Tests of the engine alone, with jobs that know nothing of primes: every
+ * unit runs exactly once, counters add up, emits come in unit order under
+ * every schedule, a failing unit's status comes back, a cancel stops the
+ * run, and schedules parse and print.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parkit/engine.h"
+#include "parkit/status.h"
+#include "suites.h"
+
+enum { UNITS = 997 };
+
+typedef struct tally_job {
+    _Atomic int runs[UNITS];
+    uint64_t emitted[UNITS];
+    uint64_t emit_count;
+    int emit_out_of_order;
+    uint64_t fail_at; /* UNITS = never */
+    _Atomic int workers_alive;
+} tally_job;
+
+static void *tally_worker_create(void *state)
+{
+    tally_job *job = state;
+    atomic_fetch_add(&job->workers_alive, 1);
+    return malloc(16);
+}
+
+static void tally_worker_destroy(void *state, void *worker)
+{
+    tally_job *job = state;
+    atomic_fetch_sub(&job->workers_alive, 1);
+    free(worker);
+}
+
+static int tally_unit(void *state, void *worker, uint64_t unit, uint64_t counters[])
+{
+    (void)worker;
+    tally_job *job = state;
+    atomic_fetch_add(&job->runs[unit], 1);
+    counters[0] += unit;
+    counters[1] += 1;
+    /* Uneven cost, so dynamic schedules really reorder completion. */
+    volatile uint64_t spin = 0;
+    for (uint64_t i = 0; i < (unit % 7) * 2000; i++)
+        spin += i;
+    return unit == job->fail_at ? PK_EIO : PK_OK;
+}
+
+static int tally_emit(void *state, void *worker, uint64_t unit)
+{
+    (void)worker;
+    tally_job *job = state;
+    if (unit != job->emit_count)
+        job->emit_out_of_order = 1;
+    job->emitted[job->emit_count++] = unit;
+    return PK_OK;
+}
+
+static pk_job make_job(tally_job *state, int with_emit)
+{
+    pk_job job = {
+        .units = UNITS,
+        .state = state,
+        .worker_create = tally_worker_create,
+        .worker_destroy = tally_worker_destroy,
+        .run_unit = tally_unit,
+        .emit_unit = with_emit ? tally_emit : NULL,
+    };
+    return job;
+}
+
+static void test_every_unit_once_and_ordered_emits(void)
+{
+    static const char *const schedules[] = {"static", "static,5", "dynamic", "dynamic,1", "guided", "guided,7"};
+    for (int threads = 1; threads <= 4; threads++) {
+        for (size_t s = 0; s < sizeof schedules / sizeof schedules[0]; s++) {
+            tally_job *state = calloc(1, sizeof *state);
+            state->fail_at = UNITS;
+            pk_job job = make_job(state, 1);
+            pk_engine_options options = {.threads = threads};
+            CU_ASSERT_EQUAL_FATAL(pk_schedule_parse(schedules[s], &options.schedule), PK_OK);
+            pk_progress progress = {0};
+            options.progress = &progress;
+            uint64_t counters[PK_JOB_MAX_COUNTERS];
+            pk_engine_stats stats;
+            CU_ASSERT_EQUAL(pk_engine_run(&options, &job, counters, &stats), PK_OK);
+            CU_ASSERT_EQUAL(counters[0], (uint64_t)UNITS * (UNITS - 1) / 2);
+            CU_ASSERT_EQUAL(counters[1], UNITS);
+            int wrong = 0;
+            for (int u = 0; u < UNITS; u++)
+                wrong += atomic_load(&state->runs[u]) != 1;
+            CU_ASSERT_EQUAL(wrong, 0);
+            CU_ASSERT_EQUAL(state->emit_count, UNITS);
+            CU_ASSERT_FALSE(state->emit_out_of_order);
+            CU_ASSERT_EQUAL(atomic_load(&state->workers_alive), 0);
+            CU_ASSERT_EQUAL(atomic_load(&progress.units_done), UNITS);
+            CU_ASSERT_EQUAL(atomic_load(&progress.units_total), UNITS);
+#ifdef _OPENMP
+            CU_ASSERT_EQUAL(stats.threads_used, threads);
+#endif
+            free(state);
+        }
+    }
+}
+
+static void test_failure_is_reported(void)
+{
+    tally_job *state = calloc(1, sizeof *state);
+    state->fail_at = 500;
+    pk_job job = make_job(state, 1);
+    pk_engine_options options = {.threads = 3, .schedule = {PK_SCHEDULE_DYNAMIC, 1}};
+    uint64_t counters[PK_JOB_MAX_COUNTERS];
+    CU_ASSERT_EQUAL(pk_engine_run(&options, &job, counters, NULL), PK_EIO);
+    /* Output stops at the failing unit: nothing after it is emitted. */
+    CU_ASSERT(state->emit_count <= 500);
+    CU_ASSERT_FALSE(state->emit_out_of_order);
+    CU_ASSERT_EQUAL(atomic_load(&state->workers_alive), 0);
+    free(state);
+}
+
+static void test_cancel_stops_the_run(void)
+{
+    tally_job *state = calloc(1, sizeof *state);
+    state->fail_at = UNITS;
+    pk_job job = make_job(state, 0);
+    static _Atomic int cancel = 1; /* already requested */
+    pk_engine_options options = {.threads = 2, .cancel = &cancel};
+    uint64_t counters[PK_JOB_MAX_COUNTERS];
+    CU_ASSERT_EQUAL(pk_engine_run(&options, &job, counters, NULL), PK_ECANCELED);
+    CU_ASSERT_EQUAL(counters[1], 0);
+    free(state);
+}
+
+static void test_schedule_text(void)
+{
+    pk_schedule s;
+    char buf[32];
+    CU_ASSERT_EQUAL(pk_schedule_parse("static", &s), PK_OK);
+    CU_ASSERT_EQUAL(s.kind, PK_SCHEDULE_STATIC);
+    CU_ASSERT_EQUAL(s.chunk, 0);
+    CU_ASSERT_EQUAL(pk_schedule_parse("guided,16", &s), PK_OK);
+    CU_ASSERT_EQUAL(s.kind, PK_SCHEDULE_GUIDED);
+    CU_ASSERT_EQUAL(s.chunk, 16);
+    CU_ASSERT_STRING_EQUAL(pk_schedule_format(s, buf, sizeof buf), "guided,16");
+    static const char *const bad[] = {"", "dyn", "dynamic,", "dynamic,0", "dynamic,-1", "dynamic,x", "static,3x",
+                                      "dynamicx", "auto", "dynamic,99999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CU_ASSERT_EQUAL(pk_schedule_parse(bad[i], &s), PK_EINVAL);
+}
+
+int pk_suite_engine(void)
+{
+    static const pk_test_case cases[] = {
+        {"every_unit_once_and_ordered_emits", test_every_unit_once_and_ordered_emits},
+        {"failure_is_reported", test_failure_is_reported},
+        {"cancel_stops_the_run", test_cancel_stops_the_run},
+        {"schedule_text", test_schedule_text},
+        {NULL, NULL},
+    };
+    return pk_suite_add("engine", cases);
+}
