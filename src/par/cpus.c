@@ -45,6 +45,7 @@ const char *pk_cpus_describe(char *buf, size_t size)
     return buf;
 }
 
+#ifdef _OPENMP
 /* A positive integer from the start of VALUE (OMP_NUM_THREADS may be a
  * nested list such as "4,2": the first level is ours). */
 static int parse_thread_count(const char *value, int *threads)
@@ -59,6 +60,7 @@ static int parse_thread_count(const char *value, int *threads)
     *threads = (int)n;
     return PK_OK;
 }
+#endif
 
 int pk_threads_choose(int requested, pk_thread_choice *choice, const char **bad_variable)
 {

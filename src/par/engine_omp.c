@@ -105,7 +105,6 @@ int pk_engine_run(const pk_engine_options *options, const pk_job *job,
 {
     memset(counters, 0, PK_JOB_MAX_COUNTERS * sizeof counters[0]);
     _Atomic int failure = PK_OK; /* first failing status, shared */
-    int threads = options->threads < 1 ? 1 : options->threads;
     double start = pk_clock_seconds();
     int threads_used = 1;
     if (options->progress != NULL)
@@ -114,7 +113,7 @@ int pk_engine_run(const pk_engine_options *options, const pk_job *job,
 
 #ifdef _OPENMP
     set_runtime_schedule(options->schedule);
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(options->threads < 1 ? 1 : options->threads)
 #endif
     {
         uint64_t mine[PK_JOB_MAX_COUNTERS] = {0};

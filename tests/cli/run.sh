@@ -18,6 +18,8 @@ fi
 P=$1
 shift
 case $P in /*) ;; *) P=$PWD/$P ;; esac
+# A build without OpenMP runs one thread whatever the environment says.
+if "$P" info --json 2>/dev/null | grep -q '"openmp":"none"'; then HAVE_OPENMP=0; else HAVE_OPENMP=1; fi
 if [ ! -x "$P" ] || [ -d "$P" ]; then
     echo "$0: '$1' is not an executable" >&2
     exit 2
@@ -463,11 +465,17 @@ section_errors() {
     expect_fail "check fails before printing" 2 "bad N 'oops'" "$P" primes check 7 11 oops
     expect_fail "check ./nope.txt" 2 "no file of that name exists" "$P" primes check "./nope-$$.txt"
     expect_fail "check -5" 2 "negative" "$P" primes check -5
-    expect_fail "OMP_NUM_THREADS=abc" 2 "OMP_NUM_THREADS='abc'" env OMP_NUM_THREADS=abc "$P" "${c[@]}" 100
-    expect_fail "OMP_NUM_THREADS=0" 2 "OMP_NUM_THREADS='0'" env OMP_NUM_THREADS=0 "$P" "${c[@]}" 100
-    expect_fail "SLURM_CPUS_PER_TASK=abc" 2 "SLURM_CPUS_PER_TASK='abc'" \
-        env -u OMP_NUM_THREADS SLURM_CPUS_PER_TASK=abc "$P" "${c[@]}" 100
-    expect_fail "info with OMP_NUM_THREADS=abc" 2 "OMP_NUM_THREADS='abc'" env OMP_NUM_THREADS=abc "$P" info
+    if [ "$HAVE_OPENMP" = 1 ]; then
+        expect_fail "OMP_NUM_THREADS=abc" 2 "OMP_NUM_THREADS='abc'" env OMP_NUM_THREADS=abc "$P" "${c[@]}" 100
+        expect_fail "OMP_NUM_THREADS=0" 2 "OMP_NUM_THREADS='0'" env OMP_NUM_THREADS=0 "$P" "${c[@]}" 100
+        expect_fail "SLURM_CPUS_PER_TASK=abc" 2 "SLURM_CPUS_PER_TASK='abc'" \
+            env -u OMP_NUM_THREADS SLURM_CPUS_PER_TASK=abc "$P" "${c[@]}" 100
+        expect_fail "info with OMP_NUM_THREADS=abc" 2 "OMP_NUM_THREADS='abc'" env OMP_NUM_THREADS=abc "$P" info
+    else
+        # Without OpenMP the thread variables mean nothing to parkit.
+        expect_ok "OMP_NUM_THREADS=abc ignored without OpenMP" "25" env OMP_NUM_THREADS=abc "$P" "${c[@]}" 100
+        skip "thread-variable errors" "built without OpenMP"
+    fi
     expect_fail "list --json without -o" 2 "--json needs -o FILE" "$P" primes list 100 --json
     expect_fail "info --bogus" 2 "parkit: info: unknown argument '--bogus'" "$P" info --bogus
 
@@ -619,6 +627,14 @@ threads_of() {
 section_threads() {
     echo "== threads"
     local clean=(env -u OMP_NUM_THREADS -u SLURM_CPUS_PER_TASK -u OMP_THREAD_LIMIT)
+    if [ "$HAVE_OPENMP" != 1 ]; then
+        expect_eq "info: one thread without OpenMP" "1 from built without OpenMP" \
+            "$(threads_of "${clean[@]}" OMP_NUM_THREADS=3 "$P" info --json)" "OMP_NUM_THREADS=3 parkit info --json"
+        expect_eq "primes: one thread without OpenMP" "1 from built without OpenMP" \
+            "$(threads_of "${clean[@]}" "$P" primes count 1e6 --threads 2 --json)" "parkit primes count 1e6 --threads 2 --json"
+        skip "thread-count precedence" "built without OpenMP"
+        return
+    fi
     expect_eq "info: OMP_NUM_THREADS=3" "3 from OMP_NUM_THREADS" \
         "$(threads_of "${clean[@]}" OMP_NUM_THREADS=3 "$P" info --json)" "OMP_NUM_THREADS=3 parkit info --json"
     expect_eq "info: SLURM_CPUS_PER_TASK=5" "5 from SLURM_CPUS_PER_TASK" \
