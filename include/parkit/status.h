@@ -16,7 +16,9 @@
     X(EIO, -4, "input/output error")                       \
     X(ENOTSUP, -5, "not supported by this build")          \
     X(ECANCELED, -6, "canceled")                           \
-    X(EINTERNAL, -7, "internal error")
+    X(EINTERNAL, -7, "internal error")                     \
+    X(ETIMEDOUT, -8, "timed out")                          \
+    X(EOF, -9, "end of stream")
 
 typedef enum pk_status {
 #define PK_STATUS_ENUM(name, code, text) PK_##name = (code),

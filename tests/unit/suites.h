@@ -13,6 +13,7 @@ int pk_suite_primality(void);
 int pk_suite_sieve(void);
 int pk_suite_primes_job(void);
 int pk_suite_engine(void);
+int pk_suite_queue(void);
 
 /* The registration helper every suite uses: NULL-terminated {name, fn} list. */
 typedef struct pk_test_case {
