@@ -83,7 +83,7 @@ RUNNER := $(BUILD)/unit-tests
 
 REVISION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-.PHONY: all check check-deps unit-tests cli-tests demo bench install uninstall clean
+.PHONY: all check check-deps unit-tests cli-tests mpi-tests demo bench install uninstall clean
 all: $(BIN) $(LIB)
 
 # Objects are rebuilt whenever the flags change: the stamp file holds them.
@@ -140,9 +140,18 @@ unit-tests: $(RUNNER)
 cli-tests: $(BIN)
 	tests/cli/run.sh $(BIN)
 
+# The MPI engine against the sequential one, with real mpirun (MPI builds only).
+mpi-tests: $(BIN)
+ifeq ($(MPI),1)
+	tests/mpi/run.sh $(BIN)
+else
+	@echo "make check: built without MPI, skipping tests/mpi (apt-get install openmpi-bin libopenmpi-dev)"
+endif
+
 check: all
 	@$(MAKE) --no-print-directory unit-tests
 	@$(MAKE) --no-print-directory cli-tests
+	@$(MAKE) --no-print-directory mpi-tests
 	@echo "make check: all test suites passed"
 
 # ---- demo and bench -------------------------------------------------------

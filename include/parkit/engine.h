@@ -3,16 +3,22 @@
  *
  * A job is cut into `units` numbered 0..units-1 (the plan).  An engine runs
  * every unit exactly once and sums the per-unit counters; it knows nothing of
- * what a unit computes.  The OpenMP engine shares the job (and its read-only
- * tables) between threads and gives each thread its own worker scratch; the
- * sequential engine is the same loop on one thread.  When a job has an
- * `emit` step, emits happen in unit order, one at a time, whatever the
- * schedule, so output stays ordered while units are computed in parallel.
+ * what a unit computes.
+ * - The OpenMP engine (engine_omp.c) shares the job (and its read-only
+ *   tables) between threads and gives each thread its own worker scratch;
+ *   without OpenMP it is the same loop on one thread.
+ * - The MPI engine (engine_mpi.c) gives each rank a share of the units
+ *   (contiguous blocks, or chunks handed out on demand), runs its share on
+ *   the OpenMP engine (hybrid = ranks x threads), and sums the counters in a
+ *   reduction.  Ranks share nothing: each builds its own tables.
+ * When a job produces output, the engine writes it in unit order through
+ * options->write, whatever the schedule and the number of ranks.
  */
 #ifndef PARKIT_ENGINE_H
 #define PARKIT_ENGINE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,9 +48,20 @@ typedef struct pk_job {
     void (*worker_destroy)(void *state, void *worker);
     /* Computes one unit, adding its results to counters[]; 0 or a pk_status. */
     int (*run_unit)(void *state, void *worker, uint64_t unit, uint64_t counters[]);
-    /* Optional: called after run_unit, in unit order, never concurrently. */
-    int (*emit_unit)(void *state, void *worker, uint64_t unit);
+    /* Optional: the output of the unit just run by this worker, valid until
+     * the worker runs another unit.  The engine writes it in unit order. */
+    int (*unit_output)(void *state, void *worker, uint64_t unit, const char **data, size_t *len);
+    /* Optional: the relative cost of a unit, for balanced blocks of ranks. */
+    double (*unit_cost)(void *state, uint64_t unit);
 } pk_job;
+
+typedef enum pk_distribute {
+    PK_DISTRIBUTE_BLOCK,   /* contiguous blocks of units, balanced by unit_cost */
+    PK_DISTRIBUTE_DYNAMIC, /* chunks of units handed out on demand */
+} pk_distribute;
+
+/* Receives output bytes in order; non-zero means the write failed. */
+typedef int (*pk_write_fn)(void *ctx, const char *data, size_t len);
 
 /* Shared with a progress display: every run adds its units to the total
  * when it starts and counts each finished unit. */
@@ -60,17 +77,30 @@ typedef struct pk_engine_options {
     /* Optional: when it becomes non-zero, remaining units are skipped and
      * the run returns PK_ECANCELED. */
     const volatile _Atomic int *cancel;
+    /* Spread units over MPI ranks (when there are several); false for work
+     * every rank must do itself, such as building its own tables. */
+    bool distributed;
+    pk_distribute distribute;
+    /* Where ordered output goes (rank 0 writes it). */
+    pk_write_fn write;
+    void *write_ctx;
 } pk_engine_options;
 
 typedef struct pk_engine_stats {
-    double seconds;      /* wall time of the parallel region */
+    double seconds;      /* wall time of the run */
+    double comm_seconds; /* of which in MPI calls */
     int threads_used;
+    uint64_t units_run;  /* by this rank */
 } pk_engine_stats;
 
 /* Runs every unit of JOB; counters[0..PK_JOB_MAX_COUNTERS) receive the sums.
  * Returns 0, or the first failing unit's status, or PK_ECANCELED. */
 int pk_engine_run(const pk_engine_options *options, const pk_job *job,
                   uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats);
+
+/* Parses "block" or "dynamic"; PK_OK or PK_EINVAL. */
+int pk_distribute_parse(const char *text, pk_distribute *distribute);
+const char *pk_distribute_name(pk_distribute distribute);
 
 /* "OpenMP 4.5" or "none": what this build's engine runs on. */
 const char *pk_engine_openmp_version(void);

@@ -42,8 +42,10 @@ typedef struct pk_primes_report {
     double table_seconds;   /* building the shared table of sieving primes */
     double compute_seconds; /* the engine runs */
     uint64_t sieving_limit; /* the table holds the primes up to this */
-    uint64_t units;
+    uint64_t units;         /* in the plan */
+    uint64_t units_run;     /* by this rank */
     int threads;
+    double comm_seconds;    /* in MPI calls (this rank) */
 } pk_primes_report;
 
 /* Counts primes, or k-tuplets whose first member is in [lo, hi] and whose
@@ -51,11 +53,9 @@ typedef struct pk_primes_report {
 int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, pk_primes_pattern pattern,
                     uint64_t *count, pk_primes_report *report);
 
-/* Receives the decimal text of consecutive primes, in order; non-zero stops. */
-typedef int (*pk_primes_write_fn)(void *ctx, const char *text, size_t len);
-
-/* Lists the primes in [lo, hi], one per line, in increasing order. */
-int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, pk_primes_write_fn write,
+/* Lists the primes in [lo, hi], one per line, in increasing order, through
+ * WRITE (on rank 0 only when the engine is distributed over ranks). */
+int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, pk_write_fn write,
                    void *ctx, uint64_t *count, pk_primes_report *report);
 
 /* The n-th prime (n >= 1; p_1 = 2).  PK_ERANGE when it is above 2^64-1. */

@@ -6,9 +6,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/build_info.h"
+#include "parkit/comm.h"
 #include "parkit/primality.h"
 #include "parkit/status.h"
 
@@ -37,6 +39,27 @@ int cli_info(int argc, char **argv)
                   getenv(bad_variable), PK_MAX_THREADS);
         return PK_EXIT_USAGE;
     }
+    /* Under mpirun every rank says where it runs and what it may use. */
+    typedef struct rank_view {
+        char host[64];
+        char cpus[256];
+        int cpus_available;
+        int threads;
+        char source[32];
+    } rank_view;
+    const int ranks = pk_comm_size();
+    rank_view mine;
+    memset(&mine, 0, sizeof mine);
+    if (gethostname(mine.host, sizeof mine.host - 1) != 0)
+        snprintf(mine.host, sizeof mine.host, "unknown");
+    snprintf(mine.cpus, sizeof mine.cpus, "%s", cpus);
+    mine.cpus_available = pk_cpus_available();
+    mine.threads = threads.threads;
+    snprintf(mine.source, sizeof mine.source, "%s", threads.source);
+    rank_view *all = calloc((size_t)ranks, sizeof *all);
+    if (all == NULL)
+        pk_comm_abort(PK_EXIT_FAILURE);
+    pk_comm_allgather(&mine, all, sizeof mine);
     const char *mpi = PK_HAVE_MPI ? "yes" : "no";
     const char *gmp = pk_primality_have_gmp() ? "yes" : "no";
     if (json) {
@@ -47,10 +70,18 @@ int cli_info(int argc, char **argv)
         printf(",\"flags\":");
         cli_json_string(pk_build_flags());
         printf(",\"openmp\":\"%s\",\"mpi\":%s,\"gmp\":%s,\"cpus_available\":%d,\"cpu_list\":\"%s\","
-               "\"threads\":%d,\"threads_source\":\"%s\"}\n",
+               "\"threads\":%d,\"threads_source\":\"%s\",\"ranks\":[",
                pk_engine_openmp_version(), PK_HAVE_MPI ? "true" : "false",
                pk_primality_have_gmp() ? "true" : "false", pk_cpus_available(), cpus, threads.threads,
                threads.source);
+        for (int r = 0; r < ranks; r++) {
+            printf("%s{\"rank\":%d,\"host\":", r ? "," : "", r);
+            cli_json_string(all[r].host);
+            printf(",\"cpu_list\":\"%s\",\"cpus_available\":%d,\"threads\":%d,\"threads_source\":\"%s\"}",
+                   all[r].cpus, all[r].cpus_available, all[r].threads, all[r].source);
+        }
+        printf("]}\n");
+        free(all);
         return PK_EXIT_OK;
     }
     printf("parkit %s\n\n", pk_build_revision());
@@ -58,10 +89,18 @@ int cli_info(int argc, char **argv)
     printf("  compiler   %s\n", pk_build_compiler());
     printf("  flags      %s\n", pk_build_flags());
     printf("  OpenMP     %s\n", pk_engine_openmp_version());
-    printf("  MPI        %s\n", mpi);
+    printf("  MPI        %s%s%s\n", mpi, PK_HAVE_MPI ? ": " : "", PK_HAVE_MPI ? pk_comm_library_version() : "");
     printf("  GMP        %s (numbers of 2^64 and above in 'primes check')\n", gmp);
     printf("\nsees\n");
-    printf("  CPUs       %d in the affinity mask (%s)\n", pk_cpus_available(), cpus);
-    printf("  threads    %d, from %s\n", threads.threads, threads.source);
+    if (ranks == 1) {
+        printf("  CPUs       %d in the affinity mask (%s)\n", pk_cpus_available(), cpus);
+        printf("  threads    %d, from %s\n", threads.threads, threads.source);
+    } else {
+        printf("  ranks      %d (%s)\n", ranks, pk_comm_thread_level());
+        printf("  %-5s %-20s %-16s %s\n", "rank", "host", "CPUs", "threads");
+        for (int r = 0; r < ranks; r++)
+            printf("  %-5d %-20s %-16s %d, from %s\n", r, all[r].host, all[r].cpus, all[r].threads, all[r].source);
+    }
+    free(all);
     return PK_EXIT_OK;
 }

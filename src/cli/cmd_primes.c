@@ -9,11 +9,13 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/clock.h"
+#include "parkit/comm.h"
 #include "parkit/numexpr.h"
 #include "parkit/primality.h"
 #include "parkit/status.h"
@@ -28,6 +30,7 @@ typedef struct primes_cli {
     int threads_requested;
     pk_thread_choice threads;
     pk_schedule schedule;
+    pk_distribute distribute;
     pk_primes_algo algo;
     pk_primes_pattern pattern;
     bool json, time, quiet;
@@ -51,6 +54,8 @@ static const char primes_usage[] =
     "                         then the CPUs this process may run on)\n"
     "      --schedule KIND[,CHUNK]  static, dynamic (default) or guided\n"
     "      --algo sieve|trial segmented sieve (default) or textbook trial division\n"
+    "      --distribute block|dynamic  under mpirun: contiguous blocks of the range per\n"
+    "                         rank (default), or chunks handed out on demand\n"
     "  -o, --output FILE      list: write to FILE (atomically: complete or absent)\n"
     "      --json             print a JSON report on stdout\n"
     "      --time             print timings on stderr\n"
@@ -75,6 +80,7 @@ enum {
     OPT_QUADRUPLETS,
     OPT_QUINTUPLETS,
     OPT_SEXTUPLETS,
+    OPT_DISTRIBUTE,
 };
 
 static const struct option long_options[] = {
@@ -92,6 +98,7 @@ static const struct option long_options[] = {
     {"quadruplets", no_argument, NULL, OPT_QUADRUPLETS},
     {"quintuplets", no_argument, NULL, OPT_QUINTUPLETS},
     {"sextuplets", no_argument, NULL, OPT_SEXTUPLETS},
+    {"distribute", required_argument, NULL, OPT_DISTRIBUTE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -141,6 +148,15 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
             if (pk_schedule_parse(optarg, &cli->schedule) != PK_OK) {
                 cli_error(cli->what, "bad --schedule '%s': expected static, dynamic or guided, optionally ,CHUNK",
                           optarg);
+                rc = PK_EXIT_USAGE;
+            }
+            break;
+        case OPT_DISTRIBUTE:
+            if (pk_distribute_parse(optarg, &cli->distribute) != PK_OK) {
+                cli_error(cli->what, "bad --distribute '%s': expected block or dynamic", optarg);
+                rc = PK_EXIT_USAGE;
+            } else if (cli->distribute == PK_DISTRIBUTE_DYNAMIC && cli->command == CMD_LIST) {
+                cli_error(cli->what, "--distribute dynamic cannot keep the list in order; use block");
                 rc = PK_EXIT_USAGE;
             }
             break;
@@ -198,14 +214,30 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
 
 static double run_start;
 
+/* Fields every report shares.  Collective under MPI: every rank calls it
+ * (only rank 0's stdout is kept). */
 static void json_common(const primes_cli *cli, const pk_primes_report *report)
 {
     char schedule[32];
-    printf("\"threads\":%d,\"threads_source\":\"%s\",\"schedule\":\"%s\",\"openmp\":\"%s\","
-           "\"seconds\":%.6f,\"table_seconds\":%.6f,\"compute_seconds\":%.6f,\"units\":%" PRIu64,
-           cli->threads.threads, cli->threads.source, pk_schedule_format(cli->schedule, schedule, sizeof schedule),
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    uint64_t rss_total = (uint64_t)usage.ru_maxrss; /* KiB on Linux */
+    pk_comm_sum_u64(&rss_total, 1);
+    double rss_min, rss_avg, rss_max, compute_min, compute_avg, compute_max, comm_min, comm_avg, comm_max;
+    pk_comm_stats((double)usage.ru_maxrss, &rss_min, &rss_avg, &rss_max);
+    pk_comm_stats(report->compute_seconds, &compute_min, &compute_avg, &compute_max);
+    pk_comm_stats(report->comm_seconds, &comm_min, &comm_avg, &comm_max);
+    printf("\"ranks\":%d,\"threads\":%d,\"threads_source\":\"%s\",\"schedule\":\"%s\",\"distribute\":\"%s\","
+           "\"openmp\":\"%s\",\"seconds\":%.6f,\"table_seconds\":%.6f,\"compute_seconds\":%.6f,"
+           "\"compute_seconds_per_rank\":{\"min\":%.6f,\"avg\":%.6f,\"max\":%.6f},"
+           "\"comm_seconds_per_rank\":{\"min\":%.6f,\"avg\":%.6f,\"max\":%.6f},"
+           "\"peak_rss_kib_per_rank\":{\"min\":%.0f,\"avg\":%.0f,\"max\":%.0f},\"peak_rss_kib_total\":%" PRIu64
+           ",\"units\":%" PRIu64,
+           pk_comm_size(), cli->threads.threads, cli->threads.source,
+           pk_schedule_format(cli->schedule, schedule, sizeof schedule), pk_distribute_name(cli->distribute),
            pk_engine_openmp_version(), pk_clock_seconds() - run_start, report->table_seconds,
-           report->compute_seconds, report->units);
+           report->compute_seconds, compute_min, compute_avg, compute_max, comm_min, comm_avg, comm_max, rss_min,
+           rss_avg, rss_max, rss_total, report->units);
 }
 
 static void print_time(const primes_cli *cli, const pk_primes_report *report)
@@ -214,12 +246,15 @@ static void print_time(const primes_cli *cli, const pk_primes_report *report)
         return;
     fflush(stdout); /* the answer first, then how long it took */
     char schedule[32];
+    char ranks[64] = "";
+    if (pk_comm_size() > 1)
+        snprintf(ranks, sizeof ranks, "%d ranks (%s) x ", pk_comm_size(), pk_distribute_name(cli->distribute));
     fprintf(stderr,
-            "parkit: %s: %.3f s (sieving-prime table %.3f s, compute %.3f s), %d thread%s (%s), "
-            "schedule %s, %" PRIu64 " units\n",
+            "parkit: %s: %.3f s (sieving-prime table %.3f s, compute %.3f s, communication %.3f s), %s%d thread%s "
+            "(%s), schedule %s, %" PRIu64 " units\n",
             cli->what, pk_clock_seconds() - run_start, report->table_seconds, report->compute_seconds,
-            cli->threads.threads, cli->threads.threads == 1 ? "" : "s", cli->threads.source,
-            pk_schedule_format(cli->schedule, schedule, sizeof schedule), report->units);
+            report->comm_seconds, ranks, cli->threads.threads, cli->threads.threads == 1 ? "" : "s",
+            cli->threads.source, pk_schedule_format(cli->schedule, schedule, sizeof schedule), report->units);
 }
 
 /* Reports a failed job; a cancel by signal is reported as an interruption. */
@@ -312,6 +347,78 @@ static int write_to_stream(void *ctx, const char *text, size_t len)
     return fwrite(text, 1, len, ctx) == len ? 0 : -1;
 }
 
+/* Where `list` writes: stdout, a device written in place, or a temporary
+ * file beside the target that is renamed over it at the end, so the final
+ * name holds a complete list or nothing. */
+typedef struct list_output {
+    FILE *stream;
+    char *temporary; /* NULL unless writing a temporary file */
+    int write_error; /* errno of the first failed write or close */
+} list_output;
+
+static int open_list_output(const primes_cli *cli, list_output *out)
+{
+    out->stream = stdout;
+    if (cli->output == NULL)
+        return PK_OK;
+    struct stat target;
+    if (stat(cli->output, &target) == 0 && !S_ISREG(target.st_mode)) {
+        if (S_ISDIR(target.st_mode)) {
+            cli_error(cli->what, "cannot write '%s': it is a directory", cli->output);
+            return PK_EIO;
+        }
+        /* A device or a pipe (/dev/null, a FIFO) is written in place:
+         * renaming over it would replace the device with a file. */
+        if ((out->stream = fopen(cli->output, "w")) == NULL) {
+            cli_error(cli->what, "cannot write '%s': %s", cli->output, strerror(errno));
+            return PK_EIO;
+        }
+        return PK_OK;
+    }
+    if (asprintf(&out->temporary, "%s.partial-XXXXXX", cli->output) < 0) {
+        out->temporary = NULL;
+        cli_error(cli->what, "out of memory");
+        return PK_ENOMEM;
+    }
+    int fd = mkstemp(out->temporary);
+    if (fd < 0 || (out->stream = fdopen(fd, "w")) == NULL) {
+        cli_error(cli->what, "cannot write '%s': %s", cli->output, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(out->temporary);
+        }
+        free(out->temporary);
+        out->temporary = NULL;
+        return PK_EIO;
+    }
+    mode_t mask = umask(0); /* mkstemp makes the file 0600; give it the usual mode */
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    return PK_OK;
+}
+
+/* Flushes and closes; renames the temporary file into place only when the
+ * job and every write succeeded, and removes it otherwise. */
+static void close_list_output(const primes_cli *cli, list_output *out, int status)
+{
+    if ((fflush(out->stream) != 0 || ferror(out->stream)) && out->write_error == 0)
+        out->write_error = errno != 0 ? errno : EIO;
+    if (status == PK_EIO && out->write_error == 0)
+        out->write_error = EIO;
+    if (cli->output != NULL && fclose(out->stream) != 0 && out->write_error == 0)
+        out->write_error = errno;
+    if (out->temporary != NULL) {
+        if (status == PK_OK && out->write_error == 0 && rename(out->temporary, cli->output) != 0)
+            out->write_error = errno;
+        if (status != PK_OK || out->write_error != 0)
+            unlink(out->temporary);
+        free(out->temporary);
+    }
+    if (out->write_error != 0)
+        cli_error(cli->what, "writing %s: %s", cli->output != NULL ? cli->output : "standard output",
+                  strerror(out->write_error));
+}
+
 static int run_list(primes_cli *cli, pk_primes_options *options)
 {
     uint64_t lo, hi;
@@ -322,70 +429,25 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
         cli_error(cli->what, "--json needs -o FILE (stdout carries the primes)");
         return PK_EXIT_USAGE;
     }
-    /* Write under a temporary name beside the target and rename at the end:
-     * the final name holds a complete list or nothing. */
-    FILE *out = stdout;
-    char *temporary = NULL;
-    struct stat target;
-    bool special = cli->output != NULL && stat(cli->output, &target) == 0 && !S_ISREG(target.st_mode);
-    if (special && S_ISDIR(target.st_mode)) {
-        cli_error(cli->what, "cannot write '%s': it is a directory", cli->output);
+    /* Under MPI rank 0 writes everything; the other ranks send it their text. */
+    const bool writer = pk_comm_rank() == 0;
+    list_output out = {NULL, NULL, 0};
+    if (pk_comm_agree(writer ? open_list_output(cli, &out) : PK_OK) != PK_OK)
         return PK_EXIT_FAILURE;
-    }
-    if (special) {
-        /* A device or a pipe (/dev/null, a FIFO) is written in place: renaming
-         * over it would replace the device with a file. */
-        if ((out = fopen(cli->output, "w")) == NULL) {
-            cli_error(cli->what, "cannot write '%s': %s", cli->output, strerror(errno));
-            return PK_EXIT_FAILURE;
-        }
-    } else if (cli->output != NULL) {
-        if (asprintf(&temporary, "%s.partial-XXXXXX", cli->output) < 0) {
-            cli_error(cli->what, "out of memory");
-            return PK_EXIT_FAILURE;
-        }
-        int fd = mkstemp(temporary);
-        if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
-            cli_error(cli->what, "cannot write '%s': %s", cli->output, strerror(errno));
-            if (fd >= 0) {
-                close(fd);
-                unlink(temporary);
-            }
-            free(temporary);
-            return PK_EXIT_FAILURE;
-        }
-        mode_t mask = umask(0); /* mkstemp makes the file 0600; give it the usual mode */
-        umask(mask);
-        fchmod(fd, 0666 & ~mask);
-    }
     static char buffer[1 << 20];
-    setvbuf(out, buffer, _IOFBF, sizeof buffer);
+    if (writer)
+        setvbuf(out.stream, buffer, _IOFBF, sizeof buffer);
 
     pk_progress progress = {0};
     cli_progress *display = maybe_progress(cli, options, &progress, (double)(hi - lo) + 1, "numbers");
     pk_primes_report report = {0};
     uint64_t count = 0;
-    int status = pk_primes_list(options, lo, hi, write_to_stream, out, &count, &report);
+    int status = pk_primes_list(options, lo, hi, write_to_stream, out.stream, &count, &report);
     cli_progress_stop(display);
-    int write_error = fflush(out) != 0 || ferror(out) ? errno : 0;
-    if (status == PK_EIO && write_error == 0)
-        write_error = EIO;
-    if (cli->output != NULL) {
-        if (fclose(out) != 0 && write_error == 0)
-            write_error = errno;
-        if (temporary != NULL) {
-            if (status == PK_OK && write_error == 0 && rename(temporary, cli->output) != 0)
-                write_error = errno;
-            if (status != PK_OK || write_error != 0)
-                unlink(temporary);
-            free(temporary);
-        }
-    }
-    if (write_error != 0) {
-        cli_error(cli->what, "writing %s: %s", cli->output != NULL ? cli->output : "standard output",
-                  strerror(write_error));
+    if (writer)
+        close_list_output(cli, &out, status);
+    if (pk_comm_agree(out.write_error != 0 ? PK_EIO : PK_OK) != PK_OK)
         return PK_EXIT_FAILURE;
-    }
     if (status != PK_OK)
         return job_failed(cli, status);
     if (cli->json) {
@@ -457,8 +519,23 @@ typedef struct check_batch {
     pk_primes_report report;
 } check_batch;
 
+/* Under MPI only rank 0 reads the input.  It broadcasts each batch; every
+ * rank tests its share (pk_primes_check is collective); rank 0 answers.  A
+ * count of BATCHES_END ends the stream, followed by rank 0's exit code. */
+#define BATCHES_END UINT64_MAX
+
+static void share_batch_count(uint64_t *count)
+{
+    pk_comm_broadcast(count, sizeof *count, 0);
+}
+
 static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch *batch)
 {
+    if (pk_comm_size() > 1) {
+        uint64_t count = batch->count;
+        share_batch_count(&count);
+        pk_comm_broadcast(batch->numbers, batch->count * sizeof batch->numbers[0], 0);
+    }
     int status = pk_primes_check(options, batch->numbers, batch->is_prime, batch->count, &batch->report);
     if (status != PK_OK) {
         for (size_t i = 0; i < batch->count; i++)
@@ -577,14 +654,10 @@ static int check_stream(primes_cli *cli, pk_primes_options *options, check_batch
     return rc;
 }
 
-static int run_check(primes_cli *cli, pk_primes_options *options)
+/* Every argument is a number, a file, or '-': decide all of them before
+ * printing anything, so a typo fails fast.  Returns an exit code. */
+static int validate_check_arguments(const primes_cli *cli)
 {
-    if (cli->nargs == 0) {
-        cli_error(cli->what, "missing numbers (usage: parkit primes check N... | FILE... | -)");
-        return PK_EXIT_USAGE;
-    }
-    /* Every argument is a number, a file, or '-': decide all of them before
-     * printing anything, so a typo fails fast. */
     for (int i = 0; i < cli->nargs; i++) {
         const char *arg = cli->args[i];
         uint64_t value;
@@ -599,14 +672,12 @@ static int run_check(primes_cli *cli, pk_primes_options *options)
                   why != NULL ? why : "not a number");
         return PK_EXIT_USAGE;
     }
-    check_batch *batch = calloc(1, sizeof *batch);
-    if (batch == NULL) {
-        cli_error(cli->what, "out of memory");
-        return PK_EXIT_FAILURE;
-    }
-    batch->json_first = true;
-    if (cli->json)
-        printf("{\"command\":\"primes check\",\"results\":[");
+    return PK_EXIT_OK;
+}
+
+/* Rank 0: reads every source, answers batch by batch.  Returns an exit code. */
+static int read_and_check(primes_cli *cli, pk_primes_options *options, check_batch *batch)
+{
     int rc = PK_EXIT_OK;
     for (int i = 0; i < cli->nargs && rc == PK_EXIT_OK; i++) {
         const char *arg = cli->args[i];
@@ -629,8 +700,56 @@ static int run_check(primes_cli *cli, pk_primes_options *options)
     }
     /* Numbers read before an error are still answered: nothing is lost. */
     int flushed = flush_batch(cli, options, batch);
-    if (rc == PK_EXIT_OK)
-        rc = flushed;
+    return rc == PK_EXIT_OK ? flushed : rc;
+}
+
+/* Ranks other than 0: test the share of each batch rank 0 broadcasts. */
+static int follow_batches(pk_primes_options *options, check_batch *batch)
+{
+    for (;;) {
+        uint64_t count = 0;
+        share_batch_count(&count);
+        if (count == BATCHES_END)
+            break;
+        batch->count = (size_t)count;
+        pk_comm_broadcast(batch->numbers, batch->count * sizeof batch->numbers[0], 0);
+        pk_primes_check(options, batch->numbers, batch->is_prime, batch->count, &batch->report);
+        batch->count = 0;
+    }
+    int rc = PK_EXIT_OK;
+    pk_comm_broadcast(&rc, sizeof rc, 0);
+    return rc;
+}
+
+static int run_check(primes_cli *cli, pk_primes_options *options)
+{
+    if (cli->nargs == 0) {
+        cli_error(cli->what, "missing numbers (usage: parkit primes check N... | FILE... | -)");
+        return PK_EXIT_USAGE;
+    }
+    /* Files may exist only where rank 0 runs: rank 0 decides for all. */
+    int rc = pk_comm_rank() == 0 ? validate_check_arguments(cli) : PK_EXIT_OK;
+    pk_comm_broadcast(&rc, sizeof rc, 0);
+    if (rc != PK_EXIT_OK)
+        return rc;
+    check_batch *batch = calloc(1, sizeof *batch);
+    if (batch == NULL) {
+        cli_error(cli->what, "out of memory");
+        pk_comm_abort(PK_EXIT_FAILURE);
+    }
+    batch->json_first = true;
+    if (cli->json)
+        printf("{\"command\":\"primes check\",\"results\":[");
+    if (pk_comm_rank() == 0) {
+        rc = read_and_check(cli, options, batch);
+        if (pk_comm_size() > 1) {
+            uint64_t end = BATCHES_END;
+            share_batch_count(&end);
+            pk_comm_broadcast(&rc, sizeof rc, 0);
+        }
+    } else {
+        rc = follow_batches(options, batch);
+    }
     if (cli->json) {
         printf("],\"tested\":%" PRIu64 ",\"primes\":%" PRIu64 ",", batch->tested, batch->primes);
         json_common(cli, &batch->report);
@@ -683,7 +802,11 @@ int cli_primes(int argc, char **argv)
     }
 
     pk_primes_options options = {
-        .engine = {.threads = cli.threads.threads, .schedule = cli.schedule, .cancel = cli_signals_install()},
+        .engine = {.threads = cli.threads.threads,
+                   .schedule = cli.schedule,
+                   .cancel = cli_signals_install(),
+                   .distributed = true,
+                   .distribute = cli.distribute},
         .algo = cli.algo,
     };
     switch (cli.command) {

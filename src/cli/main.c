@@ -4,12 +4,16 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "core/build_info.h"
+#include "parkit/comm.h"
 #include "parkit/numexpr.h"
+#include "parkit/status.h"
 
 static const char usage[] =
     "usage: parkit <command> [options]\n"
@@ -65,7 +69,19 @@ static int finish_stdout(int rc)
     return rc;
 }
 
-int main(int argc, char **argv)
+/* Launched by mpirun, srun or another MPI launcher?  Without one, parkit
+ * runs as a plain program: no MPI start-up cost, no MPI singleton. */
+static bool launched_by_mpi(void)
+{
+    static const char *const variables[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE",
+                                            "MPI_LOCALNRANKS"};
+    for (size_t i = 0; i < sizeof variables / sizeof variables[0]; i++)
+        if (getenv(variables[i]) != NULL)
+            return true;
+    return false;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);
@@ -78,7 +94,7 @@ int main(int argc, char **argv)
         return finish_stdout(cli_info(argc - 1, argv + 1));
     if (strcmp(command, "-h") == 0 || strcmp(command, "--help") == 0 || strcmp(command, "help") == 0) {
         fputs(usage, stdout);
-        return PK_EXIT_OK;
+        return finish_stdout(PK_EXIT_OK);
     }
     if (strcmp(command, "--version") == 0 || strcmp(command, "-V") == 0) {
         printf("parkit %s\n", pk_build_revision());
@@ -86,4 +102,27 @@ int main(int argc, char **argv)
     }
     cli_error(command, "unknown command (try 'parkit --help')");
     return PK_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    if (pk_comm_built_with_mpi() && launched_by_mpi()) {
+        int rc = pk_comm_init(&argc, &argv);
+        if (rc != PK_OK) {
+            cli_error("MPI", rc == PK_ENOTSUP ? "the MPI library cannot give MPI_THREAD_FUNNELED (got %s)"
+                                              : "MPI_Init_thread failed%s",
+                      rc == PK_ENOTSUP ? pk_comm_thread_level() : "");
+            pk_comm_finalize();
+            return PK_EXIT_FAILURE;
+        }
+        /* Every rank runs the same command and reaches the same answers and
+         * errors (they are agreed collectively); rank 0 alone reports them. */
+        if (pk_comm_rank() != 0) {
+            if (freopen("/dev/null", "w", stdout) == NULL || freopen("/dev/null", "w", stderr) == NULL)
+                return PK_EXIT_FAILURE;
+        }
+    }
+    int rc = dispatch(argc, argv);
+    pk_comm_finalize();
+    return rc;
 }

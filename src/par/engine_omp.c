@@ -24,6 +24,8 @@
 #endif
 
 #include "core/clock.h"
+#include "par/engine_internal.h"
+#include "parkit/comm.h"
 #include "parkit/engine.h"
 #include "parkit/status.h"
 
@@ -100,16 +102,13 @@ static void set_runtime_schedule(pk_schedule schedule)
 }
 #endif
 
-int pk_engine_run(const pk_engine_options *options, const pk_job *job,
-                  uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats)
+int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64_t first, uint64_t end,
+                     uint64_t counters[PK_JOB_MAX_COUNTERS], int *threads_used)
 {
-    memset(counters, 0, PK_JOB_MAX_COUNTERS * sizeof counters[0]);
     _Atomic int failure = PK_OK; /* first failing status, shared */
-    double start = pk_clock_seconds();
-    int threads_used = 1;
-    if (options->progress != NULL)
-        atomic_fetch_add(&options->progress->units_total, job->units);
-    emit_turn turn = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    emit_turn turn = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, first};
+    const bool ordered_output = job->unit_output != NULL && options->write != NULL;
+    int team = 1;
 
 #ifdef _OPENMP
     set_runtime_schedule(options->schedule);
@@ -129,20 +128,25 @@ int pk_engine_run(const pk_engine_options *options, const pk_job *job,
         }
 #ifdef _OPENMP
         if (omp_get_thread_num() == 0)
-            threads_used = omp_get_num_threads();
+            team = omp_get_num_threads();
         /* nowait: each waiting point spins in libgomp, and one at the end of
          * the parallel region is enough. */
 #pragma omp for schedule(runtime) nowait
 #endif
-        for (uint64_t unit = 0; unit < job->units; unit++) {
+        for (uint64_t unit = first; unit < end; unit++) {
             /* Once anything failed or a cancel came, remaining units are
              * skipped; OpenMP loops cannot break, so they fall through. */
             int skip = !ok || atomic_load(&failure) != PK_OK || cancel_requested(options);
             int rc = run_one_unit(options, job, worker, unit, mine, skip);
-            if (job->emit_unit != NULL) {
+            if (ordered_output) {
                 wait_for_turn(&turn, unit);
-                if (rc == PK_OK && !skip && atomic_load(&failure) == PK_OK)
-                    rc = job->emit_unit(job->state, worker, unit);
+                if (rc == PK_OK && !skip && atomic_load(&failure) == PK_OK) {
+                    const char *data = NULL;
+                    size_t len = 0;
+                    rc = job->unit_output(job->state, worker, unit, &data, &len);
+                    if (rc == PK_OK && len > 0 && options->write(options->write_ctx, data, len) != 0)
+                        rc = PK_EIO;
+                }
                 pass_turn(&turn);
             }
             if (rc != PK_OK) {
@@ -161,12 +165,29 @@ int pk_engine_run(const pk_engine_options *options, const pk_job *job,
 
     pthread_cond_destroy(&turn.changed);
     pthread_mutex_destroy(&turn.lock);
-    if (stats != NULL) {
-        stats->seconds = pk_clock_seconds() - start;
-        stats->threads_used = threads_used;
-    }
+    if (threads_used != NULL)
+        *threads_used = team;
     int rc = atomic_load(&failure);
     if (rc == PK_OK && cancel_requested(options))
         rc = PK_ECANCELED;
+    return rc;
+}
+
+int pk_engine_run(const pk_engine_options *options, const pk_job *job,
+                  uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats)
+{
+    memset(counters, 0, PK_JOB_MAX_COUNTERS * sizeof counters[0]);
+    pk_engine_stats local = {0};
+    if (stats == NULL)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (options->progress != NULL)
+        atomic_fetch_add(&options->progress->units_total, job->units);
+    if (options->distributed && pk_comm_size() > 1)
+        return pk_mpi_run(options, job, counters, stats);
+    double start = pk_clock_seconds();
+    int rc = pk_omp_run_units(options, job, 0, job->units, counters, &stats->threads_used);
+    stats->seconds = pk_clock_seconds() - start;
+    stats->units_run = job->units;
     return rc;
 }

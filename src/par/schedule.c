@@ -1,4 +1,5 @@
-/* Text form of OpenMP loop schedules: "static", "dynamic,4", "guided,16". */
+/* Text forms of engine settings: OpenMP loop schedules ("static",
+ * "dynamic,4", "guided,16") and MPI distributions ("block", "dynamic"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,4 +44,25 @@ const char *pk_schedule_format(pk_schedule schedule, char *buf, size_t size)
     else
         snprintf(buf, size, "%s", schedule_names[schedule.kind]);
     return buf;
+}
+
+static const char *const distribute_names[] = {
+    [PK_DISTRIBUTE_BLOCK] = "block",
+    [PK_DISTRIBUTE_DYNAMIC] = "dynamic",
+};
+
+int pk_distribute_parse(const char *text, pk_distribute *distribute)
+{
+    for (int d = PK_DISTRIBUTE_BLOCK; d <= PK_DISTRIBUTE_DYNAMIC; d++) {
+        if (strcmp(text, distribute_names[d]) == 0) {
+            *distribute = (pk_distribute)d;
+            return PK_OK;
+        }
+    }
+    return PK_EINVAL;
+}
+
+const char *pk_distribute_name(pk_distribute distribute)
+{
+    return distribute_names[distribute];
 }

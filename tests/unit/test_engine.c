@@ -50,14 +50,28 @@ static int tally_unit(void *state, void *worker, uint64_t unit, uint64_t counter
     return unit == job->fail_at ? PK_EIO : PK_OK;
 }
 
-static int tally_emit(void *state, void *worker, uint64_t unit)
+/* Each unit's output is its own number, as 8 bytes. */
+static int tally_output(void *state, void *worker, uint64_t unit, const char **data, size_t *len)
 {
-    (void)worker;
-    tally_job *job = state;
+    (void)state;
+    memcpy(worker, &unit, sizeof unit);
+    *data = worker;
+    *len = sizeof unit;
+    return PK_OK;
+}
+
+/* The sink: outputs must arrive in unit order, never concurrently. */
+static int tally_write(void *ctx, const char *data, size_t len)
+{
+    tally_job *job = ctx;
+    uint64_t unit;
+    if (len != sizeof unit)
+        return -1;
+    memcpy(&unit, data, sizeof unit);
     if (unit != job->emit_count)
         job->emit_out_of_order = 1;
     job->emitted[job->emit_count++] = unit;
-    return PK_OK;
+    return 0;
 }
 
 static pk_job make_job(tally_job *state, int with_emit)
@@ -68,7 +82,7 @@ static pk_job make_job(tally_job *state, int with_emit)
         .worker_create = tally_worker_create,
         .worker_destroy = tally_worker_destroy,
         .run_unit = tally_unit,
-        .emit_unit = with_emit ? tally_emit : NULL,
+        .unit_output = with_emit ? tally_output : NULL,
     };
     return job;
 }
@@ -81,7 +95,7 @@ static void test_every_unit_once_and_ordered_emits(void)
             tally_job *state = calloc(1, sizeof *state);
             state->fail_at = UNITS;
             pk_job job = make_job(state, 1);
-            pk_engine_options options = {.threads = threads};
+            pk_engine_options options = {.threads = threads, .write = tally_write, .write_ctx = state};
             CU_ASSERT_EQUAL_FATAL(pk_schedule_parse(schedules[s], &options.schedule), PK_OK);
             pk_progress progress = {0};
             options.progress = &progress;
@@ -112,7 +126,8 @@ static void test_failure_is_reported(void)
     tally_job *state = calloc(1, sizeof *state);
     state->fail_at = 500;
     pk_job job = make_job(state, 1);
-    pk_engine_options options = {.threads = 3, .schedule = {PK_SCHEDULE_DYNAMIC, 1}};
+    pk_engine_options options = {.threads = 3, .schedule = {PK_SCHEDULE_DYNAMIC, 1}, .write = tally_write,
+                                 .write_ctx = state};
     uint64_t counters[PK_JOB_MAX_COUNTERS];
     CU_ASSERT_EQUAL(pk_engine_run(&options, &job, counters, NULL), PK_EIO);
     /* Output stops at the failing unit: nothing after it is emitted. */

@@ -17,6 +17,7 @@
 #include "kernels/primes/sieve.h"
 #include "kernels/primes/tuplets.h"
 #include "kernels/primes/wheel.h"
+#include "parkit/comm.h"
 #include "parkit/primality.h"
 #include "parkit/primes.h"
 #include "parkit/status.h"
@@ -105,7 +106,7 @@ typedef struct primes_job {
     const pk_prime_table *table;
     pk_primes_pattern pattern;
     const uint8_t *tuplet_table;
-    pk_primes_write_fn write; /* list */
+    pk_write_fn write; /* list */
     void *write_ctx;
     uint64_t *unit_counts; /* nth: primes per unit */
 } primes_job;
@@ -161,7 +162,11 @@ static int produce_segments(const primes_job *job, primes_worker *worker, uint64
 
 /* ---- counting -------------------------------------------------------------- */
 
+/* popcnt when the CPU has it, chosen at load time.  Not under ThreadSanitizer:
+ * the resolver runs before the TSan runtime is ready and crashes. */
+#ifndef __SANITIZE_THREAD__
 __attribute__((target_clones("popcnt", "default")))
+#endif
 static uint64_t popcount_bytes(const uint8_t *bytes, size_t len)
 {
     uint64_t total = 0;
@@ -333,14 +338,24 @@ static int list_unit(void *state, void *opaque, uint64_t unit, uint64_t counters
     return PK_OK;
 }
 
-static int list_emit(void *state, void *opaque, uint64_t unit)
+static int list_output(void *state, void *opaque, uint64_t unit, const char **data, size_t *len)
 {
+    (void)state;
     (void)unit;
-    const primes_job *job = state;
     primes_worker *worker = opaque;
-    if (worker->text_len == 0)
-        return PK_OK;
-    return job->write(job->write_ctx, worker->text, worker->text_len) == 0 ? PK_OK : PK_EIO;
+    *data = worker->text;
+    *len = worker->text_len;
+    return PK_OK;
+}
+
+/* Trial division costs about sqrt(n) / ln(n) per number; the sieve is flat. */
+static double trial_unit_cost(void *state, uint64_t unit)
+{
+    const primes_job *job = state;
+    uint64_t first, last;
+    unit_bytes_of(&job->plan, unit, &first, &last);
+    double middle = 15.0 * ((double)first + (double)last) + 15;
+    return (double)(last - first + 1) * sqrt(middle) / log(middle + 2);
 }
 
 /* ---- the table of sieving primes ------------------------------------------ */
@@ -402,8 +417,12 @@ static int build_table(const pk_primes_options *options, uint64_t limit, pk_prim
             .worker_destroy = table_worker_destroy,
             .run_unit = table_unit,
         };
+        /* Every rank builds its own table: ranks share nothing. */
+        pk_engine_options local = options->engine;
+        local.distributed = false;
+        local.write = NULL;
         uint64_t unused[PK_JOB_MAX_COUNTERS];
-        rc = pk_engine_run(&options->engine, &job, unused, NULL);
+        rc = pk_engine_run(&local, &job, unused, NULL);
         if (rc == PK_OK)
             pk_prime_table_trim(table);
         else
@@ -416,8 +435,8 @@ static int build_table(const pk_primes_options *options, uint64_t limit, pk_prim
 /* ---- running a range job ---------------------------------------------------- */
 
 /* Builds the table the plan needs (for the sieve) and runs the planned units. */
-static int run_range_job(primes_job *job, int (*run_unit)(void *, void *, uint64_t, uint64_t[]),
-                         int (*emit_unit)(void *, void *, uint64_t), uint64_t *total, pk_primes_report *report)
+static int run_range_job(primes_job *job, int (*run_unit)(void *, void *, uint64_t, uint64_t[]), bool output,
+                         uint64_t *total, pk_primes_report *report)
 {
     const pk_primes_options *options = job->options;
     pk_prime_table table = {0};
@@ -438,11 +457,17 @@ static int run_range_job(primes_job *job, int (*run_unit)(void *, void *, uint64
         .worker_create = primes_worker_create,
         .worker_destroy = primes_worker_destroy,
         .run_unit = run_unit,
-        .emit_unit = emit_unit,
+        .unit_output = output ? list_output : NULL,
+        .unit_cost = options->algo == PK_ALGO_TRIAL ? trial_unit_cost : NULL,
     };
+    pk_engine_options engine = options->engine;
+    if (output) {
+        engine.write = job->write;
+        engine.write_ctx = job->write_ctx;
+    }
     uint64_t counters[PK_JOB_MAX_COUNTERS];
     pk_engine_stats stats = {0};
-    rc = pk_engine_run(&options->engine, &engine_job, counters, &stats);
+    rc = pk_engine_run(&engine, &engine_job, counters, &stats);
     pk_prime_table_free(&table);
     job->table = NULL;
     if (rc != PK_OK)
@@ -454,6 +479,8 @@ static int run_range_job(primes_job *job, int (*run_unit)(void *, void *, uint64
         report->sieving_limit = options->algo == PK_ALGO_SIEVE ? limit : 0;
         report->units += job->plan.units;
         report->threads = stats.threads_used;
+        report->comm_seconds += stats.comm_seconds;
+        report->units_run += stats.units_run;
     }
     return PK_OK;
 }
@@ -474,7 +501,7 @@ int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, 
     primes_job job = {.options = options, .pattern = pattern, .tuplet_table = pk_tuplet_table(pattern)};
     plan_range(&job.plan, lo, hi, COUNT_UNIT_BYTES, options->engine.threads, options->unit_bytes);
     uint64_t total;
-    rc = run_range_job(&job, count_unit, NULL, &total, report);
+    rc = run_range_job(&job, count_unit, false, &total, report);
     if (rc != PK_OK)
         return rc;
     if (pattern == PK_PATTERN_PRIMES) {
@@ -487,7 +514,7 @@ int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, 
     return PK_OK;
 }
 
-int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, pk_primes_write_fn write,
+int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, pk_write_fn write,
                    void *ctx, uint64_t *count, pk_primes_report *report)
 {
     int rc = check_range(lo, hi, PK_PATTERN_PRIMES);
@@ -496,7 +523,7 @@ int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, p
     primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES, .write = write, .write_ctx = ctx};
     plan_range(&job.plan, lo, hi, LIST_UNIT_BYTES, options->engine.threads, options->unit_bytes);
     uint64_t total = 0;
-    rc = run_range_job(&job, list_unit, list_emit, &total, report);
+    rc = run_range_job(&job, list_unit, true, &total, report);
     if (count != NULL)
         *count = total;
     return rc;
@@ -616,7 +643,10 @@ int pk_primes_nth(const pk_primes_options *options, uint64_t n, uint64_t *prime,
         if (job.unit_counts == NULL)
             return PK_ENOMEM;
         uint64_t total;
-        int rc = run_range_job(&job, count_unit, NULL, &total, report);
+        int rc = run_range_job(&job, count_unit, false, &total, report);
+        /* Each rank filled in the counts of its own units. */
+        if (rc == PK_OK && options->engine.distributed)
+            pk_comm_sum_u64(job.unit_counts, job.plan.units);
         if (rc == PK_OK && before + total >= n) {
             uint64_t unit = 0;
             while (before + job.unit_counts[unit] < n)
@@ -670,9 +700,15 @@ int pk_primes_check(const pk_primes_options *options, const uint64_t *numbers, u
     };
     uint64_t counters[PK_JOB_MAX_COUNTERS];
     pk_engine_stats stats = {0};
+    if (options->engine.distributed && pk_comm_size() > 1)
+        memset(is_prime, 0, count); /* each rank fills its units; the rest stays 0 */
     int rc = pk_engine_run(&options->engine, &job, counters, &stats);
+    if (rc == PK_OK && options->engine.distributed)
+        pk_comm_max_u8(is_prime, count);
     if (rc == PK_OK && report != NULL) {
         report->compute_seconds += stats.seconds;
+        report->comm_seconds += stats.comm_seconds;
+        report->units_run += stats.units_run;
         report->units += job.units;
         report->threads = stats.threads_used;
     }

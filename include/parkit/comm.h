@@ -1,0 +1,65 @@
+/*
+ * Communication between ranks: the wall around MPI.
+ *
+ * src/par/comm.c is the only compilation unit that includes <mpi.h>.  Every
+ * function has a serial branch, so a build without MPI (or a run without
+ * mpirun) behaves as one rank of one.  Only the thread that called
+ * pk_comm_init() may call these functions (MPI_THREAD_FUNNELED): worker and
+ * I/O threads never do.
+ */
+#ifndef PARKIT_COMM_H
+#define PARKIT_COMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Starts MPI (asking for MPI_THREAD_FUNNELED) when built with it.  Returns
+ * PK_OK, or PK_ENOTSUP when MPI could not give FUNNELED. */
+int pk_comm_init(int *argc, char ***argv);
+void pk_comm_finalize(void);
+/* Ends every rank at once with this exit code (after a fatal error on one). */
+void pk_comm_abort(int exit_code) __attribute__((noreturn));
+
+bool pk_comm_built_with_mpi(void);
+int pk_comm_rank(void);
+int pk_comm_size(void);
+/* "MPI_THREAD_FUNNELED", ... or "none". */
+const char *pk_comm_thread_level(void);
+/* "Open MPI v4.1.4, ..." or "none". */
+const char *pk_comm_library_version(void);
+
+/* Collective: every rank passes its status, every rank gets the worst one
+ * (the lowest, since failures are negative), so no rank is left waiting in a
+ * later collective after another has failed. */
+int pk_comm_agree(int status);
+
+/* Collective sums / extremes, in place, over all ranks. */
+void pk_comm_sum_u64(uint64_t *values, size_t count);
+void pk_comm_max_u8(uint8_t *values, size_t count);
+/* min, average and max of one double over all ranks (on every rank). */
+void pk_comm_stats(double local, double *min, double *avg, double *max);
+/* Sum of `local` over the ranks below this one (0 on rank 0). */
+uint64_t pk_comm_exscan_u64(uint64_t local);
+void pk_comm_broadcast(void *data, size_t bytes, int root);
+void pk_comm_barrier(void);
+/* Gathers `bytes` from every rank into `all` (size * bytes) on every rank. */
+void pk_comm_allgather(const void *mine, void *all, size_t bytes);
+
+/* Point to point, for streaming ordered output to rank 0. */
+void pk_comm_send(const void *data, size_t bytes, int to, int tag);
+/* Receives one message from `from`; returns its length, the message in a
+ * malloc'd *data (NULL when empty), or -1 when out of memory. */
+long pk_comm_receive(void **data, int from, int tag);
+
+/* A counter shared by all ranks that hands out consecutive numbers (MPI
+ * one-sided fetch-and-add on rank 0's window): the dynamic distribution. */
+typedef struct pk_comm_counter pk_comm_counter;
+pk_comm_counter *pk_comm_counter_create(void);   /* collective */
+uint64_t pk_comm_counter_take(pk_comm_counter *counter, uint64_t amount);
+void pk_comm_counter_destroy(pk_comm_counter *counter); /* collective */
+
+/* Seconds spent inside the functions above (communication time). */
+double pk_comm_seconds(void);
+
+#endif

@@ -1,0 +1,294 @@
+/*
+ * The only compilation unit that includes <mpi.h> (see parkit/comm.h).
+ *
+ * Each function has two bodies: the MPI one, and a serial one that acts as
+ * a single rank, so the same callers build and run without MPI.  Rank state
+ * is file-static and read through getters.  Time spent in MPI calls is
+ * summed so reports can separate communication from computation.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "parkit/comm.h"
+#include "parkit/status.h"
+
+#if PK_HAVE_MPI
+#include <mpi.h>
+#endif
+
+static int comm_rank = 0;
+static int comm_size = 1;
+static double comm_time = 0;
+static const char *comm_level = "none";
+
+#if PK_HAVE_MPI
+static int comm_started = 0;
+static char library_version[MPI_MAX_LIBRARY_VERSION_STRING];
+
+/* Times the MPI call it wraps. */
+#define TIMED(call)                                  \
+    do {                                             \
+        double timed_start_ = pk_clock_seconds();    \
+        call;                                        \
+        comm_time += pk_clock_seconds() - timed_start_; \
+    } while (0)
+#endif
+
+int pk_comm_init(int *argc, char ***argv)
+{
+#if PK_HAVE_MPI
+    int provided = MPI_THREAD_SINGLE;
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+        return PK_EIO;
+    comm_started = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &comm_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &comm_size);
+    /* A collective that fails should come back to us as an error code, so
+     * we can agree on it, instead of killing the job mid-message. */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    static const char *const levels[] = {"MPI_THREAD_SINGLE", "MPI_THREAD_FUNNELED", "MPI_THREAD_SERIALIZED",
+                                         "MPI_THREAD_MULTIPLE"};
+    comm_level = provided >= MPI_THREAD_SINGLE && provided <= MPI_THREAD_MULTIPLE ? levels[provided] : "unknown";
+    int length = 0;
+    MPI_Get_library_version(library_version, &length);
+    char *newline = strchr(library_version, '\n');
+    if (newline != NULL)
+        *newline = '\0';
+    if (provided < MPI_THREAD_FUNNELED)
+        return PK_ENOTSUP;
+    return PK_OK;
+#else
+    (void)argc;
+    (void)argv;
+    return PK_OK;
+#endif
+}
+
+void pk_comm_finalize(void)
+{
+#if PK_HAVE_MPI
+    if (comm_started) {
+        MPI_Finalize();
+        comm_started = 0;
+    }
+#endif
+}
+
+void pk_comm_abort(int exit_code)
+{
+#if PK_HAVE_MPI
+    if (comm_started && comm_size > 1)
+        MPI_Abort(MPI_COMM_WORLD, exit_code);
+#endif
+    exit(exit_code);
+}
+
+bool pk_comm_built_with_mpi(void)
+{
+    return PK_HAVE_MPI != 0;
+}
+
+int pk_comm_rank(void)
+{
+    return comm_rank;
+}
+
+int pk_comm_size(void)
+{
+    return comm_size;
+}
+
+const char *pk_comm_thread_level(void)
+{
+    return comm_level;
+}
+
+const char *pk_comm_library_version(void)
+{
+#if PK_HAVE_MPI
+    return comm_started ? library_version : "not started";
+#else
+    return "none";
+#endif
+}
+
+double pk_comm_seconds(void)
+{
+    return comm_time;
+}
+
+int pk_comm_agree(int status)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1) {
+        int worst = status;
+        TIMED(MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD));
+        return worst;
+    }
+#endif
+    return status;
+}
+
+void pk_comm_sum_u64(uint64_t *values, size_t count)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1 && count > 0)
+        TIMED(MPI_Allreduce(MPI_IN_PLACE, values, (int)count, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD));
+#else
+    (void)values;
+    (void)count;
+#endif
+}
+
+void pk_comm_max_u8(uint8_t *values, size_t count)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1 && count > 0)
+        TIMED(MPI_Allreduce(MPI_IN_PLACE, values, (int)count, MPI_UINT8_T, MPI_MAX, MPI_COMM_WORLD));
+#else
+    (void)values;
+    (void)count;
+#endif
+}
+
+void pk_comm_stats(double local, double *min, double *avg, double *max)
+{
+    *min = *avg = *max = local;
+#if PK_HAVE_MPI
+    if (comm_size > 1) {
+        double sum = local;
+        TIMED(MPI_Allreduce(&local, min, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+              MPI_Allreduce(&local, max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+              MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+        *avg = sum / comm_size;
+    }
+#endif
+}
+
+uint64_t pk_comm_exscan_u64(uint64_t local)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1) {
+        uint64_t before = 0;
+        TIMED(MPI_Exscan(&local, &before, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD));
+        return comm_rank == 0 ? 0 : before; /* undefined on rank 0 by the standard */
+    }
+#endif
+    (void)local;
+    return 0;
+}
+
+void pk_comm_broadcast(void *data, size_t bytes, int root)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1 && bytes > 0)
+        TIMED(MPI_Bcast(data, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD));
+#else
+    (void)data;
+    (void)bytes;
+    (void)root;
+#endif
+}
+
+void pk_comm_barrier(void)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1)
+        TIMED(MPI_Barrier(MPI_COMM_WORLD));
+#endif
+}
+
+void pk_comm_allgather(const void *mine, void *all, size_t bytes)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1) {
+        TIMED(MPI_Allgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, MPI_COMM_WORLD));
+        return;
+    }
+#endif
+    memcpy(all, mine, bytes);
+}
+
+void pk_comm_send(const void *data, size_t bytes, int to, int tag)
+{
+#if PK_HAVE_MPI
+    TIMED(MPI_Send(data, (int)bytes, MPI_BYTE, to, tag, MPI_COMM_WORLD));
+#else
+    (void)data;
+    (void)bytes;
+    (void)to;
+    (void)tag;
+#endif
+}
+
+long pk_comm_receive(void **data, int from, int tag)
+{
+    *data = NULL;
+#if PK_HAVE_MPI
+    MPI_Status status;
+    int bytes = 0;
+    TIMED(MPI_Probe(from, tag, MPI_COMM_WORLD, &status); MPI_Get_count(&status, MPI_BYTE, &bytes));
+    if (bytes > 0 && (*data = malloc((size_t)bytes)) == NULL)
+        return -1;
+    TIMED(MPI_Recv(*data, bytes, MPI_BYTE, from, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+    return bytes;
+#else
+    (void)from;
+    (void)tag;
+    return 0;
+#endif
+}
+
+struct pk_comm_counter {
+    uint64_t local; /* the serial counter */
+#if PK_HAVE_MPI
+    MPI_Win window;
+    uint64_t *value; /* rank 0's window memory */
+#endif
+};
+
+pk_comm_counter *pk_comm_counter_create(void)
+{
+    pk_comm_counter *counter = calloc(1, sizeof *counter);
+    if (counter == NULL)
+        return NULL;
+#if PK_HAVE_MPI
+    if (comm_size > 1) {
+        MPI_Aint size = comm_rank == 0 ? (MPI_Aint)sizeof(uint64_t) : 0;
+        TIMED(MPI_Win_allocate(size, sizeof(uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD, &counter->value,
+                               &counter->window));
+        if (comm_rank == 0)
+            *counter->value = 0;
+        TIMED(MPI_Barrier(MPI_COMM_WORLD));
+    }
+#endif
+    return counter;
+}
+
+uint64_t pk_comm_counter_take(pk_comm_counter *counter, uint64_t amount)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1) {
+        uint64_t previous = 0;
+        TIMED(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, counter->window);
+              MPI_Fetch_and_op(&amount, &previous, MPI_UINT64_T, 0, 0, MPI_SUM, counter->window);
+              MPI_Win_unlock(0, counter->window));
+        return previous;
+    }
+#endif
+    uint64_t previous = counter->local;
+    counter->local += amount;
+    return previous;
+}
+
+void pk_comm_counter_destroy(pk_comm_counter *counter)
+{
+    if (counter == NULL)
+        return;
+#if PK_HAVE_MPI
+    if (comm_size > 1)
+        TIMED(MPI_Win_free(&counter->window));
+#endif
+    free(counter);
+}

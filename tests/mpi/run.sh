@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The MPI engine against the sequential engine: for -np 1..4 (oversubscribed
+# on small machines) x OMP_NUM_THREADS 1 and 2, count, tuplets, nth, list
+# files (cmp) and check output must equal what one process with one thread
+# gives, on fixed ranges, random ranges, ranges near 2^64-1 and ranges with
+# fewer numbers than ranks.  Also: errors reach every rank (exit 2, one
+# message), and a rank killed mid-run ends the job quickly.
+#
+#   tests/mpi/run.sh path/to/parkit [quick]
+set -u
+P=${1:?usage: tests/mpi/run.sh path/to/parkit}
+case $P in /*) ;; *) P=$PWD/$P ;; esac
+MODE=${2:-full}
+
+if ! "$P" info --json | grep -q '"mpi":true'; then
+    echo "tests/mpi: $P was built without MPI; nothing to test"
+    echo "0 passed, 0 failed, 1 skipped"
+    exit 0
+fi
+command -v mpirun >/dev/null || { echo "tests/mpi: mpirun not found (apt-get install openmpi-bin)"; exit 1; }
+
+# Root needs both variables; more ranks than cores needs oversubscription.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# Oversubscribed ranks must not spin while waiting (see README, "MPI").
+export OMP_WAIT_POLICY=passive
+unset SLURM_CPUS_PER_TASK
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+PASSED=0 FAILED=0
+START=$(date +%s)
+
+fail() { FAILED=$((FAILED + 1)); echo "FAIL: $1"; shift; printf '  %s\n' "$@"; }
+pass() { PASSED=$((PASSED + 1)); }
+
+# mpi NP THREADS args...: run parkit under mpirun; stdout in $T/out, stderr in $T/err.
+mpi() {
+    local np=$1 threads=$2
+    shift 2
+    timeout 120 mpirun -np "$np" --bind-to none -x OMP_NUM_THREADS="$threads" -x OMP_WAIT_POLICY \
+        "$P" "$@" >"$T/out" 2>"$T/err"
+}
+
+# same NAME args...: the MPI runs' stdout equals the sequential run's.
+same() {
+    local name=$1
+    shift
+    OMP_NUM_THREADS=1 "$P" "$@" >"$T/expected" 2>"$T/expected.err" || {
+        fail "$name: sequential run failed" "$(head -3 "$T/expected.err")"
+        return
+    }
+    for np in $NPS; do
+        for threads in 1 2; do
+            if ! mpi "$np" "$threads" "$@"; then
+                fail "$name (np=$np, threads=$threads)" "mpirun exited $?: $(head -3 "$T/err")"
+            elif ! cmp -s "$T/expected" "$T/out"; then
+                fail "$name (np=$np, threads=$threads)" "expected: $(head -c 200 "$T/expected")" \
+                    "got:      $(head -c 200 "$T/out")"
+            else
+                pass
+            fi
+        done
+    done
+}
+
+if [ "$MODE" = quick ]; then NPS="2 3"; else NPS="1 2 3 4"; fi
+echo "== answers equal the sequential engine's (np: $NPS; OMP_NUM_THREADS: 1 2)"
+same "count 1e9" primes count 1e9 -q
+same "count 1e9 dynamic" primes count 1e9 -q --distribute dynamic
+same "twins 1e8" primes count 1e8 --twins -q
+same "sextuplets 1e8" primes count 1e8 --sextuplets -q
+same "count near 2^64-1" primes count 18446744073709551615-1e7 18446744073709551615 -q
+same "tiny range, fewer numbers than ranks" primes count 5 7 -q
+same "empty range" primes count 24 28 -q
+same "trial, uneven units" primes count 1e6 --algo trial -q
+same "trial dynamic" primes count 1e6 --algo trial --distribute dynamic -q
+same "nth 1e7" primes nth 1e7 -q
+same "nth 3" primes nth 3 -q
+same "list 1e7 to stdout" primes list 1e7
+same "list near 2^64" primes list 18446744073709551615-2e5 18446744073709551615
+same "list tiny" primes list 2 3
+same "check numbers" primes check 1 2 97 561 3825123056546413051 2^64-59 18446744073709551616
+seq 1000000000000 1000000003000 > "$T/numbers.txt"
+same "check a file" primes check "$T/numbers.txt"
+
+RANDOM=$$
+for i in 1 2 3; do
+    lo=$((RANDOM * RANDOM * 7)) width=$((RANDOM * 300))
+    same "random count [$lo, +$width]" primes count "$lo" "$lo+$width" -q
+done
+
+echo "== list -o FILE is byte-identical"
+OMP_NUM_THREADS=1 "$P" primes list 1e8 -o "$T/seq.txt"
+for np in $NPS; do
+    rm -f "$T/mpi.txt"
+    if mpi "$np" 2 primes list 1e8 -o "$T/mpi.txt" && cmp -s "$T/seq.txt" "$T/mpi.txt"; then
+        pass
+    else
+        fail "list 1e8 -o (np=$np)" "$(head -3 "$T/err")"
+    fi
+    leftovers=$(ls "$T" | grep -c partial)
+    [ "$leftovers" = 0 ] && pass || fail "list -o (np=$np) left a temporary file"
+done
+
+echo "== errors are agreed: one message, exit 2 on all ranks"
+mpi 3 1 primes count 10 5
+rc=$?
+messages=$(grep -c "parkit: primes count: LO (10) is greater than HI (5)" "$T/err")
+if [ "$rc" = 2 ] && [ "$messages" = 1 ]; then pass; else
+    fail "bad range under mpirun" "exit $rc (expected 2), $messages messages (expected 1)"
+fi
+mpi 2 1 primes check 7 "$T/no-such-file"
+rc=$?
+if [ "$rc" = 2 ] && grep -q "no file of that name" "$T/err"; then pass; else
+    fail "check of a missing file under mpirun" "exit $rc: $(head -2 "$T/err")"
+fi
+mpi 2 1 primes list 1e6 -o "$T"
+rc=$?
+if [ "$rc" = 1 ] && grep -q "is a directory" "$T/err"; then pass; else
+    fail "list -o DIR under mpirun" "exit $rc: $(head -2 "$T/err")"
+fi
+
+echo "== info under mpirun shows every rank"
+mpi 3 2 info
+if [ "$(grep -cE '^  [0-2] ' "$T/out")" = 3 ]; then pass; else fail "info under mpirun" "$(cat "$T/out")"; fi
+
+echo "== a rank killed mid-run ends the job"
+start=$(date +%s)
+timeout 60 mpirun -np 3 --bind-to none -x OMP_NUM_THREADS=1 "$P" primes count 1e13 -q >"$T/out" 2>"$T/err" &
+job=$!
+sleep 2
+victim=$(pgrep -f "parkit primes count 1e13" | tail -1)
+[ -n "$victim" ] && kill -9 "$victim"
+wait "$job"
+rc=$?
+elapsed=$(($(date +%s) - start))
+if [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$elapsed" -le 30 ]; then pass; else
+    fail "killed rank" "exit $rc after ${elapsed}s (expected non-zero, not a timeout, within 30 s)"
+fi
+pkill -9 -f "parkit primes count 1e13" 2>/dev/null
+
+echo "   ($(( $(date +%s) - START )) s)"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
