@@ -58,6 +58,13 @@ int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, 
 int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, pk_write_fn write,
                    void *ctx, uint64_t *count, pk_primes_report *report);
 
+/* Lists [lo, hi] into the regular file FD, which every rank has open: the
+ * size of each unit's text is computed first (a counting pass), then every
+ * unit is formatted and written at its own offset with pwrite, in any order,
+ * by any thread of any rank.  *bytes receives the file's length. */
+int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64_t hi, int fd, uint64_t *count,
+                           uint64_t *bytes, pk_primes_report *report);
+
 /* The n-th prime (n >= 1; p_1 = 2).  PK_ERANGE when it is above 2^64-1. */
 int pk_primes_nth(const pk_primes_options *options, uint64_t n, uint64_t *prime, pk_primes_report *report);
 

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -429,23 +430,46 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
         cli_error(cli->what, "--json needs -o FILE (stdout carries the primes)");
         return PK_EXIT_USAGE;
     }
-    /* Under MPI rank 0 writes everything; the other ranks send it their text. */
+    /* Rank 0 opens the output.  A regular file is written by every thread
+     * of every rank at its own offsets; stdout, pipes and devices get the
+     * text in order from rank 0. */
     const bool writer = pk_comm_rank() == 0;
     list_output out = {NULL, NULL, 0};
     if (pk_comm_agree(writer ? open_list_output(cli, &out) : PK_OK) != PK_OK)
         return PK_EXIT_FAILURE;
+    char shared_path[4096] = "";
+    if (writer && out.temporary != NULL)
+        snprintf(shared_path, sizeof shared_path, "%s", out.temporary);
+    pk_comm_broadcast(shared_path, sizeof shared_path, 0);
+    const bool to_file = shared_path[0] != '\0';
+    int fd = -1;
+    if (to_file) {
+        fd = writer ? fileno(out.stream) : open(shared_path, O_WRONLY);
+        if (pk_comm_agree(fd < 0 ? PK_EIO : PK_OK) != PK_OK) {
+            if (fd < 0)
+                cli_error(cli->what, "cannot open '%s' on rank %d: %s", shared_path, pk_comm_rank(), strerror(errno));
+            if (writer)
+                close_list_output(cli, &out, PK_EIO);
+            else if (fd >= 0)
+                close(fd);
+            return PK_EXIT_FAILURE;
+        }
+    }
     static char buffer[1 << 20];
-    if (writer)
+    if (writer && !to_file)
         setvbuf(out.stream, buffer, _IOFBF, sizeof buffer);
 
     pk_progress progress = {0};
     cli_progress *display = maybe_progress(cli, options, &progress, (double)(hi - lo) + 1, "numbers");
     pk_primes_report report = {0};
-    uint64_t count = 0;
-    int status = pk_primes_list(options, lo, hi, write_to_stream, out.stream, &count, &report);
+    uint64_t count = 0, bytes = 0;
+    int status = to_file ? pk_primes_list_to_file(options, lo, hi, fd, &count, &bytes, &report)
+                         : pk_primes_list(options, lo, hi, write_to_stream, out.stream, &count, &report);
     cli_progress_stop(display);
     if (writer)
         close_list_output(cli, &out, status);
+    else if (fd >= 0)
+        close(fd);
     if (pk_comm_agree(out.write_error != 0 ? PK_EIO : PK_OK) != PK_OK)
         return PK_EXIT_FAILURE;
     if (status != PK_OK)
@@ -800,6 +824,14 @@ int cli_primes(int argc, char **argv)
                   getenv(bad_variable), PK_MAX_THREADS);
         return PK_EXIT_USAGE;
     }
+
+    /* The hybrid pitfall: mpirun binds a rank to one core, and then the
+     * threads OMP_NUM_THREADS asked for all share it. */
+    int cpus = pk_cpus_available();
+    if (!cli.quiet && cli.threads.threads > cpus && strcmp(cli.threads.source, "--threads") != 0)
+        fprintf(stderr, "parkit: warning: %d threads (from %s) on %d CPU%s of the affinity mask: threads will "
+                        "share cores%s\n", cli.threads.threads, cli.threads.source, cpus, cpus == 1 ? "" : "s",
+                pk_comm_size() > 1 ? " (under mpirun, use --bind-to none or --map-by slot:PE=N)" : "");
 
     pk_primes_options options = {
         .engine = {.threads = cli.threads.threads,

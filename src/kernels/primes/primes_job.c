@@ -8,10 +8,12 @@
  * the same answer.  The table of sieving primes is built once per job, in
  * parallel through the same engine, and then shared read-only.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "kernels/primes/sieve.h"
@@ -55,7 +57,7 @@ static uint64_t round_up_pow2(uint64_t x)
  * something to balance.  Where it does not (short windows near 2^64, whose
  * sieving primes far outnumber the window's bytes), each thread gets one
  * unit, so every thread pays the preparation once and only once. */
-static void plan_range(range_plan *plan, uint64_t lo, uint64_t hi, uint64_t preferred_bytes, int threads,
+static void plan_range(range_plan *plan, uint64_t lo, uint64_t hi, uint64_t preferred_bytes, uint64_t workers,
                        uint64_t override_bytes)
 {
     plan->lo = lo;
@@ -65,7 +67,8 @@ static void plan_range(range_plan *plan, uint64_t lo, uint64_t hi, uint64_t pref
     plan->lo_mask = pk_wheel_mask_from((unsigned)(lo % 30));
     plan->hi_mask = pk_wheel_mask_upto((unsigned)(hi % 30));
     uint64_t total = plan->hi_byte - plan->lo_byte + 1;
-    uint64_t workers = threads < 1 ? 1 : (uint64_t)threads;
+    if (workers < 1)
+        workers = 1;
     uint64_t unit = override_bytes;
     if (unit == 0) {
         double sqrt_hi = (double)pk_isqrt(hi);
@@ -80,6 +83,22 @@ static void plan_range(range_plan *plan, uint64_t lo, uint64_t hi, uint64_t pref
     }
     plan->unit_bytes = unit;
     plan->units = (total - 1) / unit + 1;
+}
+
+/* Everyone who runs units at once: threads, times ranks when distributed. */
+static uint64_t workers_of(const pk_primes_options *options)
+{
+    uint64_t threads = options->engine.threads < 1 ? 1 : (uint64_t)options->engine.threads;
+    return options->engine.distributed ? threads * (uint64_t)pk_comm_size() : threads;
+}
+
+/* Trial division is costly per byte and uneven: many small units let
+ * dynamic schedules and distributions balance it. */
+static uint64_t unit_bytes_for(const pk_primes_options *options)
+{
+    if (options->unit_bytes != 0 || options->algo != PK_ALGO_TRIAL)
+        return options->unit_bytes;
+    return 1 << 12;
 }
 
 static void unit_bytes_of(const range_plan *plan, uint64_t unit, uint64_t *first, uint64_t *last)
@@ -108,7 +127,9 @@ typedef struct primes_job {
     const uint8_t *tuplet_table;
     pk_write_fn write; /* list */
     void *write_ctx;
-    uint64_t *unit_counts; /* nth: primes per unit */
+    uint64_t *unit_counts;  /* nth: primes per unit; list to a file: bytes per unit */
+    uint64_t *unit_offsets; /* list to a file: where each unit's text starts */
+    int fd;                 /* list to a file */
 } primes_job;
 
 typedef struct primes_worker {
@@ -191,25 +212,27 @@ typedef struct unit_scan {
     uint8_t pending;
 } unit_scan;
 
-static int count_primes_visit(void *ctx, const pk_segment *segment)
+/* Primes among wheel bytes [first, first + len) of a segment, counting only
+ * numbers inside [lo, hi] (the edge bytes are masked). */
+static uint64_t masked_popcount(const range_plan *plan, const uint8_t *bytes, uint64_t first, size_t len)
 {
-    unit_scan *scan = ctx;
-    const range_plan *plan = &scan->job->plan;
-    uint64_t first = segment->first_byte;
-    uint64_t last = first + segment->len - 1;
-    scan->count += popcount_bytes(segment->bytes, segment->len);
-    /* Drop the bits outside [lo, hi] in the edge bytes. */
-    if (plan->lo_byte >= first && plan->lo_byte <= last) {
-        uint8_t byte = segment->bytes[plan->lo_byte - first];
-        scan->count -= (uint64_t)__builtin_popcount(byte & (uint8_t)~plan->lo_mask);
-    }
+    uint64_t total = popcount_bytes(bytes, len);
+    uint64_t last = first + len - 1;
+    if (plan->lo_byte >= first && plan->lo_byte <= last)
+        total -= (uint64_t)__builtin_popcount(bytes[plan->lo_byte - first] & (uint8_t)~plan->lo_mask);
     if (plan->hi_byte >= first && plan->hi_byte <= last) {
-        uint8_t byte = segment->bytes[plan->hi_byte - first];
         uint8_t outside = (uint8_t)~plan->hi_mask;
         if (plan->hi_byte == plan->lo_byte)
             outside &= plan->lo_mask; /* bits below lo were dropped already */
-        scan->count -= (uint64_t)__builtin_popcount(byte & outside);
+        total -= (uint64_t)__builtin_popcount(bytes[plan->hi_byte - first] & outside);
     }
+    return total;
+}
+
+static int count_primes_visit(void *ctx, const pk_segment *segment)
+{
+    unit_scan *scan = ctx;
+    scan->count += masked_popcount(&scan->job->plan, segment->bytes, segment->first_byte, segment->len);
     return 0;
 }
 
@@ -358,6 +381,100 @@ static double trial_unit_cost(void *state, uint64_t unit)
     return (double)(last - first + 1) * sqrt(middle) / log(middle + 2);
 }
 
+/* ---- listing into a file, every unit at its own offset ------------------------ */
+
+static const uint64_t powers_of_ten[20] = {
+    UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000), UINT64_C(100000),
+    UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000), UINT64_C(1000000000), UINT64_C(10000000000),
+    UINT64_C(100000000000), UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
+    UINT64_C(1000000000000000), UINT64_C(10000000000000000), UINT64_C(100000000000000000),
+    UINT64_C(1000000000000000000), UINT64_C(10000000000000000000),
+};
+
+static unsigned decimal_digits(uint64_t n)
+{
+    unsigned digits = 1;
+    while (digits < 20 && n >= powers_of_ten[digits])
+        digits++;
+    return digits;
+}
+
+/* The size of a segment's lines ("prime\n") without formatting them: runs
+ * of bytes whose numbers all have the same number of digits are counted
+ * with popcount; only the byte that holds a power of ten goes bit by bit. */
+static int text_bytes_visit(void *ctx, const pk_segment *segment)
+{
+    unit_scan *scan = ctx;
+    const range_plan *plan = &scan->job->plan;
+    size_t i = 0;
+    while (i < segment->len) {
+        uint64_t k = segment->first_byte + i;
+        unsigned digits = decimal_digits(30 * k + 1);
+        /* Bytes up to last_same hold only numbers below 10^digits. */
+        uint64_t last_same = digits < 20 && powers_of_ten[digits] >= 30 ? (powers_of_ten[digits] - 30) / 30
+                                                                        : UINT64_MAX;
+        if (digits < 20 && powers_of_ten[digits] < 30)
+            last_same = 0; /* byte 0 mixes 1- and 2-digit numbers */
+        if (last_same >= k && !(k == 0 && digits < 2)) {
+            uint64_t run_end = segment->first_byte + segment->len - 1;
+            if (last_same < run_end)
+                run_end = last_same;
+            size_t run = (size_t)(run_end - k + 1);
+            scan->count += masked_popcount(plan, segment->bytes + i, k, run) * (digits + 1);
+            i += run;
+            continue;
+        }
+        unsigned byte = masked_byte(plan, k, segment->bytes[i]);
+        while (byte != 0) {
+            unsigned j = (unsigned)__builtin_ctz(byte);
+            byte &= byte - 1;
+            scan->count += decimal_digits(30 * k + pk_wheel_residue[j]) + 1;
+        }
+        i++;
+    }
+    return 0;
+}
+
+/* Pass 1: how many bytes of text each unit will write. */
+static int text_bytes_unit(void *state, void *opaque, uint64_t unit, uint64_t counters[])
+{
+    const primes_job *job = state;
+    unit_scan scan = {.job = job, .worker = opaque};
+    unit_bytes_of(&job->plan, unit, &scan.owned_first, &scan.owned_last);
+    if (unit == 0)
+        for (uint64_t p = 2; p <= 5; p += (p == 2 ? 1 : 2))
+            scan.count += (p >= job->plan.lo && p <= job->plan.hi) ? 2 : 0;
+    int rc = produce_segments(job, scan.worker, scan.owned_first, scan.owned_last, text_bytes_visit, &scan);
+    if (rc != PK_OK)
+        return rc;
+    job->unit_counts[unit] = scan.count;
+    counters[0] += scan.count;
+    return PK_OK;
+}
+
+/* Pass 2: format the unit and write it at its offset, in any order. */
+static int write_unit_at_offset(void *state, void *opaque, uint64_t unit, uint64_t counters[])
+{
+    const primes_job *job = state;
+    primes_worker *worker = opaque;
+    int rc = list_unit(state, opaque, unit, counters);
+    if (rc != PK_OK)
+        return rc;
+    if (worker->text_len != job->unit_counts[unit])
+        return PK_EINTERNAL; /* pass 1 and pass 2 disagree: never write a wrong file */
+    uint64_t offset = job->unit_offsets[unit];
+    for (size_t done = 0; done < worker->text_len;) {
+        ssize_t n = pwrite(job->fd, worker->text + done, worker->text_len - done, (off_t)(offset + done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return PK_EIO;
+        }
+        done += (size_t)n;
+    }
+    return PK_OK;
+}
+
 /* ---- the table of sieving primes ------------------------------------------ */
 
 typedef struct table_job {
@@ -434,23 +551,29 @@ static int build_table(const pk_primes_options *options, uint64_t limit, pk_prim
 
 /* ---- running a range job ---------------------------------------------------- */
 
-/* Builds the table the plan needs (for the sieve) and runs the planned units. */
-static int run_range_job(primes_job *job, int (*run_unit)(void *, void *, uint64_t, uint64_t[]), bool output,
-                         uint64_t *total, pk_primes_report *report)
+/* The table the plan needs: the primes up to sqrt of the largest number. */
+static int build_job_table(primes_job *job, pk_prime_table *table, pk_primes_report *report)
 {
-    const pk_primes_options *options = job->options;
-    pk_prime_table table = {0};
     double start = pk_clock_seconds();
     uint64_t max_number = job->plan.hi_byte >= UINT64_MAX / 30 ? UINT64_MAX : 30 * job->plan.hi_byte + 29;
     uint64_t limit = pk_isqrt(max_number);
     int rc = PK_OK;
-    if (options->algo == PK_ALGO_SIEVE)
-        rc = build_table(options, limit, &table);
-    double built = pk_clock_seconds();
-    if (rc != PK_OK)
-        return rc;
-    job->table = &table;
+    if (job->options->algo == PK_ALGO_SIEVE)
+        rc = build_table(job->options, limit, table);
+    job->table = table;
+    if (report != NULL) {
+        report->table_seconds += pk_clock_seconds() - start;
+        report->sieving_limit = job->options->algo == PK_ALGO_SIEVE ? limit : 0;
+    }
+    return rc;
+}
 
+/* Runs every planned unit through the engine; with `output`, their text is
+ * written in unit order through job->write. */
+static int run_units(primes_job *job, int (*run_unit)(void *, void *, uint64_t, uint64_t[]), bool output,
+                     uint64_t *total, pk_primes_report *report)
+{
+    const pk_primes_options *options = job->options;
     pk_job engine_job = {
         .units = job->plan.units,
         .state = job,
@@ -467,22 +590,33 @@ static int run_range_job(primes_job *job, int (*run_unit)(void *, void *, uint64
     }
     uint64_t counters[PK_JOB_MAX_COUNTERS];
     pk_engine_stats stats = {0};
-    rc = pk_engine_run(&engine, &engine_job, counters, &stats);
-    pk_prime_table_free(&table);
-    job->table = NULL;
+    int rc = pk_engine_run(&engine, &engine_job, counters, &stats);
     if (rc != PK_OK)
         return rc;
     *total = counters[0];
     if (report != NULL) {
-        report->table_seconds += built - start;
-        report->compute_seconds += pk_clock_seconds() - built;
-        report->sieving_limit = options->algo == PK_ALGO_SIEVE ? limit : 0;
+        /* Waiting for slower ranks happens inside the reduction, so it
+         * counts as communication, and compute shows the imbalance. */
+        report->compute_seconds += stats.seconds - stats.comm_seconds;
         report->units += job->plan.units;
         report->threads = stats.threads_used;
         report->comm_seconds += stats.comm_seconds;
         report->units_run += stats.units_run;
     }
     return PK_OK;
+}
+
+/* Builds the table the plan needs (for the sieve) and runs the planned units. */
+static int run_range_job(primes_job *job, int (*run_unit)(void *, void *, uint64_t, uint64_t[]), bool output,
+                         uint64_t *total, pk_primes_report *report)
+{
+    pk_prime_table table = {0};
+    int rc = build_job_table(job, &table, report);
+    if (rc == PK_OK)
+        rc = run_units(job, run_unit, output, total, report);
+    pk_prime_table_free(&table);
+    job->table = NULL;
+    return rc;
 }
 
 static int check_range(uint64_t lo, uint64_t hi, pk_primes_pattern pattern)
@@ -499,7 +633,7 @@ int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, 
     if (rc != PK_OK)
         return rc;
     primes_job job = {.options = options, .pattern = pattern, .tuplet_table = pk_tuplet_table(pattern)};
-    plan_range(&job.plan, lo, hi, COUNT_UNIT_BYTES, options->engine.threads, options->unit_bytes);
+    plan_range(&job.plan, lo, hi, COUNT_UNIT_BYTES, workers_of(options), unit_bytes_for(options));
     uint64_t total;
     rc = run_range_job(&job, count_unit, false, &total, report);
     if (rc != PK_OK)
@@ -521,11 +655,51 @@ int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, p
     if (rc != PK_OK)
         return rc;
     primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES, .write = write, .write_ctx = ctx};
-    plan_range(&job.plan, lo, hi, LIST_UNIT_BYTES, options->engine.threads, options->unit_bytes);
+    plan_range(&job.plan, lo, hi, LIST_UNIT_BYTES, workers_of(options), unit_bytes_for(options));
     uint64_t total = 0;
     rc = run_range_job(&job, list_unit, true, &total, report);
     if (count != NULL)
         *count = total;
+    return rc;
+}
+
+int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64_t hi, int fd, uint64_t *count,
+                           uint64_t *bytes, pk_primes_report *report)
+{
+    int rc = check_range(lo, hi, PK_PATTERN_PRIMES);
+    if (rc != PK_OK)
+        return rc;
+    primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES, .fd = fd};
+    plan_range(&job.plan, lo, hi, LIST_UNIT_BYTES, workers_of(options), unit_bytes_for(options));
+    job.unit_counts = calloc(job.plan.units, sizeof *job.unit_counts);
+    job.unit_offsets = calloc(job.plan.units, sizeof *job.unit_offsets);
+    pk_prime_table table = {0};
+    uint64_t total_bytes = 0, primes = 0;
+    rc = job.unit_counts != NULL && job.unit_offsets != NULL ? build_job_table(&job, &table, report) : PK_ENOMEM;
+    if (rc == PK_OK)
+        rc = run_units(&job, text_bytes_unit, false, &total_bytes, report);
+    if (rc == PK_OK) {
+        /* Each rank sized its own units; everyone needs all the offsets. */
+        if (options->engine.distributed)
+            pk_comm_sum_u64(job.unit_counts, job.plan.units);
+        uint64_t offset = 0;
+        for (uint64_t unit = 0; unit < job.plan.units; unit++) {
+            job.unit_offsets[unit] = offset;
+            offset += job.unit_counts[unit];
+        }
+        /* The file gets its final size first, so writers never extend it. */
+        int truncated = pk_comm_rank() == 0 && ftruncate(fd, (off_t)total_bytes) != 0 ? PK_EIO : PK_OK;
+        rc = options->engine.distributed ? pk_comm_agree(truncated) : truncated;
+    }
+    if (rc == PK_OK)
+        rc = run_units(&job, write_unit_at_offset, false, &primes, report);
+    pk_prime_table_free(&table);
+    free(job.unit_counts);
+    free(job.unit_offsets);
+    if (rc == PK_OK) {
+        *count = primes;
+        *bytes = total_bytes;
+    }
     return rc;
 }
 
@@ -638,7 +812,7 @@ int pk_primes_nth(const pk_primes_options *options, uint64_t n, uint64_t *prime,
     uint64_t hi = estimate + margin >= 18446744073709551615.0L ? UINT64_MAX : (uint64_t)(estimate + margin);
     for (;;) {
         primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES};
-        plan_range(&job.plan, lo, hi, COUNT_UNIT_BYTES, options->engine.threads, options->unit_bytes);
+        plan_range(&job.plan, lo, hi, COUNT_UNIT_BYTES, workers_of(options), unit_bytes_for(options));
         job.unit_counts = calloc(job.plan.units, sizeof *job.unit_counts);
         if (job.unit_counts == NULL)
             return PK_ENOMEM;
