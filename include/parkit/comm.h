@@ -33,6 +33,9 @@ const char *pk_comm_library_version(void);
  * (the lowest, since failures are negative), so no rank is left waiting in a
  * later collective after another has failed. */
 int pk_comm_agree(int status);
+/* The same, but while waiting for the other ranks it calls idle(ctx) about
+ * ten times a second (rank 0 uses it to keep the progress line moving). */
+int pk_comm_agree_while(int status, void (*idle)(void *ctx), void *ctx);
 
 /* Collective sums / extremes, in place, over all ranks. */
 void pk_comm_sum_u64(uint64_t *values, size_t count);

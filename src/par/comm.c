@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "parkit/comm.h"
@@ -126,6 +127,32 @@ int pk_comm_agree(int status)
         TIMED(MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD));
         return worst;
     }
+#endif
+    return status;
+}
+
+int pk_comm_agree_while(int status, void (*idle)(void *ctx), void *ctx)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1) {
+        int worst = status;
+        MPI_Request request;
+        double start = pk_clock_seconds();
+        MPI_Iallreduce(&status, &worst, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &request);
+        for (int done = 0;;) {
+            MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+            if (done)
+                break;
+            idle(ctx);
+            struct timespec pause = {0, 100 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+        comm_time += pk_clock_seconds() - start;
+        return worst;
+    }
+#else
+    (void)idle;
+    (void)ctx;
 #endif
     return status;
 }

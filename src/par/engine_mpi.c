@@ -110,7 +110,7 @@ static int captured_run_unit(void *state, void *worker, uint64_t unit, uint64_t 
 }
 
 static int run_block_ordered(const pk_engine_options *options, const pk_job *job, uint64_t first, uint64_t end,
-                             uint64_t counters[], int *threads_used)
+                             uint64_t counters[], int *threads_used, const pk_main_thread_hook *hook)
 {
     const int rank = pk_comm_rank(), size = pk_comm_size();
     const uint64_t batch_units = 4 * (uint64_t)(options->threads < 1 ? 1 : options->threads);
@@ -130,7 +130,7 @@ static int run_block_ordered(const pk_engine_options *options, const pk_job *job
             .worker_destroy = job->worker_create != NULL ? captured_worker_destroy : NULL,
             .run_unit = captured_run_unit,
         };
-        rc = pk_omp_run_units(&computing, &capturing, base, batch_end, counters, threads_used);
+        rc = pk_omp_run_units(&computing, &capturing, base, batch_end, counters, threads_used, hook);
         for (uint64_t i = 0; i < batch_end - base; i++) {
             if (rc == PK_OK && len[i] > 0) {
                 if (rank == 0) {
@@ -172,6 +172,30 @@ static int run_block_ordered(const pk_engine_options *options, const pk_job *job
     return rc;
 }
 
+/* ---- progress of all ranks ------------------------------------------------------- */
+
+/* Each rank counts its finished units locally; its main thread adds what is
+ * new to a counter on rank 0 (one-sided, so nobody waits), and rank 0 shows
+ * the sum.  Worker threads never call MPI. */
+typedef struct progress_sync {
+    pk_comm_counter *total;
+    pk_progress local;   /* this rank's units */
+    uint64_t published;  /* of local.units_done, already added to the total */
+    pk_progress *shown;  /* rank 0's display, or NULL */
+    uint64_t shown_base; /* units done before this run (e.g. building tables) */
+} progress_sync;
+
+static void publish_progress(void *ctx)
+{
+    progress_sync *sync = ctx;
+    uint64_t done = atomic_load(&sync->local.units_done);
+    uint64_t delta = done - sync->published;
+    sync->published = done;
+    uint64_t before = pk_comm_counter_take(sync->total, delta);
+    if (sync->shown != NULL)
+        atomic_store(&sync->shown->units_done, sync->shown_base + before + delta);
+}
+
 /* ---- the engine ------------------------------------------------------------------ */
 
 int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t counters[PK_JOB_MAX_COUNTERS],
@@ -183,14 +207,25 @@ int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t cou
     int rc = PK_OK;
     const bool ordered = job->unit_output != NULL && options->write != NULL;
 
+    /* Progress: this rank counts locally; rank 0 shows everyone's sum. */
+    progress_sync sync = {.total = pk_comm_counter_create()};
+    pk_engine_options local = *options;
+    local.progress = &sync.local;
+    if (rank == 0 && options->progress != NULL) {
+        sync.shown = options->progress;
+        sync.shown_base = atomic_load(&options->progress->units_done);
+    }
+    pk_main_thread_hook hook = {publish_progress, &sync};
+    const pk_main_thread_hook *progress_hook = sync.total != NULL ? &hook : NULL;
+
     if (ordered || options->distribute == PK_DISTRIBUTE_BLOCK) {
         uint64_t first, end;
         block_of(job, rank, size, &first, &end);
         stats->units_run = end - first;
         if (ordered)
-            rc = run_block_ordered(options, job, first, end, counters, &stats->threads_used);
+            rc = run_block_ordered(&local, job, first, end, counters, &stats->threads_used, progress_hook);
         else
-            rc = pk_omp_run_units(options, job, first, end, counters, &stats->threads_used);
+            rc = pk_omp_run_units(&local, job, first, end, counters, &stats->threads_used, progress_hook);
     } else {
         pk_comm_counter *next = pk_comm_counter_create();
         const uint64_t chunk = 2 * (uint64_t)(options->threads < 1 ? 1 : options->threads);
@@ -201,7 +236,7 @@ int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t cou
             uint64_t end = job->units - first < chunk ? job->units : first + chunk;
             stats->units_run += end - first;
             if (rc == PK_OK)
-                rc = pk_omp_run_units(options, job, first, end, counters, &stats->threads_used);
+                rc = pk_omp_run_units(&local, job, first, end, counters, &stats->threads_used, progress_hook);
             /* After a failure keep taking chunks without running them, so
              * the others finish quickly and we all reach the agreement. */
         }
@@ -209,8 +244,11 @@ int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t cou
     }
     /* Every rank learns the worst status before the reduction, so none is
      * left inside a collective that another has abandoned. */
-    rc = pk_comm_agree(rc);
+    rc = sync.total != NULL ? pk_comm_agree_while(rc, publish_progress, &sync) : pk_comm_agree(rc);
     pk_comm_sum_u64(counters, PK_JOB_MAX_COUNTERS);
+    pk_comm_counter_destroy(sync.total);
+    if (sync.shown != NULL)
+        atomic_store(&sync.shown->units_done, sync.shown_base + job->units);
     stats->seconds = pk_clock_seconds() - start;
     stats->comm_seconds = pk_comm_seconds() - comm_before;
     return rc;

@@ -103,7 +103,7 @@ static void set_runtime_schedule(pk_schedule schedule)
 #endif
 
 int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64_t first, uint64_t end,
-                     uint64_t counters[PK_JOB_MAX_COUNTERS], int *threads_used)
+                     uint64_t counters[PK_JOB_MAX_COUNTERS], int *threads_used, const pk_main_thread_hook *hook)
 {
     _Atomic int failure = PK_OK; /* first failing status, shared */
     emit_turn turn = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, first};
@@ -138,6 +138,13 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
              * skipped; OpenMP loops cannot break, so they fall through. */
             int skip = !ok || atomic_load(&failure) != PK_OK || cancel_requested(options);
             int rc = run_one_unit(options, job, worker, unit, mine, skip);
+#ifdef _OPENMP
+            const bool main_thread = omp_get_thread_num() == 0;
+#else
+            const bool main_thread = true;
+#endif
+            if (hook != NULL && main_thread)
+                hook->run(hook->ctx);
             if (ordered_output) {
                 wait_for_turn(&turn, unit);
                 if (rc == PK_OK && !skip && atomic_load(&failure) == PK_OK) {
@@ -186,7 +193,7 @@ int pk_engine_run(const pk_engine_options *options, const pk_job *job,
     if (options->distributed && pk_comm_size() > 1)
         return pk_mpi_run(options, job, counters, stats);
     double start = pk_clock_seconds();
-    int rc = pk_omp_run_units(options, job, 0, job->units, counters, &stats->threads_used);
+    int rc = pk_omp_run_units(options, job, 0, job->units, counters, &stats->threads_used, NULL);
     stats->seconds = pk_clock_seconds() - start;
     stats->units_run = job->units;
     return rc;

@@ -14,6 +14,7 @@ int pk_suite_sieve(void);
 int pk_suite_primes_job(void);
 int pk_suite_engine(void);
 int pk_suite_queue(void);
+int pk_suite_comm(void);
 
 /* The registration helper every suite uses: NULL-terminated {name, fn} list. */
 typedef struct pk_test_case {
