@@ -83,7 +83,7 @@ RUNNER := $(BUILD)/unit-tests
 
 REVISION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-.PHONY: all check check-deps unit-tests cli-tests mpi-tests demo bench install uninstall clean
+.PHONY: all check check-deps unit-tests cli-tests mpi-tests slurm-tests demo bench install uninstall clean
 all: $(BIN) $(LIB)
 
 # Objects are rebuilt whenever the flags change: the stamp file holds them.
@@ -148,10 +148,18 @@ else
 	@echo "make check: built without MPI, skipping tests/mpi (apt-get install openmpi-bin libopenmpi-dev)"
 endif
 
+# The batch scripts in slurm/ as real sbatch jobs on a throw-away single-node
+# Slurm cluster on localhost (needs root and: apt-get install slurm-wlm munge libpmix2).
+slurm-tests: $(BIN)
+	tests/slurm/run.sh $(BIN)
+
 check: all
 	@$(MAKE) --no-print-directory unit-tests
 	@$(MAKE) --no-print-directory cli-tests
 	@$(MAKE) --no-print-directory mpi-tests
+	@if [ "$$(id -u)" = 0 ] && command -v sbatch >/dev/null && command -v slurmctld >/dev/null && command -v munged >/dev/null; then \
+	  $(MAKE) --no-print-directory slurm-tests; \
+	else echo "make check: skipping tests/slurm (needs root and: apt-get install slurm-wlm munge libpmix2)"; fi
 	@echo "make check: all test suites passed"
 
 # ---- demo and bench -------------------------------------------------------
