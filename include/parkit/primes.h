@@ -10,6 +10,7 @@
 #ifndef PARKIT_PRIMES_H
 #define PARKIT_PRIMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,7 @@ typedef struct pk_primes_options {
     pk_primes_algo algo;
     size_t segment_bytes; /* 0 = default (32 KiB) */
     uint64_t unit_bytes;  /* 0 = planned from the range and thread count */
+    bool binary_output;   /* list: 8 little-endian bytes per prime instead of text lines */
 } pk_primes_options;
 
 /* What a run did, for --time and --json. */

@@ -48,6 +48,8 @@ void cli_progress_stop(cli_progress *display);
  * signal kills the process the usual way. */
 const volatile _Atomic int *cli_signals_install(void);
 int cli_signal_received(void);
+/* After SECONDS, acts as a signal would (SIGALRM): engines stop between units. */
+void cli_timeout_start(double seconds);
 
 /* ---- subcommands ----------------------------------------------------------- */
 

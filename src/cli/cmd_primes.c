@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,6 +36,10 @@ typedef struct primes_cli {
     pk_primes_algo algo;
     pk_primes_pattern pattern;
     bool json, time, quiet;
+    bool binary;        /* list --format binary */
+    bool jsonl;         /* check --format jsonl */
+    bool skip_bad_lines; /* check --on-error skip */
+    double timeout;     /* seconds; 0 = none */
     int progress; /* -1 auto, 0 off, 1 on */
     const char *output;
     char **args;
@@ -58,6 +63,11 @@ static const char primes_usage[] =
     "      --distribute block|dynamic  under mpirun: contiguous blocks of the range per\n"
     "                         rank (default), or chunks handed out on demand\n"
     "  -o, --output FILE      list: write to FILE (atomically: complete or absent)\n"
+    "      --format FORMAT    list: text (default) or binary (8-byte little-endian\n"
+    "                         integers); check: text (default) or jsonl\n"
+    "      --on-error fail|skip  check: stop at a bad line (default), or skip it\n"
+    "                         and count it\n"
+    "      --timeout SECONDS  stop after SECONDS (exit 1; output as after Ctrl-C)\n"
     "      --json             print a JSON report on stdout\n"
     "      --time             print timings on stderr\n"
     "  -q, --quiet            print only the bare answer\n"
@@ -82,6 +92,9 @@ enum {
     OPT_QUINTUPLETS,
     OPT_SEXTUPLETS,
     OPT_DISTRIBUTE,
+    OPT_FORMAT,
+    OPT_TIMEOUT,
+    OPT_ON_ERROR,
 };
 
 static const struct option long_options[] = {
@@ -100,6 +113,9 @@ static const struct option long_options[] = {
     {"quintuplets", no_argument, NULL, OPT_QUINTUPLETS},
     {"sextuplets", no_argument, NULL, OPT_SEXTUPLETS},
     {"distribute", required_argument, NULL, OPT_DISTRIBUTE},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"on-error", required_argument, NULL, OPT_ON_ERROR},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -149,6 +165,40 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
             if (pk_schedule_parse(optarg, &cli->schedule) != PK_OK) {
                 cli_error(cli->what, "bad --schedule '%s': expected static, dynamic or guided, optionally ,CHUNK",
                           optarg);
+                rc = PK_EXIT_USAGE;
+            }
+            break;
+        case OPT_FORMAT:
+            rc = option_applies(cli, "--format", cli->command == CMD_LIST || cli->command == CMD_CHECK);
+            if (rc != PK_EXIT_OK)
+                break;
+            if (cli->command == CMD_LIST && (strcmp(optarg, "text") == 0 || strcmp(optarg, "binary") == 0)) {
+                cli->binary = strcmp(optarg, "binary") == 0;
+            } else if (cli->command == CMD_CHECK && (strcmp(optarg, "text") == 0 || strcmp(optarg, "jsonl") == 0)) {
+                cli->jsonl = strcmp(optarg, "jsonl") == 0;
+            } else {
+                cli_error(cli->what, "bad --format '%s': expected %s", optarg,
+                          cli->command == CMD_LIST ? "text or binary" : "text or jsonl");
+                rc = PK_EXIT_USAGE;
+            }
+            break;
+        case OPT_TIMEOUT: {
+            char *end;
+            errno = 0;
+            double seconds = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || errno != 0 || !(seconds > 0) || seconds > 1e9) {
+                cli_error(cli->what, "bad --timeout '%s': expected a positive number of seconds", optarg);
+                rc = PK_EXIT_USAGE;
+            }
+            cli->timeout = seconds;
+            break;
+        }
+        case OPT_ON_ERROR:
+            rc = option_applies(cli, "--on-error", cli->command == CMD_CHECK);
+            if (rc == PK_EXIT_OK && (strcmp(optarg, "fail") == 0 || strcmp(optarg, "skip") == 0)) {
+                cli->skip_bad_lines = strcmp(optarg, "skip") == 0;
+            } else if (rc == PK_EXIT_OK) {
+                cli_error(cli->what, "bad --on-error '%s': expected fail or skip", optarg);
                 rc = PK_EXIT_USAGE;
             }
             break;
@@ -261,6 +311,10 @@ static void print_time(const primes_cli *cli, const pk_primes_report *report)
 /* Reports a failed job; a cancel by signal is reported as an interruption. */
 static int job_failed(const primes_cli *cli, int rc)
 {
+    if (rc == PK_ECANCELED && cli_signal_received() == SIGALRM) {
+        cli_error(cli->what, "timed out after %g s (--timeout)", cli->timeout);
+        return PK_EXIT_FAILURE;
+    }
     if (rc == PK_ECANCELED) {
         cli_error(cli->what, "interrupted by signal %d", cli_signal_received());
         return PK_EXIT_INTERRUPTED;
@@ -539,6 +593,7 @@ typedef struct check_batch {
     char *big[CHECK_BATCH];
     uint8_t is_prime[CHECK_BATCH];
     uint64_t tested, primes;
+    uint64_t skipped; /* bad lines passed over with --on-error skip */
     bool json_first;
     pk_primes_report report;
 } check_batch;
@@ -584,6 +639,8 @@ static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch 
         }
         if (cli->json)
             printf("%s{\"n\":\"%s\",\"verdict\":\"%s\"}", batch->json_first ? "" : ",", text, verdict);
+        else if (cli->jsonl)
+            printf("{\"n\":\"%s\",\"verdict\":\"%s\"}\n", text, verdict);
         else if (cli->quiet)
             printf("%s\n", verdict);
         else
@@ -604,6 +661,20 @@ static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch 
 
 /* Queues one number written as TEXT; `where` names its origin for messages
  * ("argument", "FILE:LINE").  Returns an exit code. */
+/* A number that cannot be tested: fatal, or with --on-error skip (for lines
+ * of files) counted and passed over, the first few named on stderr. */
+static int reject_number(const primes_cli *cli, check_batch *batch, const char *where, const char *text,
+                         const char *why, int bad_input_exit)
+{
+    if (bad_input_exit == PK_EXIT_FAILURE && cli->skip_bad_lines) {
+        if (batch->skipped++ < 5)
+            fprintf(stderr, "parkit: %s: skipping %s '%s': %s\n", cli->what, where, text, why);
+        return PK_EXIT_OK;
+    }
+    cli_error(cli->what, "%s '%s': %s", where, text, why);
+    return bad_input_exit;
+}
+
 static int queue_number(primes_cli *cli, pk_primes_options *options, check_batch *batch, const char *text,
                         const char *where, int bad_input_exit)
 {
@@ -615,11 +686,11 @@ static int queue_number(primes_cli *cli, pk_primes_options *options, check_batch
         /* 2^64 or more, written in digits: GMP's business. */
         pk_primality verdict;
         int big_status = pk_primality_of_decimal(text, &verdict);
-        if (big_status == PK_ENOTSUP) {
-            cli_error(cli->what, "%s '%s': numbers of 2^64 and above need GMP, and this build has none "
-                      "(apt-get install libgmp-dev, then rebuild)", where, text);
-            return bad_input_exit;
-        }
+        if (big_status == PK_ENOTSUP)
+            return reject_number(cli, batch, where, text,
+                                 "numbers of 2^64 and above need GMP, and this build has none "
+                                 "(apt-get install libgmp-dev, then rebuild)",
+                                 bad_input_exit);
         if (big_status != PK_OK || (big = strdup(text)) == NULL) {
             cli_error(cli->what, "%s '%s': %s", where, text, pk_strerror(big_status != PK_OK ? big_status : PK_ENOMEM));
             return PK_EXIT_FAILURE;
@@ -627,8 +698,7 @@ static int queue_number(primes_cli *cli, pk_primes_options *options, check_batch
     } else if (status != PK_OK) {
         if (status == PK_ERANGE && strspn(text, "0123456789") != strlen(text))
             why = "exceeds 2^64-1 (write numbers of 2^64 and above in plain digits)";
-        cli_error(cli->what, "%s '%s': %s", where, text, why != NULL ? why : "not a number");
-        return bad_input_exit;
+        return reject_number(cli, batch, where, text, why != NULL ? why : "not a number", bad_input_exit);
     }
     batch->numbers[batch->count] = value;
     batch->big[batch->count] = big;
@@ -774,8 +844,12 @@ static int run_check(primes_cli *cli, pk_primes_options *options)
     } else {
         rc = follow_batches(options, batch);
     }
+    if (batch->skipped > 0)
+        fprintf(stderr, "parkit: %s: skipped %" PRIu64 " bad line%s (--on-error skip)\n", cli->what, batch->skipped,
+                batch->skipped == 1 ? "" : "s");
     if (cli->json) {
-        printf("],\"tested\":%" PRIu64 ",\"primes\":%" PRIu64 ",", batch->tested, batch->primes);
+        printf("],\"tested\":%" PRIu64 ",\"primes\":%" PRIu64 ",\"skipped\":%" PRIu64 ",", batch->tested,
+               batch->primes, batch->skipped);
         json_common(cli, &batch->report);
         printf("}\n");
     }
@@ -841,6 +915,14 @@ int cli_primes(int argc, char **argv)
                    .distribute = cli.distribute},
         .algo = cli.algo,
     };
+    options.binary_output = cli.binary;
+    if (cli.json && cli.jsonl) {
+        cli_error(cli.what, "choose one of --json and --format jsonl");
+        return PK_EXIT_USAGE;
+    }
+    if (cli.timeout > 0)
+        cli_timeout_start(cli.timeout);
+
     switch (cli.command) {
     case CMD_COUNT: return run_count(&cli, &options);
     case CMD_LIST: return run_list(&cli, &options);

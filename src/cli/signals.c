@@ -1,12 +1,14 @@
 /*
- * Ctrl-C and SIGTERM: ask the engines to stop between units, so the command
- * can remove its temporary output and say what happened.  The handler only
+ * Ctrl-C, SIGTERM and --timeout (SIGALRM): ask the engines to stop between
+ * units, so the command can remove its temporary output and say what
+ * happened.  The handler only
  * stores to a lock-free atomic, which is async-signal-safe.  SA_RESETHAND
  * makes a second signal kill the process at once if the first is not
  * honoured quickly.
  */
 #include <signal.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "cli/cli.h"
 
@@ -29,6 +31,22 @@ const volatile _Atomic int *cli_signals_install(void)
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
     return &cancel_flag;
+}
+
+void cli_timeout_start(double seconds)
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGALRM, &action, NULL);
+    struct itimerval timer;
+    memset(&timer, 0, sizeof timer);
+    timer.it_value.tv_sec = (time_t)seconds;
+    timer.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+    if (timer.it_value.tv_sec == 0 && timer.it_value.tv_usec == 0)
+        timer.it_value.tv_usec = 1;
+    setitimer(ITIMER_REAL, &timer, NULL);
 }
 
 int cli_signal_received(void)

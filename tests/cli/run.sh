@@ -4,7 +4,7 @@
 #
 #   tests/cli/run.sh path/to/parkit [SECTION...]
 #
-# SECTIONS: answers agree errors files threads help (default: all of them).
+# SECTIONS: answers agree errors files threads help io (default: all of them).
 # PARKIT_TEST_SEED=N fixes the random ranges of 'agree' (the seed is printed).
 # The last line is always "N passed, N failed[, N skipped]"; the exit status is
 # 0 only when nothing failed.
@@ -24,11 +24,11 @@ if [ ! -x "$P" ] || [ -d "$P" ]; then
     echo "$0: '$1' is not an executable" >&2
     exit 2
 fi
-SECTIONS=${*:-answers agree errors files threads help}
+SECTIONS=${*:-answers agree errors files threads help io}
 for s in $SECTIONS; do
     case $s in
-    answers | agree | errors | files | threads | help) ;;
-    *) echo "$0: unknown section '$s' (answers agree errors files threads help)" >&2; exit 2 ;;
+    answers | agree | errors | files | threads | help | io) ;;
+    *) echo "$0: unknown section '$s' (answers agree errors files threads help io)" >&2; exit 2 ;;
     esac
 done
 
@@ -702,12 +702,93 @@ section_help() {
 }
 
 START=$(date +%s)
+# ============================================================================
+# 7. The I/O side: formats, --on-error, --timeout, prompt stops, backpressure
+# ============================================================================
+now_ms() { date +%s%3N; }
+
+section_io() {
+    echo "== io"
+    local d="$T/io"
+    mkdir -p "$d"
+
+    # --format binary: 8 little-endian bytes per prime, same bytes to a file and to stdout.
+    run "$P" primes list 1e6 --format binary -o "$d/p.bin"
+    expect_eq "list --format binary: 8 bytes per prime" $((78498 * 8)) "$(wc -c <"$d/p.bin")" "wc -c p.bin"
+    expect_eq "list --format binary: first prime is 2" "2" "$(od -A n -t u8 -N 8 "$d/p.bin" | tr -d ' ')" "od p.bin"
+    expect_eq "list --format binary: last prime is 999983" "999983" \
+        "$(tail -c 8 "$d/p.bin" | od -A n -t u8 | tr -d ' ')" "tail -c 8 p.bin | od"
+    "$P" primes list 1e6 --format binary >"$d/p2.bin"
+    if cmp -s "$d/p.bin" "$d/p2.bin"; then pass; else fail "list --format binary: file == stdout" "cmp"; fi
+    expect_fail "--format binary is not for check" 2 "bad --format 'binary'" "$P" primes check 7 --format binary
+    expect_fail "--format xml" 2 "bad --format 'xml': expected text or binary" "$P" primes list 10 --format xml
+    expect_fail "--format on count" 2 "--format is not an option of 'count'" "$P" primes count 10 --format text
+
+    # check --format jsonl and --on-error skip.
+    printf '7\nxyz\n8\n2^70\n13\n' >"$d/bad.txt"
+    expect_ok "check --format jsonl" "$(printf '{"n":"7","verdict":"prime"}\n{"n":"8","verdict":"composite"}')" \
+        "$P" primes check 7 8 --format jsonl
+    run "$P" primes check "$d/bad.txt" --on-error skip
+    expect_eq "check --on-error skip answers the good lines" "$(printf '7 prime\n8 composite\n13 prime')" \
+        "$(cat "$OUT")" "parkit primes check bad.txt --on-error skip"
+    expect_eq "check --on-error skip exits 0" 0 "$RC" "exit status"
+    if grep -q "skipped 2 bad lines" "$ERR" && grep -q "bad.txt:2: 'xyz'" "$ERR"; then pass; else
+        fail "check --on-error skip reports what it skipped" "stderr: $(cat "$ERR")"
+    fi
+    run "$P" primes check "$d/bad.txt" --on-error fail
+    if [ "$RC" = 1 ] && [ "$(cat "$OUT")" = "7 prime" ] && grep -q "bad.txt:2: 'xyz'" "$ERR"; then pass; else
+        fail "check --on-error fail stops at line 2, keeping line 1's answer" "exit $RC, stdout $(cat "$OUT")"
+    fi
+    expect_fail "--on-error maybe" 2 "bad --on-error 'maybe'" "$P" primes check 7 --on-error maybe
+    expect_fail "--on-error on list" 2 "--on-error is not an option of 'list'" "$P" primes list 10 --on-error skip
+    expect_fail "--json with --format jsonl" 2 "choose one of --json and --format jsonl" \
+        "$P" primes check 7 --json --format jsonl
+
+    # --timeout: exit 1 and a message, nothing left behind, on time.
+    local start elapsed
+    start=$(now_ms)
+    expect_fail "count --timeout 0.5" 1 "timed out after 0.5 s" "$P" primes count 1e14 --timeout 0.5
+    elapsed=$(($(now_ms) - start))
+    [ "$elapsed" -lt 1500 ] && pass || fail "--timeout 0.5 stops within 1 s of the deadline" "took ${elapsed} ms"
+    rm -rf "$d/t" && mkdir -p "$d/t"
+    expect_fail "list -o --timeout" 1 "timed out" "$P" primes list 1e13 -o "$d/t/out.txt" --timeout 0.3
+    expect_eq "list -o --timeout leaves nothing" "" "$(listing "$d/t")" "ls -A"
+    expect_fail "--timeout abc" 2 "bad --timeout 'abc'" "$P" primes count 10 --timeout abc
+    expect_fail "--timeout 0" 2 "bad --timeout '0'" "$P" primes count 10 --timeout 0
+
+    # Ctrl-C stops a long list within 1 s and leaves no file.
+    rm -rf "$d/c" && mkdir -p "$d/c"
+    "$P" primes list 1e13 -o "$d/c/primes.txt" 2>/dev/null &
+    local pid=$!
+    sleep 0.5
+    start=$(now_ms)
+    kill -INT "$pid"
+    wait "$pid"
+    local rc=$?
+    elapsed=$(($(now_ms) - start))
+    if [ "$rc" = 130 ] && [ "$elapsed" -lt 1000 ] && [ -z "$(listing "$d/c")" ]; then pass; else
+        fail "SIGINT during list -o: exit 130 within 1 s, no file" "exit $rc after ${elapsed} ms, left: $(listing "$d/c")"
+    fi
+
+    # Backpressure: a reader that does not read must stall parkit, not grow it.
+    "$P" primes list 1e12 2>/dev/null | (sleep 3; head -c 100 >/dev/null) &
+    sleep 2
+    pid=$(pgrep -n -f "$P primes list 1e12")
+    local hwm=""
+    [ -n "$pid" ] && hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+    wait
+    if [ -n "$hwm" ] && [ "$hwm" -lt $((64 * 1024)) ]; then pass; else
+        fail "list into a stalled pipe stays under 64 MiB" "peak RSS ${hwm:-unknown} KiB"
+    fi
+}
+
 want answers && section_answers
 want agree && section_agree
 want errors && section_errors
 want files && section_files
 want threads && section_threads
 want help && section_help
+want io && section_io
 echo "   ($(($(date +%s) - START)) s)"
 
 if [ "$SKIPPED" -gt 0 ]; then

@@ -210,6 +210,41 @@ static void test_list_is_ordered_and_identical(void)
     free(expected.text);
 }
 
+/* Writing units at their offsets gives the same bytes as ordered output,
+ * across powers of ten (where line lengths change) and in binary. */
+static void test_list_to_file_matches_ordered_list(void)
+{
+    static const uint64_t ranges[][2] = {
+        {0, 100}, {0, 1}, {8, 10}, {90, 1000}, {999999000, 1000001000}, {0, 3000000},
+        {UINT64_C(9999999999999990000), UINT64_C(10000000000000010000)}, {UINT64_C(18446744073709550000), UINT64_MAX},
+    };
+    for (int binary = 0; binary <= 1; binary++) {
+        for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+            pk_primes_options options = options_for(3, PK_SCHEDULE_DYNAMIC, 1, PK_ALGO_SIEVE);
+            options.unit_bytes = 1000; /* many units, so many offsets */
+            options.binary_output = binary;
+            text_sink expected = {NULL, 0};
+            uint64_t n_expected = 0, n = 0, bytes = 0;
+            CU_ASSERT_EQUAL_FATAL(pk_primes_list(&options, ranges[i][0], ranges[i][1], sink_write, &expected,
+                                                 &n_expected, NULL),
+                                  PK_OK);
+            FILE *file = tmpfile();
+            CU_ASSERT_PTR_NOT_NULL_FATAL(file);
+            CU_ASSERT_EQUAL(pk_primes_list_to_file(&options, ranges[i][0], ranges[i][1], fileno(file), &n, &bytes, NULL),
+                            PK_OK);
+            CU_ASSERT_EQUAL(n, n_expected);
+            CU_ASSERT_EQUAL(bytes, expected.len);
+            char *got = malloc(bytes + 1);
+            rewind(file);
+            CU_ASSERT_EQUAL(fread(got, 1, bytes + 1, file), bytes);
+            CU_ASSERT(bytes == 0 || memcmp(got, expected.text, bytes) == 0);
+            free(got);
+            fclose(file);
+            free(expected.text);
+        }
+    }
+}
+
 /* sieve == trial == Miller-Rabin on random small ranges, for every pattern. */
 static void test_sieve_trial_and_check_agree(void)
 {
@@ -321,6 +356,7 @@ int pk_suite_primes_job(void)
         {"same_answer_for_every_thread_count_and_schedule", test_same_answer_for_every_thread_count_and_schedule},
         {"list_small", test_list_small},
         {"list_is_ordered_and_identical", test_list_is_ordered_and_identical},
+        {"list_to_file_matches_ordered_list", test_list_to_file_matches_ordered_list},
         {"sieve_trial_and_check_agree", test_sieve_trial_and_check_agree},
         {"nth", test_nth},
         {"check_many", test_check_many},

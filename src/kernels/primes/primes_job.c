@@ -283,16 +283,29 @@ static int count_unit(void *state, void *opaque, uint64_t unit, uint64_t counter
 
 /* ---- listing --------------------------------------------------------------- */
 
+/* Two digits per division: listing spends much of its time here. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                  "8081828384858687888990919293949596979899";
+
 static size_t format_u64(char *out, uint64_t value)
 {
     char digits[20];
-    size_t n = 0;
-    do {
-        digits[n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    for (size_t i = 0; i < n; i++)
-        out[i] = digits[n - 1 - i];
+    char *p = digits + sizeof digits;
+    while (value >= 100) {
+        unsigned pair = (unsigned)(value % 100);
+        value /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * pair, 2);
+    }
+    if (value >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * value, 2);
+    } else {
+        *--p = (char)('0' + value);
+    }
+    size_t n = (size_t)(digits + sizeof digits - p);
+    memcpy(out, p, n);
     return n;
 }
 
@@ -311,8 +324,14 @@ static bool text_reserve(primes_worker *worker, size_t more)
     return true;
 }
 
-static void text_append_prime(primes_worker *worker, uint64_t prime)
+/* One prime as a text line, or as 8 little-endian bytes (--format binary). */
+static void text_append_prime(primes_worker *worker, uint64_t prime, bool binary)
 {
+    if (binary) {
+        for (int i = 0; i < 8; i++)
+            worker->text[worker->text_len++] = (char)(prime >> (8 * i));
+        return;
+    }
     worker->text_len += format_u64(worker->text + worker->text_len, prime);
     worker->text[worker->text_len++] = '\n';
 }
@@ -330,7 +349,7 @@ static int list_visit(void *ctx, const pk_segment *segment)
         while (byte != 0) {
             unsigned j = (unsigned)__builtin_ctz(byte);
             byte &= byte - 1;
-            text_append_prime(worker, 30 * k + pk_wheel_residue[j]);
+            text_append_prime(worker, 30 * k + pk_wheel_residue[j], scan->job->options->binary_output);
             scan->count++;
         }
     }
@@ -345,11 +364,11 @@ static int list_unit(void *state, void *opaque, uint64_t unit, uint64_t counters
     unit_bytes_of(&job->plan, unit, &scan.owned_first, &scan.owned_last);
     if (unit == 0) { /* 2, 3 and 5 are not on the wheel */
         static const uint64_t off_wheel[] = {2, 3, 5};
-        if (!text_reserve(scan.worker, 3 * 2))
+        if (!text_reserve(scan.worker, 3 * 8))
             return PK_ENOMEM;
         for (int i = 0; i < 3; i++) {
             if (off_wheel[i] >= job->plan.lo && off_wheel[i] <= job->plan.hi) {
-                text_append_prime(scan.worker, off_wheel[i]);
+                text_append_prime(scan.worker, off_wheel[i], job->options->binary_output);
                 scan.count++;
             }
         }
@@ -444,7 +463,14 @@ static int text_bytes_unit(void *state, void *opaque, uint64_t unit, uint64_t co
     if (unit == 0)
         for (uint64_t p = 2; p <= 5; p += (p == 2 ? 1 : 2))
             scan.count += (p >= job->plan.lo && p <= job->plan.hi) ? 2 : 0;
-    int rc = produce_segments(job, scan.worker, scan.owned_first, scan.owned_last, text_bytes_visit, &scan);
+    int rc;
+    if (job->options->binary_output) {
+        scan.count /= 2; /* the lines of 2, 3, 5 counted above are 2 bytes each */
+        rc = produce_segments(job, scan.worker, scan.owned_first, scan.owned_last, count_primes_visit, &scan);
+        scan.count *= 8;
+    } else {
+        rc = produce_segments(job, scan.worker, scan.owned_first, scan.owned_last, text_bytes_visit, &scan);
+    }
     if (rc != PK_OK)
         return rc;
     job->unit_counts[unit] = scan.count;
