@@ -18,32 +18,18 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "parkit/comm.h"
+#include "parkit/jobspec.h"
 #include "parkit/numexpr.h"
 #include "parkit/primality.h"
 #include "parkit/status.h"
 
-typedef enum subcommand { CMD_COUNT, CMD_LIST, CMD_CHECK, CMD_NTH } subcommand;
 
-static const char *const subcommand_names[] = {"count", "list", "check", "nth"};
-
+/* A job spec being run from the command line or a job file, with what the
+ * CLI worked out for it. */
 typedef struct primes_cli {
-    subcommand command;
+    pk_job_spec spec;
     const char *what; /* "primes count" ... for messages */
-    int threads_requested;
     pk_thread_choice threads;
-    pk_schedule schedule;
-    pk_distribute distribute;
-    pk_primes_algo algo;
-    pk_primes_pattern pattern;
-    bool json, time, quiet;
-    bool binary;        /* list --format binary */
-    bool jsonl;         /* check --format jsonl */
-    bool skip_bad_lines; /* check --on-error skip */
-    double timeout;     /* seconds; 0 = none */
-    int progress; /* -1 auto, 0 off, 1 on */
-    const char *output;
-    char **args;
-    int nargs;
 } primes_cli;
 
 static const char primes_usage[] =
@@ -120,19 +106,13 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static const char *const pattern_names[] = {
-    [PK_PATTERN_PRIMES] = "primes",          [PK_PATTERN_TWINS] = "twins",
-    [PK_PATTERN_TRIPLETS] = "triplets",      [PK_PATTERN_QUADRUPLETS] = "quadruplets",
-    [PK_PATTERN_QUINTUPLETS] = "quintuplets", [PK_PATTERN_SEXTUPLETS] = "sextuplets",
-};
-
 /* An option that makes no sense for this subcommand is a usage error, not
  * something to ignore silently. */
 static int option_applies(const primes_cli *cli, const char *option, bool applies)
 {
     if (applies)
         return PK_EXIT_OK;
-    cli_error(cli->what, "%s is not an option of '%s'", option, subcommand_names[cli->command]);
+    cli_error(cli->what, "%s is not an option of '%s'", option, pk_command_name(cli->spec.command));
     return PK_EXIT_USAGE;
 }
 
@@ -149,7 +129,7 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
     optind = 1;
     int c, rc = PK_EXIT_OK;
     while (rc == PK_EXIT_OK && (c = getopt_long(argc, argv, ":t:o:qh", long_options, NULL)) != -1) {
-        const bool range_job = cli->command == CMD_COUNT || cli->command == CMD_LIST;
+        const bool range_job = cli->spec.command == PK_COMMAND_COUNT || cli->spec.command == PK_COMMAND_LIST;
         switch (c) {
         case 't': {
             uint64_t threads;
@@ -158,27 +138,27 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
                 cli_error(cli->what, "bad --threads '%s': must be between 1 and %d", optarg, PK_MAX_THREADS);
                 rc = PK_EXIT_USAGE;
             }
-            cli->threads_requested = (int)threads;
+            cli->spec.threads = (int)threads;
             break;
         }
         case OPT_SCHEDULE:
-            if (pk_schedule_parse(optarg, &cli->schedule) != PK_OK) {
+            if (pk_schedule_parse(optarg, &cli->spec.schedule) != PK_OK) {
                 cli_error(cli->what, "bad --schedule '%s': expected static, dynamic or guided, optionally ,CHUNK",
                           optarg);
                 rc = PK_EXIT_USAGE;
             }
             break;
         case OPT_FORMAT:
-            rc = option_applies(cli, "--format", cli->command == CMD_LIST || cli->command == CMD_CHECK);
+            rc = option_applies(cli, "--format", cli->spec.command == PK_COMMAND_LIST || cli->spec.command == PK_COMMAND_CHECK);
             if (rc != PK_EXIT_OK)
                 break;
-            if (cli->command == CMD_LIST && (strcmp(optarg, "text") == 0 || strcmp(optarg, "binary") == 0)) {
-                cli->binary = strcmp(optarg, "binary") == 0;
-            } else if (cli->command == CMD_CHECK && (strcmp(optarg, "text") == 0 || strcmp(optarg, "jsonl") == 0)) {
-                cli->jsonl = strcmp(optarg, "jsonl") == 0;
+            if (cli->spec.command == PK_COMMAND_LIST && (strcmp(optarg, "text") == 0 || strcmp(optarg, "binary") == 0)) {
+                cli->spec.binary = strcmp(optarg, "binary") == 0;
+            } else if (cli->spec.command == PK_COMMAND_CHECK && (strcmp(optarg, "text") == 0 || strcmp(optarg, "jsonl") == 0)) {
+                cli->spec.jsonl = strcmp(optarg, "jsonl") == 0;
             } else {
                 cli_error(cli->what, "bad --format '%s': expected %s", optarg,
-                          cli->command == CMD_LIST ? "text or binary" : "text or jsonl");
+                          cli->spec.command == PK_COMMAND_LIST ? "text or binary" : "text or jsonl");
                 rc = PK_EXIT_USAGE;
             }
             break;
@@ -190,58 +170,55 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
                 cli_error(cli->what, "bad --timeout '%s': expected a positive number of seconds", optarg);
                 rc = PK_EXIT_USAGE;
             }
-            cli->timeout = seconds;
+            cli->spec.timeout = seconds;
             break;
         }
         case OPT_ON_ERROR:
-            rc = option_applies(cli, "--on-error", cli->command == CMD_CHECK);
+            rc = option_applies(cli, "--on-error", cli->spec.command == PK_COMMAND_CHECK);
             if (rc == PK_EXIT_OK && (strcmp(optarg, "fail") == 0 || strcmp(optarg, "skip") == 0)) {
-                cli->skip_bad_lines = strcmp(optarg, "skip") == 0;
+                cli->spec.skip_bad_lines = strcmp(optarg, "skip") == 0;
             } else if (rc == PK_EXIT_OK) {
                 cli_error(cli->what, "bad --on-error '%s': expected fail or skip", optarg);
                 rc = PK_EXIT_USAGE;
             }
             break;
         case OPT_DISTRIBUTE:
-            if (pk_distribute_parse(optarg, &cli->distribute) != PK_OK) {
+            if (pk_distribute_parse(optarg, &cli->spec.distribute) != PK_OK) {
                 cli_error(cli->what, "bad --distribute '%s': expected block or dynamic", optarg);
-                rc = PK_EXIT_USAGE;
-            } else if (cli->distribute == PK_DISTRIBUTE_DYNAMIC && cli->command == CMD_LIST) {
-                cli_error(cli->what, "--distribute dynamic cannot keep the list in order; use block");
                 rc = PK_EXIT_USAGE;
             }
             break;
         case OPT_ALGO:
-            rc = option_applies(cli, "--algo", range_job || cli->command == CMD_NTH);
+            rc = option_applies(cli, "--algo", range_job || cli->spec.command == PK_COMMAND_NTH);
             if (rc == PK_EXIT_OK && strcmp(optarg, "sieve") == 0)
-                cli->algo = PK_ALGO_SIEVE;
+                cli->spec.algo = PK_ALGO_SIEVE;
             else if (rc == PK_EXIT_OK && strcmp(optarg, "trial") == 0)
-                cli->algo = PK_ALGO_TRIAL;
+                cli->spec.algo = PK_ALGO_TRIAL;
             else if (rc == PK_EXIT_OK) {
                 cli_error(cli->what, "bad --algo '%s': expected sieve or trial", optarg);
                 rc = PK_EXIT_USAGE;
             }
             break;
         case 'o':
-            rc = option_applies(cli, "--output", cli->command == CMD_LIST);
+            rc = option_applies(cli, "--output", cli->spec.command == PK_COMMAND_LIST);
             if (rc == PK_EXIT_OK && optarg[0] == '\0') {
                 cli_error(cli->what, "bad --output '': empty file name");
                 rc = PK_EXIT_USAGE;
             }
-            cli->output = optarg;
+            cli->spec.output = optarg;
             break;
-        case OPT_JSON: cli->json = true; break;
-        case OPT_TIME: cli->time = true; break;
-        case 'q': cli->quiet = true; break;
-        case OPT_PROGRESS: cli->progress = 1; break;
-        case OPT_NO_PROGRESS: cli->progress = 0; break;
+        case OPT_JSON: cli->spec.json = true; break;
+        case OPT_TIME: cli->spec.time = true; break;
+        case 'q': cli->spec.quiet = true; break;
+        case OPT_PROGRESS: cli->spec.progress = 1; break;
+        case OPT_NO_PROGRESS: cli->spec.progress = 0; break;
         case OPT_TWINS: case OPT_TRIPLETS: case OPT_QUADRUPLETS: case OPT_QUINTUPLETS: case OPT_SEXTUPLETS:
-            rc = option_applies(cli, argv[optind - 1], cli->command == CMD_COUNT);
-            if (rc == PK_EXIT_OK && cli->pattern != PK_PATTERN_PRIMES) {
+            rc = option_applies(cli, argv[optind - 1], cli->spec.command == PK_COMMAND_COUNT);
+            if (rc == PK_EXIT_OK && cli->spec.pattern != PK_PATTERN_PRIMES) {
                 cli_error(cli->what, "choose one of --twins, --triplets, ... --sextuplets");
                 rc = PK_EXIT_USAGE;
             }
-            cli->pattern = (pk_primes_pattern)(PK_PATTERN_TWINS + (c - OPT_TWINS));
+            cli->spec.pattern = (pk_primes_pattern)(PK_PATTERN_TWINS + (c - OPT_TWINS));
             break;
         case 'h':
             fputs(primes_usage, stdout);
@@ -256,8 +233,12 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
             break;
         }
     }
-    cli->args = argv + optind;
-    cli->nargs = argc - optind;
+    if (rc == PK_EXIT_OK && argc - optind > PK_JOB_MAX_ARGS) {
+        cli_error(cli->what, "too many arguments (at most %d; put numbers in a file)", PK_JOB_MAX_ARGS);
+        return PK_EXIT_USAGE;
+    }
+    for (int i = optind; i < argc && rc == PK_EXIT_OK; i++)
+        cli->spec.args[cli->spec.nargs++] = argv[i];
     return rc;
 }
 
@@ -285,7 +266,7 @@ static void json_common(const primes_cli *cli, const pk_primes_report *report)
            "\"peak_rss_kib_per_rank\":{\"min\":%.0f,\"avg\":%.0f,\"max\":%.0f},\"peak_rss_kib_total\":%" PRIu64
            ",\"units\":%" PRIu64,
            pk_comm_size(), cli->threads.threads, cli->threads.source,
-           pk_schedule_format(cli->schedule, schedule, sizeof schedule), pk_distribute_name(cli->distribute),
+           pk_schedule_format(cli->spec.schedule, schedule, sizeof schedule), pk_distribute_name(cli->spec.distribute),
            pk_engine_openmp_version(), pk_clock_seconds() - run_start, report->table_seconds,
            report->compute_seconds, compute_min, compute_avg, compute_max, comm_min, comm_avg, comm_max, rss_min,
            rss_avg, rss_max, rss_total, report->units);
@@ -293,26 +274,26 @@ static void json_common(const primes_cli *cli, const pk_primes_report *report)
 
 static void print_time(const primes_cli *cli, const pk_primes_report *report)
 {
-    if (!cli->time)
+    if (!cli->spec.time)
         return;
     fflush(stdout); /* the answer first, then how long it took */
     char schedule[32];
     char ranks[64] = "";
     if (pk_comm_size() > 1)
-        snprintf(ranks, sizeof ranks, "%d ranks (%s) x ", pk_comm_size(), pk_distribute_name(cli->distribute));
+        snprintf(ranks, sizeof ranks, "%d ranks (%s) x ", pk_comm_size(), pk_distribute_name(cli->spec.distribute));
     fprintf(stderr,
             "parkit: %s: %.3f s (sieving-prime table %.3f s, compute %.3f s, communication %.3f s), %s%d thread%s "
             "(%s), schedule %s, %" PRIu64 " units\n",
             cli->what, pk_clock_seconds() - run_start, report->table_seconds, report->compute_seconds,
             report->comm_seconds, ranks, cli->threads.threads, cli->threads.threads == 1 ? "" : "s",
-            cli->threads.source, pk_schedule_format(cli->schedule, schedule, sizeof schedule), report->units);
+            cli->threads.source, pk_schedule_format(cli->spec.schedule, schedule, sizeof schedule), report->units);
 }
 
 /* Reports a failed job; a cancel by signal is reported as an interruption. */
 static int job_failed(const primes_cli *cli, int rc)
 {
     if (rc == PK_ECANCELED && cli_signal_received() == SIGALRM) {
-        cli_error(cli->what, "timed out after %g s (--timeout)", cli->timeout);
+        cli_error(cli->what, "timed out after %g s (--timeout)", cli->spec.timeout);
         return PK_EXIT_FAILURE;
     }
     if (rc == PK_ECANCELED) {
@@ -326,7 +307,7 @@ static int job_failed(const primes_cli *cli, int rc)
 static cli_progress *maybe_progress(const primes_cli *cli, pk_primes_options *options, pk_progress *progress,
                                     double work, const char *unit)
 {
-    bool on = cli->progress == 1 || (cli->progress == -1 && !cli->quiet && isatty(STDERR_FILENO));
+    bool on = cli->spec.progress == 1 || (cli->spec.progress == -1 && !cli->spec.quiet && isatty(STDERR_FILENO));
     if (!on)
         return NULL;
     options->engine.progress = progress;
@@ -336,18 +317,18 @@ static cli_progress *maybe_progress(const primes_cli *cli, pk_primes_options *op
 /* [LO] HI from the positional arguments. */
 static int parse_range(const primes_cli *cli, uint64_t *lo, uint64_t *hi)
 {
-    if (cli->nargs < 1 || cli->nargs > 2) {
-        cli_error(cli->what, cli->nargs < 1 ? "missing HI (usage: parkit primes %s [LO] HI)"
+    if (cli->spec.nargs < 1 || cli->spec.nargs > 2) {
+        cli_error(cli->what, cli->spec.nargs < 1 ? "missing HI (usage: parkit primes %s [LO] HI)"
                                             : "too many arguments (usage: parkit primes %s [LO] HI)",
-                  subcommand_names[cli->command]);
+                  pk_command_name(cli->spec.command));
         return PK_EXIT_USAGE;
     }
     *lo = 0;
     int rc = PK_EXIT_OK;
-    if (cli->nargs == 2)
-        rc = cli_parse_number(cli->what, "LO", cli->args[0], lo);
+    if (cli->spec.nargs == 2)
+        rc = cli_parse_number(cli->what, "LO", cli->spec.args[0], lo);
     if (rc == PK_EXIT_OK)
-        rc = cli_parse_number(cli->what, "HI", cli->args[cli->nargs - 1], hi);
+        rc = cli_parse_number(cli->what, "HI", cli->spec.args[cli->spec.nargs - 1], hi);
     if (rc == PK_EXIT_OK && *lo > *hi) {
         cli_error(cli->what, "LO (%" PRIu64 ") is greater than HI (%" PRIu64 ")", *lo, *hi);
         rc = PK_EXIT_USAGE;
@@ -367,30 +348,30 @@ static int run_count(primes_cli *cli, pk_primes_options *options)
     cli_progress *display = maybe_progress(cli, options, &progress, (double)(hi - lo) + 1, "numbers");
     pk_primes_report report = {0};
     uint64_t count;
-    int status = pk_primes_count(options, lo, hi, cli->pattern, &count, &report);
+    int status = pk_primes_count(options, lo, hi, cli->spec.pattern, &count, &report);
     cli_progress_stop(display);
     if (status != PK_OK)
         return job_failed(cli, status);
     const char *method;
-    pk_validation validation = pk_primes_validate_count(lo, hi, cli->pattern, count, &method);
+    pk_validation validation = pk_primes_validate_count(lo, hi, cli->spec.pattern, count, &method);
     if (validation == PK_VALIDATION_FAILED) {
         cli_error(cli->what, "the answer %" PRIu64 " failed validation (%s): this is a bug in parkit, please report it",
                   count, method);
         return PK_EXIT_FAILURE;
     }
-    if (cli->json) {
+    if (cli->spec.json) {
         printf("{\"command\":\"primes count\",\"lo\":%" PRIu64 ",\"hi\":%" PRIu64
                ",\"pattern\":\"%s\",\"count\":%" PRIu64 ",\"validated\":%s,\"validation\":\"%s\",\"algo\":\"%s\",",
-               lo, hi, pattern_names[cli->pattern], count,
+               lo, hi, pk_pattern_name(cli->spec.pattern), count,
                validation == PK_VALIDATION_PASSED ? "true" : "null", method,
-               cli->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
+               cli->spec.algo == PK_ALGO_TRIAL ? "trial" : "sieve");
         json_common(cli, &report);
         printf("}\n");
     } else {
         printf("%" PRIu64 "\n", count);
     }
     print_time(cli, &report);
-    if (cli->time && validation == PK_VALIDATION_PASSED)
+    if (cli->spec.time && validation == PK_VALIDATION_PASSED)
         fprintf(stderr, "parkit: %s: validated: %s\n", cli->what, method);
     return PK_EXIT_OK;
 }
@@ -414,30 +395,30 @@ typedef struct list_output {
 static int open_list_output(const primes_cli *cli, list_output *out)
 {
     out->stream = stdout;
-    if (cli->output == NULL)
+    if (cli->spec.output == NULL)
         return PK_OK;
     struct stat target;
-    if (stat(cli->output, &target) == 0 && !S_ISREG(target.st_mode)) {
+    if (stat(cli->spec.output, &target) == 0 && !S_ISREG(target.st_mode)) {
         if (S_ISDIR(target.st_mode)) {
-            cli_error(cli->what, "cannot write '%s': it is a directory", cli->output);
+            cli_error(cli->what, "cannot write '%s': it is a directory", cli->spec.output);
             return PK_EIO;
         }
         /* A device or a pipe (/dev/null, a FIFO) is written in place:
          * renaming over it would replace the device with a file. */
-        if ((out->stream = fopen(cli->output, "w")) == NULL) {
-            cli_error(cli->what, "cannot write '%s': %s", cli->output, strerror(errno));
+        if ((out->stream = fopen(cli->spec.output, "w")) == NULL) {
+            cli_error(cli->what, "cannot write '%s': %s", cli->spec.output, strerror(errno));
             return PK_EIO;
         }
         return PK_OK;
     }
-    if (asprintf(&out->temporary, "%s.partial-XXXXXX", cli->output) < 0) {
+    if (asprintf(&out->temporary, "%s.partial-XXXXXX", cli->spec.output) < 0) {
         out->temporary = NULL;
         cli_error(cli->what, "out of memory");
         return PK_ENOMEM;
     }
     int fd = mkstemp(out->temporary);
     if (fd < 0 || (out->stream = fdopen(fd, "w")) == NULL) {
-        cli_error(cli->what, "cannot write '%s': %s", cli->output, strerror(errno));
+        cli_error(cli->what, "cannot write '%s': %s", cli->spec.output, strerror(errno));
         if (fd >= 0) {
             close(fd);
             unlink(out->temporary);
@@ -460,17 +441,17 @@ static void close_list_output(const primes_cli *cli, list_output *out, int statu
         out->write_error = errno != 0 ? errno : EIO;
     if (status == PK_EIO && out->write_error == 0)
         out->write_error = EIO;
-    if (cli->output != NULL && fclose(out->stream) != 0 && out->write_error == 0)
+    if (cli->spec.output != NULL && fclose(out->stream) != 0 && out->write_error == 0)
         out->write_error = errno;
     if (out->temporary != NULL) {
-        if (status == PK_OK && out->write_error == 0 && rename(out->temporary, cli->output) != 0)
+        if (status == PK_OK && out->write_error == 0 && rename(out->temporary, cli->spec.output) != 0)
             out->write_error = errno;
         if (status != PK_OK || out->write_error != 0)
             unlink(out->temporary);
         free(out->temporary);
     }
     if (out->write_error != 0)
-        cli_error(cli->what, "writing %s: %s", cli->output != NULL ? cli->output : "standard output",
+        cli_error(cli->what, "writing %s: %s", cli->spec.output != NULL ? cli->spec.output : "standard output",
                   strerror(out->write_error));
 }
 
@@ -480,7 +461,7 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
     int rc = parse_range(cli, &lo, &hi);
     if (rc != PK_EXIT_OK)
         return rc;
-    if (cli->json && cli->output == NULL) {
+    if (cli->spec.json && cli->spec.output == NULL) {
         cli_error(cli->what, "--json needs -o FILE (stdout carries the primes)");
         return PK_EXIT_USAGE;
     }
@@ -528,11 +509,11 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
         return PK_EXIT_FAILURE;
     if (status != PK_OK)
         return job_failed(cli, status);
-    if (cli->json) {
+    if (cli->spec.json) {
         printf("{\"command\":\"primes list\",\"lo\":%" PRIu64 ",\"hi\":%" PRIu64 ",\"count\":%" PRIu64
                ",\"output\":", lo, hi, count);
-        cli_json_string(cli->output);
-        printf(",\"algo\":\"%s\",", cli->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
+        cli_json_string(cli->spec.output);
+        printf(",\"algo\":\"%s\",", cli->spec.algo == PK_ALGO_TRIAL ? "trial" : "sieve");
         json_common(cli, &report);
         printf("}\n");
     }
@@ -544,21 +525,21 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
 
 static int run_nth(primes_cli *cli, pk_primes_options *options)
 {
-    if (cli->nargs != 1) {
-        cli_error(cli->what, cli->nargs == 0 ? "missing N (usage: parkit primes nth N)"
+    if (cli->spec.nargs != 1) {
+        cli_error(cli->what, cli->spec.nargs == 0 ? "missing N (usage: parkit primes nth N)"
                                              : "too many arguments (usage: parkit primes nth N)");
         return PK_EXIT_USAGE;
     }
     uint64_t n;
-    int rc = cli_parse_number(cli->what, "N", cli->args[0], &n);
+    int rc = cli_parse_number(cli->what, "N", cli->spec.args[0], &n);
     if (rc != PK_EXIT_OK)
         return rc;
     if (n == 0) {
-        cli_error(cli->what, "bad N '%s': primes are numbered from 1 (the 1st prime is 2)", cli->args[0]);
+        cli_error(cli->what, "bad N '%s': primes are numbered from 1 (the 1st prime is 2)", cli->spec.args[0]);
         return PK_EXIT_USAGE;
     }
     if (n > PK_PRIMES_BELOW_2_64) {
-        cli_error(cli->what, "bad N '%s': there are only %" PRIu64 " primes below 2^64", cli->args[0],
+        cli_error(cli->what, "bad N '%s': there are only %" PRIu64 " primes below 2^64", cli->spec.args[0],
                   PK_PRIMES_BELOW_2_64);
         return PK_EXIT_USAGE;
     }
@@ -570,9 +551,9 @@ static int run_nth(primes_cli *cli, pk_primes_options *options)
     cli_progress_stop(display);
     if (status != PK_OK)
         return job_failed(cli, status);
-    if (cli->json) {
+    if (cli->spec.json) {
         printf("{\"command\":\"primes nth\",\"n\":%" PRIu64 ",\"prime\":%" PRIu64 ",\"algo\":\"%s\",", n, prime,
-               cli->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
+               cli->spec.algo == PK_ALGO_TRIAL ? "trial" : "sieve");
         json_common(cli, &report);
         printf("}\n");
     } else {
@@ -637,11 +618,11 @@ static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch 
             verdict = batch->is_prime[i] ? "prime" : "composite";
             batch->primes += batch->is_prime[i];
         }
-        if (cli->json)
+        if (cli->spec.json)
             printf("%s{\"n\":\"%s\",\"verdict\":\"%s\"}", batch->json_first ? "" : ",", text, verdict);
-        else if (cli->jsonl)
+        else if (cli->spec.jsonl)
             printf("{\"n\":\"%s\",\"verdict\":\"%s\"}\n", text, verdict);
-        else if (cli->quiet)
+        else if (cli->spec.quiet)
             printf("%s\n", verdict);
         else
             printf("%s %s\n", text, verdict);
@@ -666,7 +647,7 @@ static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch 
 static int reject_number(const primes_cli *cli, check_batch *batch, const char *where, const char *text,
                          const char *why, int bad_input_exit)
 {
-    if (bad_input_exit == PK_EXIT_FAILURE && cli->skip_bad_lines) {
+    if (bad_input_exit == PK_EXIT_FAILURE && cli->spec.skip_bad_lines) {
         if (batch->skipped++ < 5)
             fprintf(stderr, "parkit: %s: skipping %s '%s': %s\n", cli->what, where, text, why);
         return PK_EXIT_OK;
@@ -752,8 +733,8 @@ static int check_stream(primes_cli *cli, pk_primes_options *options, check_batch
  * printing anything, so a typo fails fast.  Returns an exit code. */
 static int validate_check_arguments(const primes_cli *cli)
 {
-    for (int i = 0; i < cli->nargs; i++) {
-        const char *arg = cli->args[i];
+    for (int i = 0; i < cli->spec.nargs; i++) {
+        const char *arg = cli->spec.args[i];
         uint64_t value;
         const char *why = NULL;
         int status = pk_parse_u64(arg, &value, &why);
@@ -773,8 +754,8 @@ static int validate_check_arguments(const primes_cli *cli)
 static int read_and_check(primes_cli *cli, pk_primes_options *options, check_batch *batch)
 {
     int rc = PK_EXIT_OK;
-    for (int i = 0; i < cli->nargs && rc == PK_EXIT_OK; i++) {
-        const char *arg = cli->args[i];
+    for (int i = 0; i < cli->spec.nargs && rc == PK_EXIT_OK; i++) {
+        const char *arg = cli->spec.args[i];
         uint64_t value;
         bool digits = arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg);
         if (pk_parse_u64(arg, &value, NULL) == PK_OK || digits) {
@@ -817,7 +798,7 @@ static int follow_batches(pk_primes_options *options, check_batch *batch)
 
 static int run_check(primes_cli *cli, pk_primes_options *options)
 {
-    if (cli->nargs == 0) {
+    if (cli->spec.nargs == 0) {
         cli_error(cli->what, "missing numbers (usage: parkit primes check N... | FILE... | -)");
         return PK_EXIT_USAGE;
     }
@@ -832,7 +813,7 @@ static int run_check(primes_cli *cli, pk_primes_options *options)
         pk_comm_abort(PK_EXIT_FAILURE);
     }
     batch->json_first = true;
-    if (cli->json)
+    if (cli->spec.json)
         printf("{\"command\":\"primes check\",\"results\":[");
     if (pk_comm_rank() == 0) {
         rc = read_and_check(cli, options, batch);
@@ -847,7 +828,7 @@ static int run_check(primes_cli *cli, pk_primes_options *options)
     if (batch->skipped > 0)
         fprintf(stderr, "parkit: %s: skipped %" PRIu64 " bad line%s (--on-error skip)\n", cli->what, batch->skipped,
                 batch->skipped == 1 ? "" : "s");
-    if (cli->json) {
+    if (cli->spec.json) {
         printf("],\"tested\":%" PRIu64 ",\"primes\":%" PRIu64 ",\"skipped\":%" PRIu64 ",", batch->tested,
                batch->primes, batch->skipped);
         json_common(cli, &batch->report);
@@ -861,39 +842,26 @@ static int run_check(primes_cli *cli, pk_primes_options *options)
 
 /* ---- entry ------------------------------------------------------------------------ */
 
-int cli_primes(int argc, char **argv)
+int cli_run_spec(const pk_job_spec *spec)
 {
-    run_start = pk_clock_seconds();
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(primes_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? PK_EXIT_USAGE : PK_EXIT_OK;
-    }
-    primes_cli cli = {
-        .schedule = {PK_SCHEDULE_DYNAMIC, 0},
-        .algo = PK_ALGO_SIEVE,
-        .pattern = PK_PATTERN_PRIMES,
-        .progress = -1,
-    };
-    int found = -1;
-    for (int i = 0; i < 4; i++)
-        if (strcmp(argv[1], subcommand_names[i]) == 0)
-            found = i;
-    if (found < 0) {
-        cli_error("primes", "unknown subcommand '%s' (expected count, list, check or nth)", argv[1]);
+    primes_cli cli = {.spec = *spec};
+    char what[32];
+    snprintf(what, sizeof what, "primes %s", pk_command_name(spec->command));
+    cli.what = what;
+    if (run_start == 0)
+        run_start = pk_clock_seconds();
+
+    /* Checks across settings, whichever front end wrote them. */
+    if (cli.spec.json && cli.spec.jsonl) {
+        cli_error(cli.what, "choose one of --json and --format jsonl");
         return PK_EXIT_USAGE;
     }
-    cli.command = (subcommand)found;
-    char what[32];
-    snprintf(what, sizeof what, "primes %s", subcommand_names[found]);
-    cli.what = what;
-
-    int rc = parse_options(&cli, argc - 1, argv + 1);
-    if (rc < 0)
-        return PK_EXIT_OK; /* --help */
-    if (rc != PK_EXIT_OK)
-        return rc;
+    if (cli.spec.distribute == PK_DISTRIBUTE_DYNAMIC && cli.spec.command == PK_COMMAND_LIST) {
+        cli_error(cli.what, "--distribute dynamic cannot keep the list in order; use block");
+        return PK_EXIT_USAGE;
+    }
     const char *bad_variable = NULL;
-    if (pk_threads_choose(cli.threads_requested, &cli.threads, &bad_variable) != PK_OK) {
+    if (pk_threads_choose(cli.spec.threads, &cli.threads, &bad_variable) != PK_OK) {
         cli_error(cli.what, "%s='%s' is not a thread count (a positive integer up to %d)", bad_variable,
                   getenv(bad_variable), PK_MAX_THREADS);
         return PK_EXIT_USAGE;
@@ -902,32 +870,53 @@ int cli_primes(int argc, char **argv)
     /* The hybrid pitfall: mpirun binds a rank to one core, and then the
      * threads OMP_NUM_THREADS asked for all share it. */
     int cpus = pk_cpus_available();
-    if (!cli.quiet && cli.threads.threads > cpus && strcmp(cli.threads.source, "--threads") != 0)
+    if (!cli.spec.quiet && cli.threads.threads > cpus && strcmp(cli.threads.source, "--threads") != 0)
         fprintf(stderr, "parkit: warning: %d threads (from %s) on %d CPU%s of the affinity mask: threads will "
                         "share cores%s\n", cli.threads.threads, cli.threads.source, cpus, cpus == 1 ? "" : "s",
                 pk_comm_size() > 1 ? " (under mpirun, use --bind-to none or --map-by slot:PE=N)" : "");
 
     pk_primes_options options = {
         .engine = {.threads = cli.threads.threads,
-                   .schedule = cli.schedule,
+                   .schedule = cli.spec.schedule,
                    .cancel = cli_signals_install(),
                    .distributed = true,
-                   .distribute = cli.distribute},
-        .algo = cli.algo,
+                   .distribute = cli.spec.distribute},
+        .algo = cli.spec.algo,
+        .binary_output = cli.spec.binary,
     };
-    options.binary_output = cli.binary;
-    if (cli.json && cli.jsonl) {
-        cli_error(cli.what, "choose one of --json and --format jsonl");
-        return PK_EXIT_USAGE;
-    }
-    if (cli.timeout > 0)
-        cli_timeout_start(cli.timeout);
+    if (cli.spec.timeout > 0)
+        cli_timeout_start(cli.spec.timeout);
 
-    switch (cli.command) {
-    case CMD_COUNT: return run_count(&cli, &options);
-    case CMD_LIST: return run_list(&cli, &options);
-    case CMD_CHECK: return run_check(&cli, &options);
-    case CMD_NTH: return run_nth(&cli, &options);
+    switch (cli.spec.command) {
+    case PK_COMMAND_COUNT: return run_count(&cli, &options);
+    case PK_COMMAND_LIST: return run_list(&cli, &options);
+    case PK_COMMAND_CHECK: return run_check(&cli, &options);
+    case PK_COMMAND_NTH: return run_nth(&cli, &options);
     }
     return PK_EXIT_USAGE;
+}
+
+int cli_primes(int argc, char **argv)
+{
+    run_start = pk_clock_seconds();
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(primes_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? PK_EXIT_USAGE : PK_EXIT_OK;
+    }
+    primes_cli cli;
+    pk_job_spec_init(&cli.spec);
+    if (pk_command_parse(argv[1], &cli.spec.command) != PK_OK) {
+        cli_error("primes", "unknown subcommand '%s' (expected count, list, check or nth)", argv[1]);
+        return PK_EXIT_USAGE;
+    }
+    char what[32];
+    snprintf(what, sizeof what, "primes %s", pk_command_name(cli.spec.command));
+    cli.what = what;
+
+    int rc = parse_options(&cli, argc - 1, argv + 1);
+    if (rc < 0)
+        return PK_EXIT_OK; /* --help */
+    if (rc != PK_EXIT_OK)
+        return rc;
+    return cli_run_spec(&cli.spec);
 }
