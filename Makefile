@@ -6,7 +6,7 @@
 #   make bench               compare with primesieve (bench/primes-vs-primesieve.sh)
 #   make install PREFIX=/usr/local DESTDIR=
 #
-# Knobs: OPENMP=1|0  MPI=auto|0|1  GMP=auto|0|1  SANITIZER=address|undefined|thread
+# Knobs: OPENMP=1|0  MPI=auto|0|1  GMP=auto|0|1  INIH=auto|0|1  SANITIZER=address|undefined|thread
 #        CC, CFLAGS (optimisation/debug), LDFLAGS, BUILD (output directory)
 
 PREFIX    ?= /usr/local
@@ -14,6 +14,7 @@ BUILD     ?= build
 OPENMP    ?= 1
 MPI       ?= auto
 GMP       ?= auto
+INIH      ?= auto
 SANITIZER ?=
 CFLAGS    ?= -O2 -g
 MPICC     ?= mpicc
@@ -44,6 +45,14 @@ ifeq ($(filter $(GMP),0 1),)
 $(error GMP must be auto, 0 or 1 (got '$(GMP)'))
 endif
 
+# libinih reads job files (parkit run JOB.ini); without it parkit run says how to get it.
+ifeq ($(INIH),auto)
+INIH := $(shell printf '\043include <ini.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1 || echo 0)
+endif
+ifeq ($(filter $(INIH),0 1),)
+$(error INIH must be auto, 0 or 1 (got '$(INIH)'))
+endif
+
 ifeq ($(filter $(OPENMP),0 1),)
 $(error OPENMP must be 0 or 1 (got '$(OPENMP)'))
 endif
@@ -55,7 +64,7 @@ endif
 SAN_FLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-PK_CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -DPK_HAVE_MPI=$(MPI) -DPK_HAVE_GMP=$(GMP)
+PK_CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -DPK_HAVE_MPI=$(MPI) -DPK_HAVE_GMP=$(GMP) -DPK_HAVE_INIH=$(INIH)
 PK_CFLAGS   := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -pthread -MMD -MP $(SAN_FLAGS)
 PK_LDLIBS   := -lm
 ifeq ($(OPENMP),1)
@@ -63,6 +72,9 @@ PK_CFLAGS += -fopenmp
 endif
 ifeq ($(GMP),1)
 PK_LDLIBS += -lgmp
+endif
+ifeq ($(INIH),1)
+PK_LDLIBS += -linih
 endif
 
 ALL_CFLAGS := $(PK_CPPFLAGS) $(PK_CFLAGS) $(CFLAGS)

@@ -37,6 +37,12 @@ typedef struct pk_primes_options {
     size_t segment_bytes; /* 0 = default (32 KiB) */
     uint64_t unit_bytes;  /* 0 = planned from the range and thread count */
     bool binary_output;   /* list: 8 little-endian bytes per prime instead of text lines */
+    /* Checkpoints (count, and list into a file): NULL = none.  With resume,
+     * a run continues from the checkpoint when there is one. */
+    const char *checkpoint_path;
+    double checkpoint_interval; /* seconds between checkpoints; 0 = 60 */
+    bool resume;
+    const char *output_path;    /* list into a file: the partial file, part of the job's identity */
 } pk_primes_options;
 
 /* What a run did, for --time and --json. */
@@ -48,6 +54,9 @@ typedef struct pk_primes_report {
     uint64_t units_run;     /* by this rank */
     int threads;
     double comm_seconds;    /* in MPI calls (this rank) */
+    uint64_t units_resumed; /* done before this run, read from the checkpoint */
+    bool checkpoint_saved;  /* stopped early, after saving a checkpoint */
+    char checkpoint_note[512]; /* why a checkpoint was refused, or that there was none */
 } pk_primes_report;
 
 /* Counts primes, or k-tuplets whose first member is in [lo, hi] and whose

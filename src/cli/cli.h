@@ -19,6 +19,7 @@ enum {
     PK_EXIT_OK = 0,
     PK_EXIT_FAILURE = 1, /* the run failed: I/O, memory, bad data in a file */
     PK_EXIT_USAGE = 2,   /* the command line is wrong */
+    PK_EXIT_CHECKPOINTED = 75, /* stopped by a signal after saving a checkpoint: resume later */
     PK_EXIT_INTERRUPTED = 130,
 };
 

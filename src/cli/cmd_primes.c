@@ -54,6 +54,12 @@ static const char primes_usage[] =
     "      --on-error fail|skip  check: stop at a bad line (default), or skip it\n"
     "                         and count it\n"
     "      --timeout SECONDS  stop after SECONDS (exit 1; output as after Ctrl-C)\n"
+    "      --checkpoint FILE  count, list -o: save progress to FILE every interval and\n"
+    "                         on SIGTERM/SIGUSR1 (then exit 75); partial list output\n"
+    "                         waits in FILE's output name + .partial\n"
+    "      --checkpoint-interval SECONDS  (default 60)\n"
+    "      --resume           continue from the checkpoint if there is one, else start\n"
+    "                         afresh and say so\n"
     "      --json             print a JSON report on stdout\n"
     "      --time             print timings on stderr\n"
     "  -q, --quiet            print only the bare answer\n"
@@ -81,6 +87,9 @@ enum {
     OPT_FORMAT,
     OPT_TIMEOUT,
     OPT_ON_ERROR,
+    OPT_CHECKPOINT,
+    OPT_CHECKPOINT_INTERVAL,
+    OPT_RESUME,
 };
 
 static const struct option long_options[] = {
@@ -102,6 +111,9 @@ static const struct option long_options[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"on-error", required_argument, NULL, OPT_ON_ERROR},
+    {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+    {"checkpoint-interval", required_argument, NULL, OPT_CHECKPOINT_INTERVAL},
+    {"resume", no_argument, NULL, OPT_RESUME},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -173,6 +185,31 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
             cli->spec.timeout = seconds;
             break;
         }
+        case OPT_CHECKPOINT:
+            rc = option_applies(cli, "--checkpoint", range_job);
+            if (rc == PK_EXIT_OK && optarg[0] == '\0') {
+                cli_error(cli->what, "bad --checkpoint '': empty file name");
+                rc = PK_EXIT_USAGE;
+            }
+            cli->spec.checkpoint = optarg;
+            break;
+        case OPT_CHECKPOINT_INTERVAL: {
+            char *end;
+            errno = 0;
+            double seconds = strtod(optarg, &end);
+            rc = option_applies(cli, "--checkpoint-interval", range_job);
+            if (rc == PK_EXIT_OK &&
+                (end == optarg || *end != '\0' || errno != 0 || !(seconds > 0) || seconds > 1e9)) {
+                cli_error(cli->what, "bad --checkpoint-interval '%s': expected a positive number of seconds", optarg);
+                rc = PK_EXIT_USAGE;
+            }
+            cli->spec.checkpoint_interval = seconds;
+            break;
+        }
+        case OPT_RESUME:
+            rc = option_applies(cli, "--resume", range_job);
+            cli->spec.resume = true;
+            break;
         case OPT_ON_ERROR:
             rc = option_applies(cli, "--on-error", cli->spec.command == PK_COMMAND_CHECK);
             if (rc == PK_EXIT_OK && (strcmp(optarg, "fail") == 0 || strcmp(optarg, "skip") == 0)) {
@@ -289,6 +326,33 @@ static void print_time(const primes_cli *cli, const pk_primes_report *report)
             cli->threads.source, pk_schedule_format(cli->spec.schedule, schedule, sizeof schedule), report->units);
 }
 
+/* A job stopped by a signal after saving a checkpoint: exit 75, resume later. */
+static int job_stopped(const primes_cli *cli, int rc, const pk_primes_report *report)
+{
+    if (report->checkpoint_note[0] != '\0' && rc == PK_EINVAL) {
+        cli_error(cli->what, "%s", report->checkpoint_note);
+        return PK_EXIT_USAGE;
+    }
+    if (rc == PK_ECANCELED && report->checkpoint_saved) {
+        cli_error(cli->what, "stopped by signal %d; checkpoint saved to %s; run again with --resume to continue",
+                  cli_signal_received(), cli->spec.checkpoint);
+        return PK_EXIT_CHECKPOINTED;
+    }
+    return PK_EXIT_OK;
+}
+
+/* "No checkpoint: starting afresh", or how much a resume found done. */
+static void note_checkpoint(const primes_cli *cli, int status, const pk_primes_report *report)
+{
+    if (cli->spec.checkpoint == NULL || cli->spec.quiet || status == PK_EINVAL)
+        return;
+    if (report->checkpoint_note[0] != '\0')
+        fprintf(stderr, "parkit: %s: %s\n", cli->what, report->checkpoint_note);
+    else if (cli->spec.resume)
+        fprintf(stderr, "parkit: %s: resumed from %s: %" PRIu64 " of %" PRIu64 " units were done\n", cli->what,
+                cli->spec.checkpoint, report->units_resumed, report->units);
+}
+
 /* Reports a failed job; a cancel by signal is reported as an interruption. */
 static int job_failed(const primes_cli *cli, int rc)
 {
@@ -350,8 +414,11 @@ static int run_count(primes_cli *cli, pk_primes_options *options)
     uint64_t count;
     int status = pk_primes_count(options, lo, hi, cli->spec.pattern, &count, &report);
     cli_progress_stop(display);
-    if (status != PK_OK)
-        return job_failed(cli, status);
+    note_checkpoint(cli, status, &report);
+    if (status != PK_OK) {
+        int stopped = job_stopped(cli, status, &report);
+        return stopped != PK_EXIT_OK ? stopped : job_failed(cli, status);
+    }
     const char *method;
     pk_validation validation = pk_primes_validate_count(lo, hi, cli->spec.pattern, count, &method);
     if (validation == PK_VALIDATION_FAILED) {
@@ -411,6 +478,25 @@ static int open_list_output(const primes_cli *cli, list_output *out)
         }
         return PK_OK;
     }
+    if (cli->spec.checkpoint != NULL) {
+        /* With checkpoints the partial output has a fixed name the checkpoint
+         * records, and is kept (not truncated) for a resume. */
+        if (asprintf(&out->temporary, "%s.partial", cli->spec.output) < 0) {
+            out->temporary = NULL;
+            cli_error(cli->what, "out of memory");
+            return PK_ENOMEM;
+        }
+        int fd = open(out->temporary, O_WRONLY | O_CREAT, 0666);
+        if (fd < 0 || (out->stream = fdopen(fd, "w")) == NULL) {
+            cli_error(cli->what, "cannot write '%s': %s", out->temporary, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            free(out->temporary);
+            out->temporary = NULL;
+            return PK_EIO;
+        }
+        return PK_OK;
+    }
     if (asprintf(&out->temporary, "%s.partial-XXXXXX", cli->spec.output) < 0) {
         out->temporary = NULL;
         cli_error(cli->what, "out of memory");
@@ -446,7 +532,9 @@ static void close_list_output(const primes_cli *cli, list_output *out, int statu
     if (out->temporary != NULL) {
         if (status == PK_OK && out->write_error == 0 && rename(out->temporary, cli->spec.output) != 0)
             out->write_error = errno;
-        if (status != PK_OK || out->write_error != 0)
+        /* Partial output stays while a checkpoint refers to it. */
+        bool referenced = cli->spec.checkpoint != NULL && access(cli->spec.checkpoint, F_OK) == 0;
+        if ((status != PK_OK || out->write_error != 0) && !referenced)
             unlink(out->temporary);
         free(out->temporary);
     }
@@ -477,6 +565,7 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
         snprintf(shared_path, sizeof shared_path, "%s", out.temporary);
     pk_comm_broadcast(shared_path, sizeof shared_path, 0);
     const bool to_file = shared_path[0] != '\0';
+    options->output_path = to_file ? shared_path : NULL;
     int fd = -1;
     if (to_file) {
         fd = writer ? fileno(out.stream) : open(shared_path, O_WRONLY);
@@ -501,14 +590,17 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
     int status = to_file ? pk_primes_list_to_file(options, lo, hi, fd, &count, &bytes, &report)
                          : pk_primes_list(options, lo, hi, write_to_stream, out.stream, &count, &report);
     cli_progress_stop(display);
+    note_checkpoint(cli, status, &report);
     if (writer)
         close_list_output(cli, &out, status);
     else if (fd >= 0)
         close(fd);
     if (pk_comm_agree(out.write_error != 0 ? PK_EIO : PK_OK) != PK_OK)
         return PK_EXIT_FAILURE;
-    if (status != PK_OK)
-        return job_failed(cli, status);
+    if (status != PK_OK) {
+        int stopped = job_stopped(cli, status, &report);
+        return stopped != PK_EXIT_OK ? stopped : job_failed(cli, status);
+    }
     if (cli->spec.json) {
         printf("{\"command\":\"primes list\",\"lo\":%" PRIu64 ",\"hi\":%" PRIu64 ",\"count\":%" PRIu64
                ",\"output\":", lo, hi, count);
@@ -883,7 +975,18 @@ int cli_run_spec(const pk_job_spec *spec)
                    .distribute = cli.spec.distribute},
         .algo = cli.spec.algo,
         .binary_output = cli.spec.binary,
+        .checkpoint_path = cli.spec.checkpoint,
+        .checkpoint_interval = cli.spec.checkpoint_interval,
+        .resume = cli.spec.resume,
     };
+    if (cli.spec.resume && cli.spec.checkpoint == NULL) {
+        cli_error(cli.what, "--resume needs --checkpoint FILE");
+        return PK_EXIT_USAGE;
+    }
+    if (cli.spec.checkpoint != NULL && cli.spec.command == PK_COMMAND_LIST && cli.spec.output == NULL) {
+        cli_error(cli.what, "--checkpoint needs -o FILE for list (standard output cannot be resumed)");
+        return PK_EXIT_USAGE;
+    }
     if (cli.spec.timeout > 0)
         cli_timeout_start(cli.spec.timeout);
 

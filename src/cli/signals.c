@@ -30,6 +30,7 @@ const volatile _Atomic int *cli_signals_install(void)
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGUSR1, &action, NULL); /* Slurm's warning before a time limit: checkpoint and stop */
     return &cancel_flag;
 }
 

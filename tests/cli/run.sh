@@ -4,7 +4,7 @@
 #
 #   tests/cli/run.sh path/to/parkit [SECTION...]
 #
-# SECTIONS: answers agree errors files threads help io (default: all of them).
+# SECTIONS: answers agree errors files threads help io checkpoint (default: all of them).
 # PARKIT_TEST_SEED=N fixes the random ranges of 'agree' (the seed is printed).
 # The last line is always "N passed, N failed[, N skipped]"; the exit status is
 # 0 only when nothing failed.
@@ -24,11 +24,11 @@ if [ ! -x "$P" ] || [ -d "$P" ]; then
     echo "$0: '$1' is not an executable" >&2
     exit 2
 fi
-SECTIONS=${*:-answers agree errors files threads help io}
+SECTIONS=${*:-answers agree errors files threads help io checkpoint}
 for s in $SECTIONS; do
     case $s in
-    answers | agree | errors | files | threads | help | io) ;;
-    *) echo "$0: unknown section '$s' (answers agree errors files threads help io)" >&2; exit 2 ;;
+    answers | agree | errors | files | threads | help | io | checkpoint) ;;
+    *) echo "$0: unknown section '$s' (answers agree errors files threads help io checkpoint)" >&2; exit 2 ;;
     esac
 done
 
@@ -782,6 +782,84 @@ section_io() {
     fi
 }
 
+# ============================================================================
+# 8. Checkpoint and resume: killed at random points, resumed, same answer
+# ============================================================================
+# kill_and_resume NAME SIGNAL EXPECTED_FILE_OR_ANSWER args...: start the job with a
+# checkpoint, kill it after a random delay, resume until it finishes, compare.
+random_delay() { awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.05 + (r % 60) / 100 }'; }
+
+section_checkpoint() {
+    echo "== checkpoint"
+    local d="$T/ck" expected_count expected_list
+    mkdir -p "$d"
+    expected_count=$("$P" primes count 5e9 -q)
+    "$P" primes list 3e8 -o "$d/expected.txt"
+    local i sig delay rc
+    for i in $(seq 1 10); do
+        if [ $((i % 2)) = 0 ]; then sig=KILL; else sig=TERM; fi
+        delay=$(random_delay)
+
+        rm -f "$d/count.ck"
+        "$P" primes count 5e9 --checkpoint "$d/count.ck" --checkpoint-interval 0.05 -q >"$d/out" 2>"$d/err" &
+        local pid=$!
+        sleep "$delay"
+        kill -"$sig" "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        rc=$?
+        if [ "$sig" = TERM ] && [ "$rc" != 75 ] && [ "$rc" != 0 ]; then
+            fail "count: SIGTERM after ${delay}s exits 75 with a checkpoint" "exit $rc: $(cat "$d/err")"
+        fi
+        run "$P" primes count 5e9 --checkpoint "$d/count.ck" --resume -q
+        if [ "$RC" = 0 ] && [ "$(cat "$OUT")" = "$expected_count" ] && [ ! -e "$d/count.ck" ]; then pass; else
+            fail "count: SIG$sig after ${delay}s, then --resume" "exit $RC, got '$(cat "$OUT")', expected $expected_count" \
+                "$(cat "$ERR")"
+        fi
+
+        rm -f "$d/list.ck" "$d/list.txt" "$d/list.txt.partial"
+        "$P" primes list 3e8 -o "$d/list.txt" --checkpoint "$d/list.ck" --checkpoint-interval 0.05 2>"$d/err" &
+        pid=$!
+        sleep "$delay"
+        kill -"$sig" "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        rc=$?
+        if [ "$rc" != 0 ] && [ -e "$d/list.txt" ]; then
+            fail "list: a stopped run left the final name" "exit $rc, $(listing "$d")"
+        fi
+        run "$P" primes list 3e8 -o "$d/list.txt" --checkpoint "$d/list.ck" --resume
+        if [ "$RC" = 0 ] && cmp -s "$d/list.txt" "$d/expected.txt" && [ ! -e "$d/list.txt.partial" ]; then pass; else
+            fail "list: SIG$sig after ${delay}s, then --resume" "exit $RC, $(cat "$ERR"), files: $(listing "$d")"
+        fi
+    done
+
+    # --resume with no checkpoint starts afresh and says so; finished jobs leave no checkpoint.
+    rm -f "$d/none.ck"
+    run "$P" primes count 1e6 --checkpoint "$d/none.ck" --resume
+    expect_eq "--resume without a checkpoint: the answer" 78498 "$(cat "$OUT")" "count 1e6 --resume"
+    if grep -q "no checkpoint at .*: starting afresh" "$ERR"; then pass; else
+        fail "--resume without a checkpoint says so" "stderr: $(cat "$ERR")"
+    fi
+    # A checkpoint of another job, or of no job at all, is refused.
+    "$P" primes count 3e10 --checkpoint "$d/other.ck" --checkpoint-interval 0.05 -q >/dev/null 2>&1 &
+    pid=$!
+    sleep 0.5
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    if [ -e "$d/other.ck" ]; then
+        expect_fail "a checkpoint of another range is refused" 2 "belongs to another job" \
+            "$P" primes count 2e10 --checkpoint "$d/other.ck" --resume
+    else
+        skip "checkpoint of another range" "the job finished before the signal"
+    fi
+    echo "not a checkpoint" >"$d/bad.ck"
+    expect_fail "a damaged checkpoint is refused" 2 "not a parkit checkpoint" \
+        "$P" primes count 1e9 --checkpoint "$d/bad.ck" --resume
+    expect_fail "--resume needs --checkpoint" 2 "--resume needs --checkpoint FILE" "$P" primes count 10 --resume
+    expect_fail "list --checkpoint needs -o" 2 "--checkpoint needs -o FILE" "$P" primes list 10 --checkpoint "$d/x.ck"
+    expect_fail "--checkpoint on nth" 2 "--checkpoint is not an option of 'nth'" \
+        "$P" primes nth 10 --checkpoint "$d/x.ck"
+}
+
 want answers && section_answers
 want agree && section_agree
 want errors && section_errors
@@ -789,6 +867,7 @@ want files && section_files
 want threads && section_threads
 want help && section_help
 want io && section_io
+want checkpoint && section_checkpoint
 echo "   ($(($(date +%s) - START)) s)"
 
 if [ "$SKIPPED" -gt 0 ]; then

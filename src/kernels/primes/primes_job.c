@@ -9,8 +9,10 @@
  * parallel through the same engine, and then shared read-only.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include "kernels/primes/sieve.h"
 #include "kernels/primes/tuplets.h"
 #include "kernels/primes/wheel.h"
+#include "parkit/checkpoint.h"
 #include "parkit/comm.h"
 #include "parkit/primality.h"
 #include "parkit/primes.h"
@@ -645,6 +648,197 @@ static int run_range_job(primes_job *job, int (*run_unit)(void *, void *, uint64
     return rc;
 }
 
+/* ---- checkpointed runs ----------------------------------------------------------------- */
+
+/* With checkpoints the plan must not depend on how many threads or ranks
+ * run it, so a job can resume with other counts: plan for a fixed 64. */
+enum { CHECKPOINT_PLAN_WORKERS = 64 };
+
+static uint64_t plan_workers(const pk_primes_options *options)
+{
+    return options->checkpoint_path != NULL ? CHECKPOINT_PLAN_WORKERS : workers_of(options);
+}
+
+/* What makes two runs the same job: a checkpoint of anything else is refused. */
+static void describe_job(const primes_job *job, const char *command, pk_checkpoint *checkpoint)
+{
+    const pk_primes_options *options = job->options;
+    snprintf(checkpoint->identity, sizeof checkpoint->identity,
+             "command %s\nlo %" PRIu64 "\nhi %" PRIu64 "\npattern %d\nalgo %s\nformat %s\nunit_bytes %" PRIu64
+             "\noutput %s\n",
+             command, job->plan.lo, job->plan.hi, (int)job->pattern, options->algo == PK_ALGO_TRIAL ? "trial" : "sieve",
+             options->binary_output ? "binary" : "text", job->plan.unit_bytes,
+             options->output_path != NULL ? options->output_path : "-");
+}
+
+/* Rank 0 reads the checkpoint (it may be on rank 0's disk only) and tells
+ * the others.  No file with --resume: start afresh, and say so. */
+static int start_from_checkpoint(const primes_job *job, pk_checkpoint *checkpoint, pk_primes_report *report)
+{
+    const pk_primes_options *options = job->options;
+    int rc = PK_OK;
+    char why[400] = "";
+    if (options->resume && pk_comm_rank() == 0) {
+        rc = pk_checkpoint_load(checkpoint, options->checkpoint_path, why, sizeof why);
+        if (rc == PK_EOF) {
+            if (report != NULL)
+                snprintf(report->checkpoint_note, sizeof report->checkpoint_note,
+                         "no checkpoint at %s: starting afresh", options->checkpoint_path);
+            rc = PK_OK;
+        } else if (rc != PK_OK && report != NULL) {
+            snprintf(report->checkpoint_note, sizeof report->checkpoint_note, "cannot resume from %s: %s",
+                     options->checkpoint_path, why);
+        }
+    }
+    if (options->engine.distributed && pk_comm_size() > 1) {
+        pk_comm_broadcast(&rc, sizeof rc, 0);
+        if (rc == PK_OK) {
+            pk_comm_broadcast(checkpoint->done, checkpoint->units, 0);
+            pk_comm_broadcast(checkpoint->results, checkpoint->units * sizeof checkpoint->results[0], 0);
+        }
+    }
+    if (rc == PK_OK && report != NULL)
+        report->units_resumed = pk_checkpoint_done_count(checkpoint);
+    return rc;
+}
+
+/* One round: a list of units to run, and what each one found. */
+typedef struct round_job {
+    const primes_job *job;
+    int (*run_unit)(void *, void *, uint64_t, uint64_t[]);
+    const uint64_t *units;
+    uint64_t *results;
+    uint8_t *done;
+} round_job;
+
+static void *round_worker_create(void *state)
+{
+    const round_job *round = state;
+    return primes_worker_create((void *)round->job);
+}
+
+static void round_worker_destroy(void *state, void *worker)
+{
+    const round_job *round = state;
+    primes_worker_destroy((void *)round->job, worker);
+}
+
+static int round_run_unit(void *state, void *worker, uint64_t i, uint64_t counters[])
+{
+    round_job *round = state;
+    uint64_t mine[PK_JOB_MAX_COUNTERS] = {0};
+    int rc = round->run_unit((void *)round->job, worker, round->units[i], mine);
+    if (rc == PK_OK) {
+        round->results[i] = mine[0];
+        round->done[i] = 1;
+        counters[0] += mine[0];
+    }
+    return rc;
+}
+
+/* Runs the units the checkpoint does not have yet, in rounds of about a
+ * second; between rounds the ranks pool what they finished and rank 0 saves
+ * a checkpoint every checkpoint_interval seconds, and when a signal stops
+ * the run (then the status is PK_ECANCELED and report->checkpoint_saved
+ * tells whether the save worked).  Units finished in a stopped round are
+ * kept: no work is lost but the unit that was running. */
+static int run_checkpointed(const primes_job *job, int (*run_unit)(void *, void *, uint64_t, uint64_t[]),
+                            pk_checkpoint *checkpoint, pk_primes_report *report)
+{
+    const pk_primes_options *options = job->options;
+    const bool distributed = options->engine.distributed && pk_comm_size() > 1;
+    const double interval = options->checkpoint_interval > 0 ? options->checkpoint_interval : 60;
+    uint64_t *todo = malloc((checkpoint->units ? checkpoint->units : 1) * sizeof *todo);
+    uint64_t *results = malloc((checkpoint->units ? checkpoint->units : 1) * sizeof *results);
+    uint8_t *done = malloc(checkpoint->units ? checkpoint->units : 1);
+    if (todo == NULL || results == NULL || done == NULL) {
+        free(todo);
+        free(results);
+        free(done);
+        return PK_ENOMEM;
+    }
+    uint64_t remaining = 0;
+    for (uint64_t unit = 0; unit < checkpoint->units; unit++)
+        if (!checkpoint->done[unit])
+            todo[remaining++] = unit;
+
+    /* Progress moves round by round; the engine must not add its own totals. */
+    pk_engine_options engine = options->engine;
+    engine.progress = NULL;
+    if (options->engine.progress != NULL)
+        atomic_fetch_add(&options->engine.progress->units_total, remaining);
+
+    uint64_t round_units = 4 * workers_of(options);
+    double last_save = pk_clock_seconds();
+    int rc = PK_OK;
+    for (uint64_t position = 0; position < remaining && rc == PK_OK;) {
+        uint64_t n = remaining - position < round_units ? remaining - position : round_units;
+        memset(results, 0, n * sizeof *results);
+        memset(done, 0, n);
+        round_job round = {job, run_unit, todo + position, results, done};
+        pk_job engine_job = {
+            .units = n,
+            .state = &round,
+            .worker_create = round_worker_create,
+            .worker_destroy = round_worker_destroy,
+            .run_unit = round_run_unit,
+        };
+        uint64_t counters[PK_JOB_MAX_COUNTERS];
+        pk_engine_stats stats = {0};
+        double start = pk_clock_seconds();
+        rc = pk_engine_run(&engine, &engine_job, counters, &stats);
+        if (distributed) { /* each rank filled in the units it ran */
+            pk_comm_max_u8(done, n);
+            pk_comm_sum_u64(results, n);
+        }
+        for (uint64_t i = 0; i < n; i++) {
+            if (done[i]) {
+                checkpoint->done[todo[position + i]] = 1;
+                checkpoint->results[todo[position + i]] = results[i];
+            }
+        }
+        if (options->engine.progress != NULL)
+            atomic_fetch_add(&options->engine.progress->units_done, n);
+        if (report != NULL) {
+            report->compute_seconds += stats.seconds - stats.comm_seconds;
+            report->comm_seconds += stats.comm_seconds;
+            report->threads = stats.threads_used;
+            report->units_run += stats.units_run;
+        }
+        position += n;
+        double now = pk_clock_seconds();
+        bool stopped = rc == PK_ECANCELED;
+        if (rc == PK_OK || stopped) {
+            int saved = PK_OK;
+            if (pk_comm_rank() == 0 && (stopped || now - last_save >= interval)) {
+                saved = pk_checkpoint_save(checkpoint, options->checkpoint_path);
+                last_save = now;
+            }
+            if (distributed)
+                saved = pk_comm_agree(saved);
+            if (saved != PK_OK && rc == PK_OK)
+                rc = saved;
+            if (stopped && report != NULL)
+                report->checkpoint_saved = saved == PK_OK;
+        }
+        /* Rounds of about a second: long enough to keep every thread busy,
+         * short enough that a signal is answered quickly. */
+        if (now - start < 0.5 && round_units < (UINT64_C(1) << 20))
+            round_units *= 2;
+    }
+    free(todo);
+    free(results);
+    free(done);
+    return rc;
+}
+
+static void finish_checkpoint(const pk_primes_options *options, int rc)
+{
+    /* A finished job needs no checkpoint; a later --resume starts afresh. */
+    if (rc == PK_OK && pk_comm_rank() == 0)
+        unlink(options->checkpoint_path);
+}
+
 static int check_range(uint64_t lo, uint64_t hi, pk_primes_pattern pattern)
 {
     if (lo > hi || pattern < PK_PATTERN_PRIMES || pattern > PK_PATTERN_SEXTUPLETS)
@@ -659,9 +853,30 @@ int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, 
     if (rc != PK_OK)
         return rc;
     primes_job job = {.options = options, .pattern = pattern, .tuplet_table = pk_tuplet_table(pattern)};
-    plan_range(&job.plan, lo, hi, COUNT_UNIT_BYTES, workers_of(options), unit_bytes_for(options));
-    uint64_t total;
-    rc = run_range_job(&job, count_unit, false, &total, report);
+    plan_range(&job.plan, lo, hi, COUNT_UNIT_BYTES, plan_workers(options), unit_bytes_for(options));
+    uint64_t total = 0;
+    if (options->checkpoint_path != NULL) {
+        pk_checkpoint checkpoint;
+        rc = pk_checkpoint_init(&checkpoint, job.plan.units);
+        if (rc != PK_OK)
+            return rc;
+        describe_job(&job, "count", &checkpoint);
+        rc = start_from_checkpoint(&job, &checkpoint, report);
+        pk_prime_table table = {0};
+        if (rc == PK_OK)
+            rc = build_job_table(&job, &table, report);
+        if (rc == PK_OK)
+            rc = run_checkpointed(&job, count_unit, &checkpoint, report);
+        pk_prime_table_free(&table);
+        for (uint64_t unit = 0; unit < checkpoint.units; unit++)
+            total += checkpoint.results[unit];
+        if (report != NULL)
+            report->units += job.plan.units;
+        pk_checkpoint_free(&checkpoint);
+        finish_checkpoint(options, rc);
+    } else {
+        rc = run_range_job(&job, count_unit, false, &total, report);
+    }
     if (rc != PK_OK)
         return rc;
     if (pattern == PK_PATTERN_PRIMES) {
@@ -696,12 +911,22 @@ int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64
     if (rc != PK_OK)
         return rc;
     primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES, .fd = fd};
-    plan_range(&job.plan, lo, hi, LIST_UNIT_BYTES, workers_of(options), unit_bytes_for(options));
+    plan_range(&job.plan, lo, hi, LIST_UNIT_BYTES, plan_workers(options), unit_bytes_for(options));
     job.unit_counts = calloc(job.plan.units, sizeof *job.unit_counts);
     job.unit_offsets = calloc(job.plan.units, sizeof *job.unit_offsets);
+    const bool checkpointed = options->checkpoint_path != NULL;
+    pk_checkpoint checkpoint = {0};
     pk_prime_table table = {0};
     uint64_t total_bytes = 0, primes = 0;
-    rc = job.unit_counts != NULL && job.unit_offsets != NULL ? build_job_table(&job, &table, report) : PK_ENOMEM;
+    rc = job.unit_counts != NULL && job.unit_offsets != NULL ? PK_OK : PK_ENOMEM;
+    /* A checkpoint is checked first: the partial file it names is touched
+     * only once it is known to be this job's. */
+    if (rc == PK_OK && checkpointed && (rc = pk_checkpoint_init(&checkpoint, job.plan.units)) == PK_OK) {
+        describe_job(&job, "list", &checkpoint);
+        rc = start_from_checkpoint(&job, &checkpoint, report);
+    }
+    if (rc == PK_OK)
+        rc = build_job_table(&job, &table, report);
     if (rc == PK_OK)
         rc = run_units(&job, text_bytes_unit, false, &total_bytes, report);
     if (rc == PK_OK) {
@@ -717,8 +942,17 @@ int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64
         int truncated = pk_comm_rank() == 0 && ftruncate(fd, (off_t)total_bytes) != 0 ? PK_EIO : PK_OK;
         rc = options->engine.distributed ? pk_comm_agree(truncated) : truncated;
     }
-    if (rc == PK_OK)
+    if (rc == PK_OK && checkpointed) {
+        /* Units already in the partial file (says the checkpoint) stay. */
+        rc = run_checkpointed(&job, write_unit_at_offset, &checkpoint, report);
+        for (uint64_t unit = 0; unit < checkpoint.units; unit++)
+            primes += checkpoint.results[unit];
+        finish_checkpoint(options, rc);
+    } else if (rc == PK_OK) {
         rc = run_units(&job, write_unit_at_offset, false, &primes, report);
+    }
+    if (checkpointed)
+        pk_checkpoint_free(&checkpoint);
     pk_prime_table_free(&table);
     free(job.unit_counts);
     free(job.unit_offsets);
