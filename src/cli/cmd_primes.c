@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "core/clock.h"
+#include "parkit/checkpoint.h"
 #include "parkit/comm.h"
 #include "parkit/jobspec.h"
 #include "parkit/numexpr.h"
@@ -54,7 +55,7 @@ static const char primes_usage[] =
     "      --on-error fail|skip  check: stop at a bad line (default), or skip it\n"
     "                         and count it\n"
     "      --timeout SECONDS  stop after SECONDS (exit 1; output as after Ctrl-C)\n"
-    "      --checkpoint FILE  count, list -o: save progress to FILE every interval and\n"
+    "      --checkpoint FILE  count, list -o, check: save progress to FILE every interval and\n"
     "                         on SIGTERM/SIGUSR1 (then exit 75); partial list output\n"
     "                         waits in FILE's output name + .partial\n"
     "      --checkpoint-interval SECONDS  (default 60)\n"
@@ -186,7 +187,7 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
             break;
         }
         case OPT_CHECKPOINT:
-            rc = option_applies(cli, "--checkpoint", range_job);
+            rc = option_applies(cli, "--checkpoint", range_job || cli->spec.command == PK_COMMAND_CHECK);
             if (rc == PK_EXIT_OK && optarg[0] == '\0') {
                 cli_error(cli->what, "bad --checkpoint '': empty file name");
                 rc = PK_EXIT_USAGE;
@@ -197,7 +198,7 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
             char *end;
             errno = 0;
             double seconds = strtod(optarg, &end);
-            rc = option_applies(cli, "--checkpoint-interval", range_job);
+            rc = option_applies(cli, "--checkpoint-interval", range_job || cli->spec.command == PK_COMMAND_CHECK);
             if (rc == PK_EXIT_OK &&
                 (end == optarg || *end != '\0' || errno != 0 || !(seconds > 0) || seconds > 1e9)) {
                 cli_error(cli->what, "bad --checkpoint-interval '%s': expected a positive number of seconds", optarg);
@@ -207,7 +208,7 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
             break;
         }
         case OPT_RESUME:
-            rc = option_applies(cli, "--resume", range_job);
+            rc = option_applies(cli, "--resume", range_job || cli->spec.command == PK_COMMAND_CHECK);
             cli->spec.resume = true;
             break;
         case OPT_ON_ERROR:
@@ -667,6 +668,11 @@ typedef struct check_batch {
     uint8_t is_prime[CHECK_BATCH];
     uint64_t tested, primes;
     uint64_t skipped; /* bad lines passed over with --on-error skip */
+    /* --checkpoint: results[0] of the one-unit checkpoint is how many numbers
+     * have been answered; a resume skips that many before answering again. */
+    pk_checkpoint checkpoint;
+    uint64_t resumed, to_skip;
+    double last_save;
     bool json_first;
     pk_primes_report report;
 } check_batch;
@@ -724,6 +730,16 @@ static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch 
     }
     batch->tested += batch->count;
     batch->count = 0;
+    if (cli->spec.checkpoint != NULL && pk_comm_rank() == 0) {
+        double interval = cli->spec.checkpoint_interval > 0 ? cli->spec.checkpoint_interval : 60;
+        if (pk_clock_seconds() - batch->last_save >= interval) {
+            fflush(stdout); /* the answers are out before the checkpoint says so */
+            batch->checkpoint.results[0] = batch->resumed + batch->tested;
+            batch->checkpoint.done[0] = 1;
+            pk_checkpoint_save(&batch->checkpoint, cli->spec.checkpoint);
+            batch->last_save = pk_clock_seconds();
+        }
+    }
     /* Answers go out batch by batch, so a reader of a pipe sees them early. */
     if (fflush(stdout) != 0) {
         cli_error(cli->what, "writing standard output: %s", strerror(errno));
@@ -773,6 +789,11 @@ static int queue_number(primes_cli *cli, pk_primes_options *options, check_batch
             why = "exceeds 2^64-1 (write numbers of 2^64 and above in plain digits)";
         return reject_number(cli, batch, where, text, why != NULL ? why : "not a number", bad_input_exit);
     }
+    if (batch->to_skip > 0) { /* answered before the checkpoint */
+        batch->to_skip--;
+        free(big);
+        return PK_EXIT_OK;
+    }
     batch->numbers[batch->count] = value;
     batch->big[batch->count] = big;
     batch->count++;
@@ -791,7 +812,9 @@ static int check_stream(primes_cli *cli, pk_primes_options *options, check_batch
     while (rc == PK_EXIT_OK && (len = getline(&line, &capacity, in)) != -1) {
         line_number++;
         if (cli_signal_received()) {
-            rc = job_failed(cli, PK_ECANCELED);
+            /* With a checkpoint the numbers read so far are answered, then
+             * the count is saved (read_and_check); without, it is an interruption. */
+            rc = cli->spec.checkpoint != NULL ? PK_EXIT_CHECKPOINTED : job_failed(cli, PK_ECANCELED);
             break;
         }
         if (strlen(line) != (size_t)len) {
@@ -842,10 +865,47 @@ static int validate_check_arguments(const primes_cli *cli)
     return PK_EXIT_OK;
 }
 
+/* --checkpoint for check: the job is its inputs and formats; the checkpoint
+ * holds how many numbers were answered.  Returns an exit code. */
+static int start_check_checkpoint(const primes_cli *cli, check_batch *batch)
+{
+    if (pk_checkpoint_init(&batch->checkpoint, 1) != PK_OK) {
+        cli_error(cli->what, "out of memory");
+        return PK_EXIT_FAILURE;
+    }
+    int used = snprintf(batch->checkpoint.identity, sizeof batch->checkpoint.identity,
+                        "command check\nformat %s\non_error %s\n", cli->spec.jsonl ? "jsonl" : "text",
+                        cli->spec.skip_bad_lines ? "skip" : "fail");
+    for (int i = 0; i < cli->spec.nargs && used > 0 && (size_t)used < sizeof batch->checkpoint.identity; i++)
+        used += snprintf(batch->checkpoint.identity + used, sizeof batch->checkpoint.identity - (size_t)used,
+                         "input %s\n", cli->spec.args[i]);
+    batch->last_save = pk_clock_seconds();
+    if (!cli->spec.resume)
+        return PK_EXIT_OK;
+    char why[400];
+    int rc = pk_checkpoint_load(&batch->checkpoint, cli->spec.checkpoint, why, sizeof why);
+    if (rc == PK_EOF) {
+        if (!cli->spec.quiet)
+            fprintf(stderr, "parkit: %s: no checkpoint at %s: starting afresh\n", cli->what, cli->spec.checkpoint);
+        return PK_EXIT_OK;
+    }
+    if (rc != PK_OK) {
+        cli_error(cli->what, "cannot resume from %s: %s", cli->spec.checkpoint, why);
+        return PK_EXIT_USAGE;
+    }
+    batch->resumed = batch->to_skip = batch->checkpoint.results[0];
+    if (!cli->spec.quiet)
+        fprintf(stderr, "parkit: %s: resumed from %s: %" PRIu64 " numbers were answered\n", cli->what,
+                cli->spec.checkpoint, batch->resumed);
+    return PK_EXIT_OK;
+}
+
 /* Rank 0: reads every source, answers batch by batch.  Returns an exit code. */
 static int read_and_check(primes_cli *cli, pk_primes_options *options, check_batch *batch)
 {
-    int rc = PK_EXIT_OK;
+    int rc = cli->spec.checkpoint != NULL ? start_check_checkpoint(cli, batch) : PK_EXIT_OK;
+    if (rc != PK_EXIT_OK)
+        return rc;
     for (int i = 0; i < cli->spec.nargs && rc == PK_EXIT_OK; i++) {
         const char *arg = cli->spec.args[i];
         uint64_t value;
@@ -867,7 +927,27 @@ static int read_and_check(primes_cli *cli, pk_primes_options *options, check_bat
     }
     /* Numbers read before an error are still answered: nothing is lost. */
     int flushed = flush_batch(cli, options, batch);
-    return rc == PK_EXIT_OK ? flushed : rc;
+    if (rc == PK_EXIT_OK)
+        rc = flushed;
+    if (cli->spec.checkpoint != NULL) {
+        if (rc == PK_EXIT_CHECKPOINTED) {
+            fflush(stdout);
+            batch->checkpoint.results[0] = batch->resumed + batch->tested;
+            batch->checkpoint.done[0] = 1;
+            if (pk_checkpoint_save(&batch->checkpoint, cli->spec.checkpoint) == PK_OK) {
+                cli_error(cli->what, "stopped by signal %d; checkpoint saved to %s; run again with --resume to continue",
+                          cli_signal_received(), cli->spec.checkpoint);
+            } else {
+                cli_error(cli->what, "stopped by signal %d; could not save the checkpoint %s", cli_signal_received(),
+                          cli->spec.checkpoint);
+                rc = PK_EXIT_FAILURE;
+            }
+        } else if (rc == PK_EXIT_OK) {
+            unlink(cli->spec.checkpoint); /* done: nothing to resume */
+        }
+        pk_checkpoint_free(&batch->checkpoint);
+    }
+    return rc;
 }
 
 /* Ranks other than 0: test the share of each batch rank 0 broadcasts. */

@@ -832,6 +832,22 @@ section_checkpoint() {
         fi
     done
 
+    # check: SIGTERM answers what was read, saves how many; the resume answers the rest, each once.
+    seq 1000000000000000000 1000000000001500000 >"$d/nums.txt"
+    "$P" primes check "$d/nums.txt" >"$d/check.expected"
+    for i in 1 2 3; do
+        rm -f "$d/check.ck"
+        "$P" primes check "$d/nums.txt" --checkpoint "$d/check.ck" --checkpoint-interval 0.01 >"$d/check.out" 2>/dev/null &
+        pid=$!
+        sleep "$(random_delay)"
+        kill -TERM "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        "$P" primes check "$d/nums.txt" --checkpoint "$d/check.ck" --resume >>"$d/check.out" 2>/dev/null
+        if cmp -s "$d/check.out" "$d/check.expected" && [ ! -e "$d/check.ck" ]; then pass; else
+            fail "check: SIGTERM, then --resume answers every number once" "$(wc -l <"$d/check.out") lines"
+        fi
+    done
+
     # --resume with no checkpoint starts afresh and says so; finished jobs leave no checkpoint.
     rm -f "$d/none.ck"
     run "$P" primes count 1e6 --checkpoint "$d/none.ck" --resume
