@@ -59,5 +59,6 @@ int cli_primes(int argc, char **argv);
 struct pk_job_spec;
 int cli_run_spec(const struct pk_job_spec *spec);
 int cli_info(int argc, char **argv);
+int cli_run(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  primes count|list|check|nth ...   prime kernels on all cores\n"
+    "  run JOB.ini [--set sec.key=val]   run a job file (jobs/*.ini)\n"
     "  info                              how this binary was built and what it sees\n"
     "\n"
     "Run 'parkit <command> --help' for the options of a command.\n";
@@ -92,6 +93,8 @@ static int dispatch(int argc, char **argv)
         return finish_stdout(cli_primes(argc - 1, argv + 1));
     if (strcmp(command, "info") == 0)
         return finish_stdout(cli_info(argc - 1, argv + 1));
+    if (strcmp(command, "run") == 0)
+        return finish_stdout(cli_run(argc - 1, argv + 1));
     if (strcmp(command, "-h") == 0 || strcmp(command, "--help") == 0 || strcmp(command, "help") == 0) {
         fputs(usage, stdout);
         return finish_stdout(PK_EXIT_OK);

@@ -4,7 +4,7 @@
 #
 #   tests/cli/run.sh path/to/parkit [SECTION...]
 #
-# SECTIONS: answers agree errors files threads help io checkpoint (default: all of them).
+# SECTIONS: answers agree errors files threads help io checkpoint jobs (default: all of them).
 # PARKIT_TEST_SEED=N fixes the random ranges of 'agree' (the seed is printed).
 # The last line is always "N passed, N failed[, N skipped]"; the exit status is
 # 0 only when nothing failed.
@@ -24,11 +24,11 @@ if [ ! -x "$P" ] || [ -d "$P" ]; then
     echo "$0: '$1' is not an executable" >&2
     exit 2
 fi
-SECTIONS=${*:-answers agree errors files threads help io checkpoint}
+SECTIONS=${*:-answers agree errors files threads help io checkpoint jobs}
 for s in $SECTIONS; do
     case $s in
-    answers | agree | errors | files | threads | help | io | checkpoint) ;;
-    *) echo "$0: unknown section '$s' (answers agree errors files threads help io checkpoint)" >&2; exit 2 ;;
+    answers | agree | errors | files | threads | help | io | checkpoint | jobs) ;;
+    *) echo "$0: unknown section '$s' (answers agree errors files threads help io checkpoint jobs)" >&2; exit 2 ;;
     esac
 done
 
@@ -787,7 +787,7 @@ section_io() {
 # ============================================================================
 # kill_and_resume NAME SIGNAL EXPECTED_FILE_OR_ANSWER args...: start the job with a
 # checkpoint, kill it after a random delay, resume until it finishes, compare.
-random_delay() { awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.05 + (r % 60) / 100 }'; }
+random_delay() { awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.2 + (r % 60) / 100 }'; }
 
 section_checkpoint() {
     echo "== checkpoint"
@@ -876,6 +876,83 @@ section_checkpoint() {
         "$P" primes nth 10 --checkpoint "$d/x.ck"
 }
 
+# ============================================================================
+# 9. Job files: parkit run JOB.ini [--set section.key=value]
+# ============================================================================
+section_jobs() {
+    echo "== jobs"
+    local repo d="$T/jobs"
+    repo=$(cd "$(dirname "$0")/../.." && pwd)
+    mkdir -p "$d"
+    if ! "$P" run --help >/dev/null 2>&1; then
+        fail "parkit run --help" "exit $?"
+        return
+    fi
+    pass
+    if "$P" run "$repo/jobs/demo.ini" 2>&1 | grep -q "no libinih"; then
+        expect_fail "run without libinih says how to get it" 1 "apt-get install libinih-dev" "$P" run "$repo/jobs/demo.ini"
+        skip "job files" "built without libinih"
+        return
+    fi
+    expect_ok "run jobs/demo.ini" 50847534 "$P" run "$repo/jobs/demo.ini" --set output.time=false
+    expect_ok "run jobs/twins.ini --set range.hi=1e6" 8169 "$P" run "$repo/jobs/twins.ini" --set range.hi=1e6 \
+        --set output.time=false
+    expect_ok "run: the same answer as the command line" "$("$P" primes count 1e5 1e7 --triplets)" \
+        "$P" run "$repo/jobs/twins.ini" --set range.lo=1e5 --set range.hi=1e7 --set count.pattern=triplets \
+        --set output.time=false
+    cat >"$d/list.ini" <<EOF2
+[job]
+kernel = primes
+command = list
+[range]
+hi = 1e6
+[output]
+path = $d/primes.txt
+EOF2
+    run "$P" run "$d/list.ini"
+    if [ "$RC" = 0 ] && cmp -s "$d/primes.txt" <("$P" primes list 1e6); then pass; else
+        fail "run list.ini writes the list" "exit $RC: $(cat "$ERR")"
+    fi
+    cat >"$d/bad.ini" <<EOF2
+[job]
+kernel = primes
+command = count
+[range]
+hi = 1e6
+hgh = 7
+EOF2
+    expect_fail "run: unknown key, with file and line" 2 "bad.ini:6: unknown key 'hgh' in section [range]" \
+        "$P" run "$d/bad.ini"
+    printf '[job]\nkernel = primes\n' >"$d/missing.ini"
+    expect_fail "run: missing required key" 2 "missing required key job.command" "$P" run "$d/missing.ini"
+    expect_fail "run: no such file" 2 "cannot open" "$P" run "$d/nope.ini"
+    expect_fail "run: bad --set" 2 "unknown section [foo]" "$P" run "$repo/jobs/twins.ini" --set foo.bar=1
+    expect_fail "run: bad number in the file, reported like the CLI" 2 "bad HI 'abc'" \
+        "$P" run "$repo/jobs/twins.ini" --set range.hi=abc
+    expect_fail "run: stray argument" 2 "unknown argument 'extra'" "$P" run "$repo/jobs/twins.ini" extra
+
+    # A checkpointed job from a file: stopped, resumed by running the same file again.
+    cat >"$d/ck.ini" <<EOF2
+[job]
+kernel = primes
+command = count
+[range]
+hi = 5e9
+[checkpoint]
+path = $d/job.ck
+interval = 0.05
+resume = yes
+EOF2
+    "$P" run "$d/ck.ini" >/dev/null 2>&1 &
+    local pid=$!
+    sleep 0.5
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    run "$P" run "$d/ck.ini"
+    expect_eq "run: a checkpointed job resumes to the same answer" "$("$P" primes count 5e9 -q)" "$(cat "$OUT")" \
+        "parkit run ck.ini (after SIGTERM)"
+}
+
 want answers && section_answers
 want agree && section_agree
 want errors && section_errors
@@ -884,6 +961,7 @@ want threads && section_threads
 want help && section_help
 want io && section_io
 want checkpoint && section_checkpoint
+want jobs && section_jobs
 echo "   ($(($(date +%s) - START)) s)"
 
 if [ "$SKIPPED" -gt 0 ]; then

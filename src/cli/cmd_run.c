@@ -1,0 +1,69 @@
+/*
+ * `parkit run JOB.ini [--set section.key=value ...]`: run a job file.
+ *
+ * The job file fills the same pk_job_spec the command line fills, and the
+ * same executor runs it (cli_run_spec), so a job behaves the same typed at
+ * a shell, from a job file, under mpirun and in an sbatch script.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "parkit/jobfile.h"
+#include "parkit/jobspec.h"
+#include "parkit/status.h"
+
+static const char run_usage[] =
+    "usage: parkit run JOB.ini [--set section.key=value ...]\n"
+    "\n"
+    "Runs the job described in JOB.ini (see jobs/README.md for the format and\n"
+    "jobs/*.ini for examples).  --set overrides one setting, as if it were in\n"
+    "the file, e.g. --set range.hi=1e12 --set parallel.threads=4.\n";
+
+/* Exit code for a job-file problem: bad content is a usage error. */
+static int job_file_error(int status, const char *message)
+{
+    cli_error("run", "%s", message);
+    return status == PK_ENOMEM ? PK_EXIT_FAILURE : status == PK_ENOTSUP ? PK_EXIT_FAILURE : PK_EXIT_USAGE;
+}
+
+int cli_run(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(run_usage, stderr);
+        return PK_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        fputs(run_usage, stdout);
+        return PK_EXIT_OK;
+    }
+    pk_job_spec spec;
+    pk_job_spec_init(&spec);
+    pk_job_strings *store = pk_job_strings_create();
+    if (store == NULL) {
+        cli_error("run", "out of memory");
+        return PK_EXIT_FAILURE;
+    }
+    char error[1024] = "";
+    int status = pk_job_file_load(&spec, store, argv[1], error, sizeof error);
+    int rc = status == PK_OK ? PK_EXIT_OK : job_file_error(status, error);
+    for (int i = 2; i < argc && rc == PK_EXIT_OK; i++) {
+        if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
+            status = pk_job_file_set(&spec, store, argv[++i], error, sizeof error);
+            if (status != PK_OK)
+                rc = job_file_error(status, error);
+        } else if (strncmp(argv[i], "--set=", 6) == 0) {
+            status = pk_job_file_set(&spec, store, argv[i] + 6, error, sizeof error);
+            if (status != PK_OK)
+                rc = job_file_error(status, error);
+        } else {
+            cli_error("run", "unknown argument '%s' (usage: parkit run JOB.ini [--set section.key=value ...])",
+                      argv[i]);
+            rc = PK_EXIT_USAGE;
+        }
+    }
+    if (rc == PK_EXIT_OK)
+        rc = cli_run_spec(&spec);
+    pk_job_strings_free(store);
+    return rc;
+}
