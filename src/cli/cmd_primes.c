@@ -677,6 +677,20 @@ typedef struct check_batch {
     pk_primes_report report;
 } check_batch;
 
+/* Decimal digits of N into OUT (no terminator); returns how many. */
+static size_t format_decimal(char *out, uint64_t n)
+{
+    char reversed[20];
+    size_t len = 0;
+    do {
+        reversed[len++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+    for (size_t i = 0; i < len; i++)
+        out[i] = reversed[len - 1 - i];
+    return len;
+}
+
 /* Under MPI only rank 0 reads the input.  It broadcasts each batch; every
  * rank tests its share (pk_primes_check is collective); rank 0 answers.  A
  * count of BATCHES_END ends the stream, followed by rank 0's exit code. */
@@ -701,6 +715,10 @@ static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch 
         batch->count = 0;
         return job_failed(cli, status);
     }
+    /* One buffer per batch and one write: printf per line would cost more
+     * than the primality tests. */
+    static char lines[1 << 16];
+    size_t used = 0;
     for (size_t i = 0; i < batch->count; i++) {
         char digits[24];
         const char *text = digits;
@@ -712,22 +730,42 @@ static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch 
             verdict = pk_primality_name(big_verdict);
             batch->primes += big_verdict != PK_COMPOSITE;
         } else {
-            snprintf(digits, sizeof digits, "%" PRIu64, batch->numbers[i]);
+            digits[format_decimal(digits, batch->numbers[i])] = '\0';
             verdict = batch->is_prime[i] ? "prime" : "composite";
             batch->primes += batch->is_prime[i];
         }
-        if (cli->spec.json)
-            printf("%s{\"n\":\"%s\",\"verdict\":\"%s\"}", batch->json_first ? "" : ",", text, verdict);
-        else if (cli->spec.jsonl)
-            printf("{\"n\":\"%s\",\"verdict\":\"%s\"}\n", text, verdict);
-        else if (cli->spec.quiet)
-            printf("%s\n", verdict);
-        else
-            printf("%s %s\n", text, verdict);
+        size_t text_len = strlen(text);
+        if (used + text_len + 64 > sizeof lines) {
+            fwrite(lines, 1, used, stdout);
+            used = 0;
+        }
+        if (text_len + 64 > sizeof lines) { /* a huge number: straight out */
+            printf("%s%s%s%s%s", cli->spec.json ? (batch->json_first ? "{\"n\":\"" : ",{\"n\":\"")
+                                 : cli->spec.jsonl ? "{\"n\":\"" : "",
+                   cli->spec.quiet && !cli->spec.json && !cli->spec.jsonl ? "" : text,
+                   cli->spec.json || cli->spec.jsonl ? "\",\"verdict\":\"" : cli->spec.quiet ? "" : " ", verdict,
+                   cli->spec.json ? "\"}" : cli->spec.jsonl ? "\"}\n" : "\n");
+        } else if (cli->spec.json) {
+            used += (size_t)sprintf(lines + used, "%s{\"n\":\"%s\",\"verdict\":\"%s\"}", batch->json_first ? "" : ",",
+                                    text, verdict);
+        } else if (cli->spec.jsonl) {
+            used += (size_t)sprintf(lines + used, "{\"n\":\"%s\",\"verdict\":\"%s\"}\n", text, verdict);
+        } else {
+            if (!cli->spec.quiet) {
+                memcpy(lines + used, text, text_len);
+                used += text_len;
+                lines[used++] = ' ';
+            }
+            size_t verdict_len = strlen(verdict);
+            memcpy(lines + used, verdict, verdict_len);
+            used += verdict_len;
+            lines[used++] = '\n';
+        }
         batch->json_first = false;
         free(batch->big[i]);
         batch->big[i] = NULL;
     }
+    fwrite(lines, 1, used, stdout);
     batch->tested += batch->count;
     batch->count = 0;
     if (cli->spec.checkpoint != NULL && pk_comm_rank() == 0) {
@@ -750,11 +788,40 @@ static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch 
 
 /* Queues one number written as TEXT; `where` names its origin for messages
  * ("argument", "FILE:LINE").  Returns an exit code. */
+/* Most input lines are plain decimal numbers: read those directly, without
+ * the expression parser and its 128-bit overflow checks. */
+static bool parse_plain_decimal(const char *text, uint64_t *value)
+{
+    uint64_t n = 0;
+    size_t i = 0;
+    for (; text[i] >= '0' && text[i] <= '9'; i++) {
+        if (i >= 19 && (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, (uint64_t)(text[i] - '0'), &n)))
+            return false;
+        if (i < 19)
+            n = n * 10 + (uint64_t)(text[i] - '0');
+    }
+    if (i == 0 || text[i] != '\0')
+        return false;
+    *value = n;
+    return true;
+}
+
 /* A number that cannot be tested: fatal, or with --on-error skip (for lines
  * of files) counted and passed over, the first few named on stderr. */
-static int reject_number(const primes_cli *cli, check_batch *batch, const char *where, const char *text,
+/* Where a number came from: a command-line argument (line 0) or a line of a file. */
+typedef struct number_origin {
+    const char *source;
+    uint64_t line;
+} number_origin;
+
+static int reject_number(const primes_cli *cli, check_batch *batch, number_origin origin, const char *text,
                          const char *why, int bad_input_exit)
 {
+    char where[600];
+    if (origin.line == 0)
+        snprintf(where, sizeof where, "bad N");
+    else
+        snprintf(where, sizeof where, "%s:%" PRIu64 ":", origin.source, origin.line);
     if (bad_input_exit == PK_EXIT_FAILURE && cli->spec.skip_bad_lines) {
         if (batch->skipped++ < 5)
             fprintf(stderr, "parkit: %s: skipping %s '%s': %s\n", cli->what, where, text, why);
@@ -765,12 +832,12 @@ static int reject_number(const primes_cli *cli, check_batch *batch, const char *
 }
 
 static int queue_number(primes_cli *cli, pk_primes_options *options, check_batch *batch, const char *text,
-                        const char *where, int bad_input_exit)
+                        number_origin where, int bad_input_exit)
 {
     uint64_t value = 0;
     const char *why = NULL;
     char *big = NULL;
-    int status = pk_parse_u64(text, &value, &why);
+    int status = parse_plain_decimal(text, &value) ? PK_OK : pk_parse_u64(text, &value, &why);
     if (status == PK_ERANGE && text[0] != '\0' && strspn(text, "0123456789") == strlen(text)) {
         /* 2^64 or more, written in digits: GMP's business. */
         pk_primality verdict;
@@ -781,8 +848,9 @@ static int queue_number(primes_cli *cli, pk_primes_options *options, check_batch
                                  "(apt-get install libgmp-dev, then rebuild)",
                                  bad_input_exit);
         if (big_status != PK_OK || (big = strdup(text)) == NULL) {
-            cli_error(cli->what, "%s '%s': %s", where, text, pk_strerror(big_status != PK_OK ? big_status : PK_ENOMEM));
-            return PK_EXIT_FAILURE;
+            free(big);
+            return reject_number(cli, batch, where, text, pk_strerror(big_status != PK_OK ? big_status : PK_ENOMEM),
+                                 PK_EXIT_FAILURE);
         }
     } else if (status != PK_OK) {
         if (status == PK_ERANGE && strspn(text, "0123456789") != strlen(text))
@@ -832,9 +900,7 @@ static int check_stream(primes_cli *cli, pk_primes_options *options, check_batch
         if (start == end)
             continue;
         *end = '\0';
-        char where[512];
-        snprintf(where, sizeof where, "%s:%" PRIu64 ":", name, line_number);
-        rc = queue_number(cli, options, batch, start, where, PK_EXIT_FAILURE);
+        rc = queue_number(cli, options, batch, start, (number_origin){name, line_number}, PK_EXIT_FAILURE);
     }
     if (rc == PK_EXIT_OK && ferror(in)) {
         cli_error(cli->what, "reading %s: %s", name, strerror(errno));
@@ -911,7 +977,7 @@ static int read_and_check(primes_cli *cli, pk_primes_options *options, check_bat
         uint64_t value;
         bool digits = arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg);
         if (pk_parse_u64(arg, &value, NULL) == PK_OK || digits) {
-            rc = queue_number(cli, options, batch, arg, "bad N", PK_EXIT_USAGE);
+            rc = queue_number(cli, options, batch, arg, (number_origin){NULL, 0}, PK_EXIT_USAGE);
         } else if (strcmp(arg, "-") == 0) {
             rc = check_stream(cli, options, batch, stdin, "<stdin>");
         } else {
