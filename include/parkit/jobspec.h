@@ -43,6 +43,7 @@ typedef struct pk_job_spec {
     int progress;        /* -1 auto (stderr is a terminal), 0 off, 1 on */
     double timeout;      /* seconds; 0 = none */
     const char *output;  /* list -o FILE */
+    int io_threads;             /* list to a stream: writer threads; 0 = compute threads write; -1 = default (1) */
     const char *checkpoint;     /* count, list -o: checkpoint file; NULL = none */
     double checkpoint_interval; /* seconds; 0 = the default (60) */
     bool resume;                /* continue from the checkpoint when there is one */

@@ -23,6 +23,7 @@
 #include "parkit/numexpr.h"
 #include "parkit/primality.h"
 #include "parkit/status.h"
+#include "parkit/writer.h"
 
 
 /* A job spec being run from the command line or a job file, with what the
@@ -52,6 +53,9 @@ static const char primes_usage[] =
     "  -o, --output FILE      list: write to FILE (atomically: complete or absent)\n"
     "      --format FORMAT    list: text (default) or binary (8-byte little-endian\n"
     "                         integers); check: text (default) or jsonl\n"
+    "      --io-threads N     list to stdout or a pipe: N writer threads write the\n"
+    "                         text in order while compute goes on (default 1);\n"
+    "                         0: each compute thread writes its own text\n"
     "      --on-error fail|skip  check: stop at a bad line (default), or skip it\n"
     "                         and count it\n"
     "      --timeout SECONDS  stop after SECONDS (exit 1; output as after Ctrl-C)\n"
@@ -91,6 +95,7 @@ enum {
     OPT_CHECKPOINT,
     OPT_CHECKPOINT_INTERVAL,
     OPT_RESUME,
+    OPT_IO_THREADS,
 };
 
 static const struct option long_options[] = {
@@ -115,6 +120,7 @@ static const struct option long_options[] = {
     {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
     {"checkpoint-interval", required_argument, NULL, OPT_CHECKPOINT_INTERVAL},
     {"resume", no_argument, NULL, OPT_RESUME},
+    {"io-threads", required_argument, NULL, OPT_IO_THREADS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -205,6 +211,18 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
                 rc = PK_EXIT_USAGE;
             }
             cli->spec.checkpoint_interval = seconds;
+            break;
+        }
+        case OPT_IO_THREADS: {
+            uint64_t io_threads;
+            rc = option_applies(cli, "--io-threads", cli->spec.command == PK_COMMAND_LIST);
+            if (rc == PK_EXIT_OK)
+                rc = cli_parse_number(cli->what, "--io-threads", optarg, &io_threads);
+            if (rc == PK_EXIT_OK && io_threads > 64) {
+                cli_error(cli->what, "bad --io-threads '%s': at most 64", optarg);
+                rc = PK_EXIT_USAGE;
+            }
+            cli->spec.io_threads = (int)io_threads;
             break;
         }
         case OPT_RESUME:
@@ -588,8 +606,32 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
     cli_progress *display = maybe_progress(cli, options, &progress, (double)(hi - lo) + 1, "numbers");
     pk_primes_report report = {0};
     uint64_t count = 0, bytes = 0;
-    int status = to_file ? pk_primes_list_to_file(options, lo, hi, fd, &count, &bytes, &report)
-                         : pk_primes_list(options, lo, hi, write_to_stream, out.stream, &count, &report);
+    /* Text for a stream goes through writer threads, so computing the next
+     * units overlaps with writing these (and a slow reader slows us down
+     * through the writer's bounded queue, never grows memory). */
+    pk_writer *stream_writer = NULL;
+    const int io_threads = cli->spec.io_threads < 0 ? 1 : cli->spec.io_threads;
+    int status = PK_OK;
+    if (!to_file && io_threads > 0 && writer)
+        status = pk_writer_create(&stream_writer, io_threads, 2 * (size_t)options->engine.threads + 2,
+                                  write_to_stream, out.stream);
+    if (pk_comm_agree(status) != PK_OK) {
+        cli_error(cli->what, "cannot start the writer threads: %s", pk_strerror(status));
+        status = PK_ENOMEM;
+    } else if (to_file) {
+        status = pk_primes_list_to_file(options, lo, hi, fd, &count, &bytes, &report);
+    } else if (stream_writer != NULL) {
+        status = pk_primes_list(options, lo, hi, pk_writer_write_fn, stream_writer, &count, &report);
+    } else {
+        status = pk_primes_list(options, lo, hi, write_to_stream, out.stream, &count, &report);
+    }
+    if (stream_writer != NULL) {
+        if (status != PK_OK)
+            pk_writer_cancel(stream_writer);
+        int written = pk_writer_finish(stream_writer);
+        if (status == PK_OK && written != PK_OK)
+            status = PK_EIO;
+    }
     cli_progress_stop(display);
     note_checkpoint(cli, status, &report);
     if (writer)

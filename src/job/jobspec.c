@@ -26,6 +26,7 @@ void pk_job_spec_init(pk_job_spec *spec)
     spec->algo = PK_ALGO_SIEVE;
     spec->pattern = PK_PATTERN_PRIMES;
     spec->progress = -1;
+    spec->io_threads = -1;
 }
 
 const char *pk_command_name(pk_command command)

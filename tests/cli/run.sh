@@ -724,6 +724,16 @@ section_io() {
     expect_fail "--format xml" 2 "bad --format 'xml': expected text or binary" "$P" primes list 10 --format xml
     expect_fail "--format on count" 2 "--format is not an option of 'count'" "$P" primes count 10 --format text
 
+    # Writer threads: the same bytes whatever their number (0 = compute threads write).
+    "$P" primes list 1e7 --io-threads 0 >"$d/io0.txt"
+    local n
+    for n in 1 2 4; do
+        "$P" primes list 1e7 --io-threads "$n" >"$d/io$n.txt"
+        if cmp -s "$d/io0.txt" "$d/io$n.txt"; then pass; else fail "list --io-threads $n == --io-threads 0" "cmp"; fi
+    done
+    expect_fail "--io-threads on count" 2 "--io-threads is not an option of 'count'" "$P" primes count 10 --io-threads 2
+    expect_fail "--io-threads 65" 2 "bad --io-threads '65': at most 64" "$P" primes list 10 --io-threads 65
+
     # check --format jsonl and --on-error skip.
     printf '7\nxyz\n8\n2^70\n13\n' >"$d/bad.txt"
     expect_ok "check --format jsonl" "$(printf '{"n":"7","verdict":"prime"}\n{"n":"8","verdict":"composite"}')" \
