@@ -22,6 +22,7 @@
 #include "parkit/jobspec.h"
 #include "parkit/numexpr.h"
 #include "parkit/primality.h"
+#include "parkit/reader.h"
 #include "parkit/status.h"
 #include "parkit/writer.h"
 
@@ -54,8 +55,9 @@ static const char primes_usage[] =
     "      --format FORMAT    list: text (default) or binary (8-byte little-endian\n"
     "                         integers); check: text (default) or jsonl\n"
     "      --io-threads N     list to stdout or a pipe: N writer threads write the\n"
-    "                         text in order while compute goes on (default 1);\n"
-    "                         0: each compute thread writes its own text\n"
+    "                         text in order while compute goes on; check FILE...:\n"
+    "                         N reader threads read and parse ahead (default 1);\n"
+    "                         0: the compute side reads and writes itself\n"
     "      --on-error fail|skip  check: stop at a bad line (default), or skip it\n"
     "                         and count it\n"
     "      --timeout SECONDS  stop after SECONDS (exit 1; output as after Ctrl-C)\n"
@@ -215,7 +217,8 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
         }
         case OPT_IO_THREADS: {
             uint64_t io_threads;
-            rc = option_applies(cli, "--io-threads", cli->spec.command == PK_COMMAND_LIST);
+            rc = option_applies(cli, "--io-threads",
+                                cli->spec.command == PK_COMMAND_LIST || cli->spec.command == PK_COMMAND_CHECK);
             if (rc == PK_EXIT_OK)
                 rc = cli_parse_number(cli->what, "--io-threads", optarg, &io_threads);
             if (rc == PK_EXIT_OK && io_threads > 64) {
@@ -973,6 +976,182 @@ static int validate_check_arguments(const primes_cli *cli)
     return PK_EXIT_OK;
 }
 
+/* ---- check with reader threads --------------------------------------------------- */
+
+/* What a reader thread made of one block of lines. */
+typedef struct bad_line {
+    uint64_t local_line; /* 0-based, within the block */
+    char text[120];
+    char why[200];
+} bad_line;
+
+typedef struct parsed_lines {
+    size_t count;
+    uint64_t *values;
+    char **big;        /* NULL entries except numbers >= 2^64 (in digits) */
+    uint64_t bad_count;
+    bad_line bad[5];   /* the first ones */
+    bool stopped;      /* --on-error fail: parsing stopped at bad[0] */
+} parsed_lines;
+
+static void free_parsed_lines(void *ctx, void *opaque)
+{
+    (void)ctx;
+    parsed_lines *parsed = opaque;
+    for (size_t i = 0; i < parsed->count; i++)
+        free(parsed->big[i]);
+    free(parsed->values);
+    free(parsed->big);
+    free(parsed);
+}
+
+static void note_bad_line(parsed_lines *parsed, uint64_t local_line, const char *text, size_t len, const char *why)
+{
+    if (parsed->bad_count < sizeof parsed->bad / sizeof parsed->bad[0]) {
+        bad_line *bad = &parsed->bad[parsed->bad_count];
+        bad->local_line = local_line;
+        snprintf(bad->text, sizeof bad->text, "%.*s", (int)(len < 100 ? len : 100), text);
+        snprintf(bad->why, sizeof bad->why, "%s", why);
+    }
+    parsed->bad_count++;
+}
+
+/* Runs on a reader thread: the same rules as check_stream (blank lines and
+ * # comments skipped, CRLF and blanks trimmed, expressions allowed, digits
+ * of 2^64 and above for GMP), but for a whole block at once. */
+static int parse_check_block(void *ctx, pk_line_block *block)
+{
+    const primes_cli *cli = ctx;
+    parsed_lines *parsed = calloc(1, sizeof *parsed);
+    if (parsed == NULL)
+        return -1;
+    block->parsed = parsed;
+    size_t capacity = block->lines + 1;
+    parsed->values = malloc(capacity * sizeof *parsed->values);
+    parsed->big = calloc(capacity, sizeof *parsed->big);
+    if (parsed->values == NULL || parsed->big == NULL)
+        return -1;
+    char *p = block->text, *end_of_block = block->text + block->len;
+    for (uint64_t local = 0; p < end_of_block && !parsed->stopped; local++) {
+        char *newline = memchr(p, '\n', (size_t)(end_of_block - p));
+        char *line_end = newline != NULL ? newline : end_of_block;
+        char *next = newline != NULL ? newline + 1 : end_of_block;
+        if (memchr(p, '\0', (size_t)(line_end - p)) != NULL) {
+            note_bad_line(parsed, local, "", 0, "contains a NUL byte");
+            parsed->stopped = !cli->spec.skip_bad_lines;
+            p = next;
+            continue;
+        }
+        char *hash = memchr(p, '#', (size_t)(line_end - p));
+        char *end = hash != NULL ? hash : line_end;
+        while (p < end && isspace((unsigned char)*p))
+            p++;
+        while (end > p && isspace((unsigned char)end[-1]))
+            end--;
+        if (p == end) {
+            p = next;
+            continue;
+        }
+        char saved = *end;
+        *end = '\0'; /* the block is ours: terminate the number in place */
+        uint64_t value = 0;
+        const char *why = NULL;
+        int status = parse_plain_decimal(p, &value) ? PK_OK : pk_parse_u64(p, &value, &why);
+        char *big = NULL;
+        if (status == PK_ERANGE && strspn(p, "0123456789") == (size_t)(end - p)) {
+            pk_primality verdict;
+            int big_status = pk_primality_of_decimal(p, &verdict);
+            if (big_status == PK_ENOTSUP)
+                why = "numbers of 2^64 and above need GMP, and this build has none "
+                      "(apt-get install libgmp-dev, then rebuild)";
+            else if (big_status != PK_OK || (big = strdup(p)) == NULL)
+                why = pk_strerror(big_status != PK_OK ? big_status : PK_ENOMEM);
+            status = big != NULL ? PK_OK : PK_EINVAL;
+        } else if (status == PK_ERANGE) {
+            why = "exceeds 2^64-1 (write numbers of 2^64 and above in plain digits)";
+        }
+        if (status == PK_OK) {
+            parsed->values[parsed->count] = value;
+            parsed->big[parsed->count] = big;
+            parsed->count++;
+        } else {
+            note_bad_line(parsed, local, p, (size_t)(end - p), why != NULL ? why : "not a number");
+            parsed->stopped = !cli->spec.skip_bad_lines;
+        }
+        *end = saved;
+        p = next;
+    }
+    return 0;
+}
+
+/* Takes one parsed block into the batches; bad lines are named with their
+ * file and line, and end the run unless --on-error skip.  Returns an exit code. */
+static int take_parsed_block(primes_cli *cli, pk_primes_options *options, check_batch *batch,
+                             const pk_line_block *block, const char *name)
+{
+    parsed_lines *parsed = block->parsed;
+    int rc = PK_EXIT_OK;
+    for (size_t i = 0; i < parsed->count && rc == PK_EXIT_OK; i++) {
+        if (batch->to_skip > 0) { /* answered before the checkpoint */
+            batch->to_skip--;
+            continue;
+        }
+        batch->numbers[batch->count] = parsed->values[i];
+        batch->big[batch->count] = parsed->big[i];
+        parsed->big[i] = NULL; /* the batch owns it now */
+        batch->count++;
+        if (batch->count == CHECK_BATCH)
+            rc = flush_batch(cli, options, batch);
+    }
+    size_t recorded = parsed->bad_count < 5 ? (size_t)parsed->bad_count : 5;
+    for (size_t i = 0; i < recorded && rc == PK_EXIT_OK; i++) {
+        uint64_t line = block->first_line + parsed->bad[i].local_line;
+        if (cli->spec.skip_bad_lines) {
+            if (batch->skipped + i < 5)
+                fprintf(stderr, "parkit: %s: skipping %s:%" PRIu64 ": '%s': %s\n", cli->what, name, line,
+                        parsed->bad[i].text, parsed->bad[i].why);
+        } else if (parsed->bad[i].why[0] != '\0' && strcmp(parsed->bad[i].why, "contains a NUL byte") == 0) {
+            cli_error(cli->what, "%s:%" PRIu64 ": contains a NUL byte", name, line);
+            rc = PK_EXIT_FAILURE;
+        } else {
+            cli_error(cli->what, "%s:%" PRIu64 ": '%s': %s", name, line, parsed->bad[i].text, parsed->bad[i].why);
+            rc = PK_EXIT_FAILURE;
+        }
+    }
+    if (cli->spec.skip_bad_lines)
+        batch->skipped += parsed->bad_count;
+    return rc;
+}
+
+/* Reads consecutive file arguments (or -) with reader threads, parsing
+ * ahead of the compute.  Returns an exit code. */
+static int check_with_readers(primes_cli *cli, pk_primes_options *options, check_batch *batch,
+                              const char *const *paths, size_t count, int io_threads)
+{
+    pk_reader *reader;
+    if (pk_reader_create(&reader, paths, count, io_threads, 1 << 20, 2 * (size_t)io_threads + 2,
+                         parse_check_block, free_parsed_lines, cli) != PK_OK) {
+        cli_error(cli->what, "cannot start the reader threads");
+        return PK_EXIT_FAILURE;
+    }
+    int rc = PK_EXIT_OK;
+    pk_line_block *block;
+    int status;
+    while (rc == PK_EXIT_OK && (status = pk_reader_next(reader, &block)) == PK_OK) {
+        const char *name = strcmp(paths[block->source], "-") == 0 ? "<stdin>" : paths[block->source];
+        rc = take_parsed_block(cli, options, batch, block, name);
+        pk_reader_release(reader, block);
+        if (rc == PK_EXIT_OK && cli_signal_received())
+            rc = cli->spec.checkpoint != NULL ? PK_EXIT_CHECKPOINTED : job_failed(cli, PK_ECANCELED);
+    }
+    if (rc == PK_EXIT_OK && status == PK_EIO) {
+        cli_error(cli->what, "cannot read %s", pk_reader_error(reader));
+        rc = PK_EXIT_FAILURE;
+    }
+    pk_reader_destroy(reader);
+    return rc;
+}
+
 /* --checkpoint for check: the job is its inputs and formats; the checkpoint
  * holds how many numbers were answered.  Returns an exit code. */
 static int start_check_checkpoint(const primes_cli *cli, check_batch *batch)
@@ -1014,12 +1193,25 @@ static int read_and_check(primes_cli *cli, pk_primes_options *options, check_bat
     int rc = cli->spec.checkpoint != NULL ? start_check_checkpoint(cli, batch) : PK_EXIT_OK;
     if (rc != PK_EXIT_OK)
         return rc;
+    const int io_threads = cli->spec.io_threads < 0 ? 1 : cli->spec.io_threads;
     for (int i = 0; i < cli->spec.nargs && rc == PK_EXIT_OK; i++) {
         const char *arg = cli->spec.args[i];
         uint64_t value;
         bool digits = arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg);
         if (pk_parse_u64(arg, &value, NULL) == PK_OK || digits) {
             rc = queue_number(cli, options, batch, arg, (number_origin){NULL, 0}, PK_EXIT_USAGE);
+        } else if (io_threads > 0) {
+            /* This file and the files right after it go to the reader pool together. */
+            int group = i;
+            while (group + 1 < cli->spec.nargs) {
+                const char *next = cli->spec.args[group + 1];
+                bool next_digits = next[0] != '\0' && strspn(next, "0123456789") == strlen(next);
+                if (pk_parse_u64(next, &value, NULL) == PK_OK || next_digits)
+                    break;
+                group++;
+            }
+            rc = check_with_readers(cli, options, batch, cli->spec.args + i, (size_t)(group - i + 1), io_threads);
+            i = group;
         } else if (strcmp(arg, "-") == 0) {
             rc = check_stream(cli, options, batch, stdin, "<stdin>");
         } else {

@@ -1,0 +1,403 @@
+/*
+ * The reader pool (see parkit/reader.h).
+ *
+ * Blocks are numbered when a thread claims them, in input order, and are
+ * handed to the consumer in that order through a ring of queue_depth slots:
+ * block n waits for slot n % depth to be free.  The thread holding the
+ * oldest undelivered block always finds its slot free, so readers never
+ * deadlock, and memory stays at depth blocks plus one per thread.
+ *
+ * Locks: one mutex (lock) guards claims, the slots and the error; reading
+ * and parsing happen outside it.  A pipe is read by one thread at a time:
+ * stream_busy keeps the others from claiming past it, since its blocks must
+ * keep their order and nobody knows in advance how many there are.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "parkit/reader.h"
+#include "parkit/status.h"
+
+enum { MAX_LINE = 1 << 20 };
+
+typedef struct source {
+    const char *path;
+    int fd;            /* -1 until opened */
+    bool regular;      /* read by offset, in parallel */
+    uint64_t size;
+    uint64_t offset;   /* streams: bytes taken so far */
+    char *carry;       /* streams: a partial last line, for the next block */
+    size_t carry_len;
+    bool exhausted;
+    uint64_t lines_before; /* consumer side: lines delivered so far */
+} source;
+
+struct pk_reader {
+    source *sources;
+    size_t count;
+    size_t block_bytes, depth;
+    pk_block_parse_fn parse;
+    pk_block_free_fn free_parsed;
+    void *ctx;
+    pthread_t *threads;
+    int thread_count;
+
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    size_t claim_source;     /* where the next claim starts */
+    uint64_t claim_offset;
+    bool stream_busy;
+    uint64_t next_number;    /* of the next claimed block */
+    uint64_t next_delivery;  /* the block the consumer takes next */
+    int in_flight;           /* blocks claimed, not yet in a slot */
+    pk_line_block **slots;
+    bool stop;
+    int error;               /* PK_OK, or PK_EIO with message */
+    uint64_t error_number;   /* the block that failed */
+    char message[600];
+};
+
+static void fail_locked(pk_reader *reader, uint64_t number, const char *path, const char *what)
+{
+    if (reader->error == PK_OK || number < reader->error_number) {
+        reader->error = PK_EIO;
+        reader->error_number = number;
+        snprintf(reader->message, sizeof reader->message, "%s: %s", strcmp(path, "-") == 0 ? "<stdin>" : path, what);
+    }
+}
+
+static int open_source(source *s)
+{
+    if (s->fd >= 0)
+        return 0;
+    s->fd = strcmp(s->path, "-") == 0 ? dup(STDIN_FILENO) : open(s->path, O_RDONLY);
+    if (s->fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        s->regular = true;
+        s->size = (uint64_t)st.st_size;
+    }
+    return 0;
+}
+
+/* Reads the lines that start in [offset, offset + block_bytes) of a regular file. */
+static int read_regular_block(const pk_reader *reader, const source *s, uint64_t offset, pk_line_block *block)
+{
+    uint64_t start = offset > 0 ? offset - 1 : 0; /* one byte back: does a line start at offset? */
+    size_t want = reader->block_bytes + (offset > 0) + 4096;
+    char *buffer = NULL;
+    size_t have = 0;
+    for (;;) {
+        char *grown = realloc(buffer, want + 1);
+        if (grown == NULL) {
+            free(buffer);
+            return ENOMEM;
+        }
+        buffer = grown;
+        while (have < want && start + have < s->size) {
+            ssize_t n = pread(s->fd, buffer + have, want - have, (off_t)(start + have));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                int err = n < 0 ? errno : EIO;
+                free(buffer);
+                return err;
+            }
+            have += (size_t)n;
+        }
+        /* Our first line: at offset if a line ends just before it, else after the next newline. */
+        size_t first = 0;
+        if (offset > 0) {
+            char *newline = memchr(buffer, '\n', have);
+            first = newline == NULL ? have : (size_t)(newline - buffer) + 1;
+        }
+        size_t own_end = (size_t)(offset + reader->block_bytes - start); /* lines starting before this are ours */
+        if (first >= own_end || first >= have) {
+            block->text = buffer;
+            block->len = 0;
+            return 0;
+        }
+        /* The end of the last line that starts before own_end. */
+        size_t end = own_end <= have ? own_end - 1 : have;
+        char *newline = end < have ? memchr(buffer + end, '\n', have - end) : NULL;
+        if (newline != NULL || start + have >= s->size) {
+            size_t stop = newline != NULL ? (size_t)(newline - buffer) + 1 : have;
+            memmove(buffer, buffer + first, stop - first);
+            block->text = buffer;
+            block->len = stop - first;
+            return 0;
+        }
+        if (want - reader->block_bytes > MAX_LINE) {
+            free(buffer);
+            return EFBIG; /* a line longer than MAX_LINE */
+        }
+        want *= 2;
+    }
+}
+
+/* Reads the next block of a pipe: up to block_bytes, cut after the last newline. */
+static int read_stream_block(const pk_reader *reader, source *s, pk_line_block *block)
+{
+    size_t capacity = s->carry_len + reader->block_bytes + 1;
+    char *buffer = malloc(capacity);
+    if (buffer == NULL)
+        return ENOMEM;
+    size_t have = s->carry_len;
+    if (s->carry_len > 0)
+        memcpy(buffer, s->carry, s->carry_len);
+    free(s->carry);
+    s->carry = NULL;
+    s->carry_len = 0;
+    bool end_of_input = false;
+    while (have < capacity - 1) {
+        ssize_t n = read(s->fd, buffer + have, capacity - 1 - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int err = errno;
+            free(buffer);
+            return err;
+        }
+        if (n == 0) {
+            end_of_input = true;
+            break;
+        }
+        have += (size_t)n;
+    }
+    size_t cut = have;
+    if (!end_of_input) {
+        char *last = memrchr(buffer, '\n', have);
+        if (last == NULL) {
+            free(buffer);
+            return EFBIG;
+        }
+        cut = (size_t)(last - buffer) + 1;
+        s->carry_len = have - cut;
+        if (s->carry_len > 0 && (s->carry = malloc(s->carry_len)) == NULL) {
+            free(buffer);
+            return ENOMEM;
+        }
+        memcpy(s->carry, buffer + cut, s->carry_len);
+    }
+    s->exhausted = end_of_input;
+    block->offset = s->offset;
+    s->offset += cut;
+    block->text = buffer;
+    block->len = cut;
+    return 0;
+}
+
+static uint64_t count_lines(const char *text, size_t len)
+{
+    uint64_t lines = 0;
+    for (const char *p = text, *end = text + len; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        lines++;
+    if (len > 0 && text[len - 1] != '\n')
+        lines++;
+    return lines;
+}
+
+static void *reader_thread(void *opaque)
+{
+    pk_reader *reader = opaque;
+    pthread_mutex_lock(&reader->lock);
+    while (!reader->stop) {
+        /* Claim the next block in input order. */
+        if (reader->claim_source >= reader->count)
+            break;
+        source *s = &reader->sources[reader->claim_source];
+        if (reader->stream_busy) {
+            pthread_cond_wait(&reader->changed, &reader->lock);
+            continue;
+        }
+        if (open_source(s) != 0) {
+            fail_locked(reader, reader->next_number, s->path, strerror(errno));
+            reader->stop = true;
+            break;
+        }
+        if ((s->regular && reader->claim_offset >= s->size) || (!s->regular && s->exhausted)) {
+            reader->claim_source++;
+            reader->claim_offset = 0;
+            continue;
+        }
+        pk_line_block *block = calloc(1, sizeof *block);
+        if (block == NULL) {
+            fail_locked(reader, reader->next_number, s->path, "out of memory");
+            reader->stop = true;
+            break;
+        }
+        block->source = reader->claim_source;
+        uint64_t number = reader->next_number++;
+        reader->in_flight++;
+        int err;
+        if (s->regular) {
+            block->offset = reader->claim_offset;
+            reader->claim_offset += reader->block_bytes;
+            pthread_mutex_unlock(&reader->lock);
+            err = read_regular_block(reader, s, block->offset, block);
+        } else {
+            reader->stream_busy = true;
+            pthread_mutex_unlock(&reader->lock);
+            err = read_stream_block(reader, s, block);
+        }
+        int parse_failed = 0;
+        if (err == 0) {
+            block->lines = count_lines(block->text, block->len);
+            parse_failed = reader->parse(reader->ctx, block) != 0;
+        }
+        pthread_mutex_lock(&reader->lock);
+        if (!s->regular) {
+            reader->stream_busy = false;
+            pthread_cond_broadcast(&reader->changed);
+        }
+        if (err != 0 || parse_failed) {
+            fail_locked(reader, number, s->path,
+                        err == EFBIG ? "a line is longer than 1 MiB" : err != 0 ? strerror(err) : "out of memory");
+            reader->stop = true;
+            reader->in_flight--;
+            if (block->parsed != NULL)
+                reader->free_parsed(reader->ctx, block->parsed);
+            free(block->text);
+            free(block);
+            pthread_cond_broadcast(&reader->changed);
+            break;
+        }
+        /* Wait for our slot: the consumer is at most depth blocks behind. */
+        while (number >= reader->next_delivery + reader->depth && !reader->stop)
+            pthread_cond_wait(&reader->changed, &reader->lock);
+        reader->in_flight--;
+        if (reader->stop) {
+            if (block->parsed != NULL)
+                reader->free_parsed(reader->ctx, block->parsed);
+            free(block->text);
+            free(block);
+            break;
+        }
+        reader->slots[number % reader->depth] = block;
+        pthread_cond_broadcast(&reader->changed);
+    }
+    pthread_cond_broadcast(&reader->changed);
+    pthread_mutex_unlock(&reader->lock);
+    return NULL;
+}
+
+int pk_reader_create(pk_reader **out, const char *const *paths, size_t count, int threads, size_t block_bytes,
+                     size_t queue_depth, pk_block_parse_fn parse, pk_block_free_fn free_parsed, void *ctx)
+{
+    *out = NULL;
+    if (threads < 1 || block_bytes < 1 || queue_depth < 1 || parse == NULL || free_parsed == NULL)
+        return PK_EINVAL;
+    pk_reader *reader = calloc(1, sizeof *reader);
+    if (reader == NULL)
+        return PK_ENOMEM;
+    reader->sources = calloc(count ? count : 1, sizeof *reader->sources);
+    reader->slots = calloc(queue_depth, sizeof *reader->slots);
+    reader->threads = calloc((size_t)threads, sizeof *reader->threads);
+    if (reader->sources == NULL || reader->slots == NULL || reader->threads == NULL) {
+        free(reader->sources);
+        free(reader->slots);
+        free(reader->threads);
+        free(reader);
+        return PK_ENOMEM;
+    }
+    for (size_t i = 0; i < count; i++) {
+        reader->sources[i].path = paths[i];
+        reader->sources[i].fd = -1;
+    }
+    reader->count = count;
+    reader->block_bytes = block_bytes;
+    reader->depth = queue_depth;
+    reader->parse = parse;
+    reader->free_parsed = free_parsed;
+    reader->ctx = ctx;
+    pthread_mutex_init(&reader->lock, NULL);
+    pthread_cond_init(&reader->changed, NULL);
+    for (; reader->thread_count < threads; reader->thread_count++)
+        if (pthread_create(&reader->threads[reader->thread_count], NULL, reader_thread, reader) != 0)
+            break;
+    if (reader->thread_count == 0) {
+        pk_reader_destroy(reader);
+        return PK_ENOMEM;
+    }
+    *out = reader;
+    return PK_OK;
+}
+
+int pk_reader_next(pk_reader *reader, pk_line_block **block)
+{
+    pthread_mutex_lock(&reader->lock);
+    for (;;) {
+        pk_line_block *ready = reader->slots[reader->next_delivery % reader->depth];
+        if (ready != NULL) {
+            reader->slots[reader->next_delivery % reader->depth] = NULL;
+            reader->next_delivery++;
+            source *s = &reader->sources[ready->source];
+            ready->first_line = s->lines_before + 1;
+            s->lines_before += ready->lines;
+            pthread_cond_broadcast(&reader->changed);
+            pthread_mutex_unlock(&reader->lock);
+            *block = ready;
+            return PK_OK;
+        }
+        if (reader->error != PK_OK && reader->error_number <= reader->next_delivery) {
+            pthread_mutex_unlock(&reader->lock);
+            return reader->error;
+        }
+        bool finished = (reader->claim_source >= reader->count || reader->stop) && reader->in_flight == 0 &&
+                        reader->next_delivery >= reader->next_number;
+        if (finished) {
+            int rc = reader->error != PK_OK ? reader->error : PK_EOF;
+            pthread_mutex_unlock(&reader->lock);
+            return rc;
+        }
+        pthread_cond_wait(&reader->changed, &reader->lock);
+    }
+}
+
+void pk_reader_release(pk_reader *reader, pk_line_block *block)
+{
+    if (block == NULL)
+        return;
+    if (block->parsed != NULL)
+        reader->free_parsed(reader->ctx, block->parsed);
+    free(block->text);
+    free(block);
+}
+
+const char *pk_reader_error(const pk_reader *reader)
+{
+    return reader->message;
+}
+
+void pk_reader_destroy(pk_reader *reader)
+{
+    if (reader == NULL)
+        return;
+    pthread_mutex_lock(&reader->lock);
+    reader->stop = true;
+    pthread_cond_broadcast(&reader->changed);
+    pthread_mutex_unlock(&reader->lock);
+    for (int i = 0; i < reader->thread_count; i++)
+        pthread_join(reader->threads[i], NULL);
+    for (size_t i = 0; i < reader->depth; i++)
+        pk_reader_release(reader, reader->slots[i]);
+    for (size_t i = 0; i < reader->count; i++) {
+        if (reader->sources[i].fd >= 0)
+            close(reader->sources[i].fd);
+        free(reader->sources[i].carry);
+    }
+    pthread_cond_destroy(&reader->changed);
+    pthread_mutex_destroy(&reader->lock);
+    free(reader->sources);
+    free(reader->slots);
+    free(reader->threads);
+    free(reader);
+}

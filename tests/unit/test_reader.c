@@ -1,0 +1,145 @@
+/*
+ * The reader pool: whatever the block size and the number of threads, the
+ * consumer gets every line exactly once, in input order, with its right
+ * line number, across files and from a pipe; a missing file and an endless
+ * line are reported with the file's name.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "parkit/reader.h"
+#include "parkit/status.h"
+#include "suites.h"
+
+/* The parse step only copies the block, so the test sees what readers read. */
+static int copy_block(void *ctx, pk_line_block *block)
+{
+    (void)ctx;
+    char *copy = malloc(block->len + 1);
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, block->text, block->len);
+    copy[block->len] = '\0';
+    block->parsed = copy;
+    return 0;
+}
+
+static void free_copy(void *ctx, void *parsed)
+{
+    (void)ctx;
+    free(parsed);
+}
+
+static char *write_temp(const char *text)
+{
+    char *path = strdup("/tmp/parkit-reader-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    size_t len = strlen(text);
+    if (write(fd, text, len) != (ssize_t)len) {
+        close(fd);
+        return NULL;
+    }
+    close(fd);
+    return path;
+}
+
+/* Reads everything; returns the concatenation and checks line numbering. */
+static char *read_all(const char *const *paths, size_t count, int threads, size_t block_bytes, int *status,
+                      int *numbering_ok)
+{
+    pk_reader *reader;
+    *numbering_ok = 1;
+    if (pk_reader_create(&reader, paths, count, threads, block_bytes, 3, copy_block, free_copy, NULL) != PK_OK)
+        return NULL;
+    size_t capacity = 1 << 16, len = 0;
+    char *all = malloc(capacity);
+    uint64_t expected_line[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    pk_line_block *block;
+    while ((*status = pk_reader_next(reader, &block)) == PK_OK) {
+        if (block->first_line != expected_line[block->source])
+            *numbering_ok = 0;
+        expected_line[block->source] += block->lines;
+        while (len + block->len + 1 > capacity)
+            all = realloc(all, capacity *= 2);
+        memcpy(all + len, block->text, block->len);
+        len += block->len;
+        pk_reader_release(reader, block);
+    }
+    all[len] = '\0';
+    pk_reader_destroy(reader);
+    return all;
+}
+
+static void test_blocks_in_order(void)
+{
+    char text[64 * 1024];
+    size_t len = 0;
+    for (int i = 0; i < 5000; i++)
+        len += (size_t)sprintf(text + len, "%d%s\n", i * 7919 % 100003, i % 5 == 0 ? " # note" : "");
+    char *a = write_temp(text), *b = write_temp("x\ny\nno newline at the end");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    char *expected = malloc(2 * len + 64);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(expected);
+    memcpy(expected, text, len);
+    memcpy(expected + len, text, len);
+    strcpy(expected + 2 * len, "x\ny\nno newline at the end");
+    const char *paths[] = {a, a, b};
+    static const size_t block_sizes[] = {1, 7, 64, 4096, 1 << 20};
+    for (size_t k = 0; k < sizeof block_sizes / sizeof block_sizes[0]; k++) {
+        for (int threads = 1; threads <= 4; threads++) {
+            int status, numbering_ok;
+            char *all = read_all(paths, 3, threads, block_sizes[k], &status, &numbering_ok);
+            CU_ASSERT_EQUAL(status, PK_EOF);
+            CU_ASSERT(numbering_ok);
+            CU_ASSERT(all != NULL && strcmp(all, expected) == 0);
+            free(all);
+        }
+    }
+    unlink(a);
+    unlink(b);
+    free(a);
+    free(b);
+    free(expected);
+}
+
+static void test_errors(void)
+{
+    const char *missing[] = {"/nonexistent/parkit-input.txt"};
+    int status, numbering_ok;
+    pk_reader *reader;
+    CU_ASSERT_EQUAL_FATAL(pk_reader_create(&reader, missing, 1, 2, 64, 2, copy_block, free_copy, NULL), PK_OK);
+    pk_line_block *block;
+    CU_ASSERT_EQUAL(pk_reader_next(reader, &block), PK_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pk_reader_error(reader), "/nonexistent/parkit-input.txt"));
+    pk_reader_destroy(reader);
+
+    /* A line longer than the limit: an error, not an endless read. */
+    char *endless = malloc((3 << 20) + 1);
+    memset(endless, '7', 3 << 20);
+    endless[3 << 20] = '\0';
+    char *path = write_temp(endless);
+    const char *paths[] = {path};
+    char *all = read_all(paths, 1, 2, 1024, &status, &numbering_ok);
+    CU_ASSERT_EQUAL(status, PK_EIO);
+    free(all);
+    unlink(path);
+    free(path);
+    free(endless);
+
+    CU_ASSERT_EQUAL(pk_reader_create(&reader, paths, 1, 0, 64, 2, copy_block, free_copy, NULL), PK_EINVAL);
+}
+
+int pk_suite_reader(void)
+{
+    static const pk_test_case cases[] = {
+        {"blocks_in_order", test_blocks_in_order},
+        {"errors", test_errors},
+        {NULL, NULL},
+    };
+    return pk_suite_add("reader", cases);
+}
