@@ -22,7 +22,7 @@ typedef enum pk_command {
     PK_COMMAND_NTH,
 } pk_command;
 
-enum { PK_JOB_MAX_ARGS = 64 };
+enum { PK_JOB_MAX_ARGS = 4096 };
 
 typedef struct pk_job_spec {
     pk_command command;

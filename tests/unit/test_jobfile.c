@@ -547,18 +547,24 @@ static void test_error_first_one_wins(void)
 
 static void test_error_too_many_inputs(void)
 {
-    char text[2048];
-    int length = snprintf(text, sizeof text, "[job]\nkernel = primes\ncommand = check\n[check]\n");
+    size_t size = (size_t)PK_JOB_MAX_ARGS * 24 + 256;
+    char *text = malloc(size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    int length = snprintf(text, size, "[job]\nkernel = primes\ncommand = check\n[check]\n");
     for (int i = 0; i < PK_JOB_MAX_ARGS; i++)
-        length += snprintf(text + length, sizeof text - (size_t)length, "input = f%d\n", i);
+        length += snprintf(text + length, size - (size_t)length, "input = f%d\n", i);
     job_case job;
     CU_ASSERT_EQUAL(job_load_text(&job, text), PK_OK);
     CU_ASSERT_EQUAL(job.spec.nargs, PK_JOB_MAX_ARGS);
-    CU_ASSERT_STRING_EQUAL(job.spec.args[PK_JOB_MAX_ARGS - 1], "f63");
+    char last[32], message[96];
+    snprintf(last, sizeof last, "f%d", PK_JOB_MAX_ARGS - 1);
+    CU_ASSERT_STRING_EQUAL(job.spec.args[PK_JOB_MAX_ARGS - 1], last);
     job_end(&job);
 
-    snprintf(text + length, sizeof text - (size_t)length, "input = one-more\n");
-    check_load_fails(text, 5 + PK_JOB_MAX_ARGS, "too many inputs in check.input (at most 64)");
+    snprintf(text + length, size - (size_t)length, "input = one-more\n");
+    snprintf(message, sizeof message, "too many inputs in check.input (at most %d)", PK_JOB_MAX_ARGS);
+    check_load_fails(text, 5 + PK_JOB_MAX_ARGS, message);
+    free(text);
 }
 
 static void test_error_file_cannot_be_read(void)

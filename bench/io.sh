@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The I/O stage, measured in one run on this machine:
+#   (a) `parkit primes list 1e9 -o FILE` against `primesieve 1e9 -p > FILE`
+#       (time, peak RSS, and that the bytes are the same);
+#   (b) `check` of a large file of 64-bit numbers, end to end against the
+#       compute alone (the engine time parkit reports with --time), with
+#       --io-threads 0 (the compute side reads) and with reader threads;
+#   (c) many small files read by 1 against 4 reader threads.
+#
+#   bench/io.sh [path/to/parkit] [check-file-MB] [runs]
+#
+# Files are made in a temporary directory (about check-file-MB plus 0.5 GB)
+# and removed at the end.  Results also go to bench/results/io-<date>.csv.
+set -euo pipefail
+
+BIN=$(cd "$(dirname "${1:-build/parkit}")" && pwd)/$(basename "${1:-build/parkit}")
+MB=${2:-1000}
+RUNS=${3:-3}
+here=$(cd "$(dirname "$0")" && pwd)
+command -v primesieve >/dev/null || { echo "bench: primesieve is missing: apt-get install primesieve" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing: apt-get install time" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "bench: no parkit binary at '$BIN' (run make first)" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/parkit-bench-io.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$here/results"
+csv="$here/results/io-$(date -u +%Y%m%dT%H%M%SZ).csv"
+echo "case,tool,run,seconds,max_rss_kib" >"$csv"
+
+echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "parkit:  $("$BIN" --version), $(primesieve --version | head -1)"
+echo "runs:    $RUNS per case, alternating; minimum seconds shown"
+echo
+
+# timed CASE TOOL cmd...: prints "seconds max_rss_kib", records a CSV row.
+timed() {
+    local case=$1 tool=$2 index=$3
+    shift 3
+    /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/stderr"
+    local seconds rss
+    read -r seconds rss <"$work/time"
+    echo "$case,$tool,$index,$seconds,$rss" >>"$csv"
+    echo "$seconds $rss"
+}
+min_of() { sort -n | head -1; }
+
+echo "(a) list 1e9 to a file"
+pk_times=() ps_times=() pk_rss=0 ps_rss=0
+for ((i = 1; i <= RUNS; i++)); do
+    read -r s r < <(timed list-1e9 parkit "$i" "$BIN" primes list 1e9 -o "$work/parkit.txt")
+    pk_times+=("$s"); pk_rss=$r
+    read -r s r < <(timed list-1e9 primesieve "$i" sh -c "primesieve 1e9 -p > '$work/primesieve.txt'")
+    ps_times+=("$s"); ps_rss=$r
+done
+pk=$(printf '%s\n' "${pk_times[@]}" | min_of) ps=$(printf '%s\n' "${ps_times[@]}" | min_of)
+same=$(cmp -s "$work/parkit.txt" "$work/primesieve.txt" && echo "identical bytes" || echo "BYTES DIFFER")
+printf '    parkit %6.2f s %7d KiB   primesieve %6.2f s %7d KiB   speed-up %.2fx   %s\n' \
+    "$pk" "$pk_rss" "$ps" "$ps_rss" "$(echo "$ps $pk" | awk '{ print $1 / $2 }')" "$same"
+rm -f "$work/parkit.txt" "$work/primesieve.txt"
+
+echo "(b) check a ${MB} MB file of 64-bit numbers (odd numbers from 1e18)"
+lines=$((MB * 1000000 / 20))
+seq 1000000000000000001 2 $((1000000000000000001 + 2 * (lines - 1))) >"$work/numbers.txt"
+echo "    $(wc -l <"$work/numbers.txt") numbers, $(du -m "$work/numbers.txt" | cut -f1) MB"
+for io in 0 1 2; do
+    best=""
+    for ((i = 1; i <= RUNS; i++)); do
+        /usr/bin/time -f '%e %M' -o "$work/time" "$BIN" primes check "$work/numbers.txt" --io-threads "$io" --time \
+            >/dev/null 2>"$work/stderr"
+        read -r s r <"$work/time"
+        compute=$(grep -o 'compute [0-9.]* s' "$work/stderr" | awk '{ print $2 }')
+        echo "check-${MB}MB-io$io,parkit,$i,$s,$r" >>"$csv"
+        if [ -z "$best" ] || awk -v a="$s" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best="$s $compute $r"; fi
+    done
+    read -r s compute r <<<"$best"
+    printf '    --io-threads %d: %6.2f s end to end, compute alone %6.2f s -> %.2fx of the compute-only rate, %d KiB\n' \
+        "$io" "$s" "$compute" "$(echo "$compute $s" | awk '{ print $1 / $2 }')" "$r"
+done
+rm -f "$work/numbers.txt"
+
+echo "(c) 2000 small files of 500 numbers each"
+mkdir -p "$work/small"
+for f in $(seq 1 2000); do seq $((f * 1000000000000)) 7 $((f * 1000000000000 + 3493)) >"$work/small/$f.txt"; done
+for io in 1 4; do
+    times=()
+    for ((i = 1; i <= RUNS; i++)); do
+        read -r s r < <(timed small-files-io$io parkit "$i" "$BIN" primes check "$work"/small/*.txt --io-threads "$io")
+        times+=("$s")
+    done
+    printf '    --io-threads %d: %6.2f s\n' "$io" "$(printf '%s\n' "${times[@]}" | min_of)"
+done
+echo
+echo "raw runs: $csv"
