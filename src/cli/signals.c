@@ -2,9 +2,7 @@
  * Ctrl-C, SIGTERM and --timeout (SIGALRM): ask the engines to stop between
  * units, so the command can remove its temporary output and say what
  * happened.  The handler only
- * stores to a lock-free atomic, which is async-signal-safe.  SA_RESETHAND
- * makes a second signal kill the process at once if the first is not
- * honoured quickly.
+ * stores to a lock-free atomic, which is async-signal-safe.
  */
 #include <signal.h>
 #include <string.h>
@@ -17,7 +15,8 @@ static volatile _Atomic int received_signal;
 
 static void on_signal(int signo)
 {
-    atomic_store(&received_signal, signo);
+    int none = 0;
+    atomic_compare_exchange_strong(&received_signal, &none, signo); /* report the first */
     atomic_store(&cancel_flag, 1);
 }
 
@@ -26,9 +25,13 @@ const volatile _Atomic int *cli_signals_install(void)
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;
-    action.sa_flags = SA_RESETHAND;
     sigemptyset(&action.sa_mask);
+    /* Ctrl-C twice kills at once.  SIGTERM and SIGUSR1 may come twice on
+     * purpose (Slurm signals the whole job, a batch script forwards its
+     * own): the second must not kill parkit before it saves its checkpoint. */
+    action.sa_flags = SA_RESETHAND;
     sigaction(SIGINT, &action, NULL);
+    action.sa_flags = 0;
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGUSR1, &action, NULL); /* Slurm's warning before a time limit: checkpoint and stop */
     return &cancel_flag;

@@ -8,7 +8,10 @@
 #
 # The cluster is always stopped at the end.  Its directory (logs, job output)
 # is removed after a clean run and kept, and named, after a failure or with
-# PARKIT_SLURM_KEEP=1.  Every wait is bounded; the whole run takes about 10 s.
+# PARKIT_SLURM_KEEP=1.  Every wait is bounded; the whole run takes 30-50 s,
+# most of it the requeue test (primes-requeue.sbatch: a job stopped by
+# SIGUSR1, requeued, resumed from its checkpoint), which alone is bounded by
+# PARKIT_SLURM_REQUEUE_TIMEOUT seconds (default 120).
 set -u
 P=${1:?usage: tests/slurm/run.sh path/to/parkit}
 case $P in /*) ;; *) P=$PWD/$P ;; esac
@@ -17,6 +20,7 @@ HERE=$(cd "$(dirname "$0")" && pwd -P)
 ROOT=$(cd "$HERE/../.." && pwd -P)
 SCRIPTS=$ROOT/slurm
 JOB_TIMEOUT=${PARKIT_SLURM_JOB_TIMEOUT:-60}
+REQUEUE_TIMEOUT=${PARKIT_SLURM_REQUEUE_TIMEOUT:-120}
 
 for b in munged slurmctld slurmd sbatch squeue scontrol srun; do
     command -v "$b" >/dev/null 2>&1 ||
@@ -27,7 +31,7 @@ done
 # Nothing from a surrounding Slurm job or the caller's shell may steer the
 # submissions: the scripts set threads themselves.
 for v in $(compgen -e | grep -E '^(SLURM|SBATCH|SRUN|SALLOC)_'); do unset "$v"; done
-unset OMP_NUM_THREADS PARKIT PARKIT_RESULTS PARKIT_INFO
+unset OMP_NUM_THREADS PARKIT PARKIT_RESULTS PARKIT_INFO PARKIT_CHECKPOINT PARKIT_MAX_RESTARTS
 
 PASSED=0 FAILED=0 SKIPPED=0
 START=$SECONDS
@@ -169,6 +173,8 @@ if ! command -v parkit >/dev/null 2>&1; then
     SUBMIT_PARKIT="" submit lookup -o "$J/lookup.out" "$SCRIPTS/primes-count.sbatch" 1e6
     cd "$J" || exit 1
 fi
+# primes-requeue.sbatch refuses a --resume of one's own (it adds it itself).
+submit rqbad -o "$J/rqbad.out" --cpus-per-task=1 "$SCRIPTS/primes-requeue.sbatch" count 1e6 --resume
 echo "   submitted: $ALL_IDS"
 
 # What the array's windows must add up to, computed while the jobs run.
@@ -288,6 +294,238 @@ elif [ -n "${ID_lookup:-}" ]; then
         fail "lookup of ../build/parkit from the submit dir" "$(head -c 400 "$J/lookup.out" 2>&1)"
     fi
 fi
+
+# 7. primes-requeue.sbatch given an option it adds itself: exit 2, a clear message
+if [ -n "${ID_rqbad:-}" ]; then
+    if [ "$(job_field "$ID_rqbad" ExitCode)" = 2:0 ] &&
+       grep -q 'do not pass --resume' "$J/rqbad.out" 2>/dev/null; then
+        pass "primes-requeue.sbatch count 1e6 --resume: exit 2 and 'do not pass --resume'"
+    else
+        fail "primes-requeue.sbatch count 1e6 --resume: expected exit 2 and 'do not pass --resume'" \
+            "ExitCode=$(job_field "$ID_rqbad" ExitCode)" "$(head -c 400 "$J/rqbad.out" 2>&1)"
+    fi
+fi
+
+# ---- primes-requeue.sbatch: stopped by a signal, requeued, resumed --------------
+# Two jobs at once (2 CPUs each; the node advertises 4): a count with the
+# default checkpoint path ($SLURM_SUBMIT_DIR/parkit-ID.ck), and a list with
+# PARKIT_CHECKPOINT (list sizes the whole range first, then writes it in
+# about 2-3 s on this machine; with --checkpoint-interval 0.5 its first
+# checkpoint comes after the first round of writing, well before the end).
+# A third (1 CPU: it starts when one of them is done) is
+# cancelled with plain 'scancel' once it has a checkpoint: it must stay
+# cancelled (not requeue itself) and keep its checkpoint.  The first two are
+# driven through:
+#   run       wait until it runs and its checkpoint exists (parkit saves one
+#             every second or half second here), then 'scancel --batch --signal=USR1 ID':
+#             deterministic, unlike --signal=B:USR1@N which Slurm may send
+#             up to a minute early
+#   stopping  the trap stops parkit (exit 75) and runs 'scontrol requeue'; wait
+#             until squeue shows the job pending with Reason=BeginTime
+#   held      a requeued job waits ~2-3 minutes for its BeginTime: 2 s later
+#             (not in the same second as the requeue: that kills the job with
+#             "Job credential revoked") 'scontrol update StartTime=now'
+#   released  wait until it has left the queue
+echo "== primes-requeue.sbatch: signal, requeue, resume (at most ${REQUEUE_TIMEOUT}s)"
+RQ_COUNT_HI=1e11 RQ_COUNT=4118054813 # pi(10^11)
+RQ_LIST_LO=1e16 RQ_LIST_HI=1e16+1e8  # 2.7 million primes, 49 MB of text
+ALL_IDS=""
+submit rqcount -o "$J/rqcount.out" --cpus-per-task=2 "$SCRIPTS/primes-requeue.sbatch" \
+    count "$RQ_COUNT_HI" --checkpoint-interval 1
+PARKIT_CHECKPOINT=$J/rqlist.ck submit rqlist -o "$J/rqlist.out" --cpus-per-task=2 \
+    "$SCRIPTS/primes-requeue.sbatch" list "$RQ_LIST_LO" "$RQ_LIST_HI" -o "$J/rqlist.txt" --checkpoint-interval 0.5
+submit rqcancel -o "$J/rqcancel.out" --cpus-per-task=1 "$SCRIPTS/primes-requeue.sbatch" \
+    count "$RQ_COUNT_HI" --checkpoint-interval 1
+CK_rqcount=$J/parkit-${ID_rqcount:-none}.ck
+CK_rqlist=$J/rqlist.ck
+CK_rqcancel=$J/parkit-${ID_rqcancel:-none}.ck
+echo "   submitted: $ALL_IDS"
+
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+declare -A PHASE SINCE NOTE
+RQ_NAMES=""
+for name in rqcount rqlist rqcancel; do
+    eval "id=\${ID_$name:-}"
+    [ -n "$id" ] || continue
+    RQ_NAMES="$RQ_NAMES $name"
+    PHASE[$name]=run SINCE[$name]=$(now_ms) NOTE[$name]=""
+done
+T0=$(now_ms)
+deadline=$((SECONDS + REQUEUE_TIMEOUT))
+while :; do
+    busy=0
+    for name in $RQ_NAMES; do
+        eval "id=\$ID_$name ck=\$CK_$name"
+        t=$(( $(now_ms) - T0 ))
+        state=$(timeout 10 squeue -h -j "$id" -o '%T %r' 2>/dev/null)
+        case ${PHASE[$name]} in
+        run)
+            if [ -z "$state" ]; then
+                PHASE[$name]=early
+                NOTE[$name]="it ended before it could be signalled (after $t ms): too little work?"
+            elif [ "${state%% *}" = RUNNING ] && [ -s "$ck" ] && [ $name = rqcancel ]; then
+                if timeout 10 scancel "$id" 2>"$J/$name.scancel.err"; then
+                    PHASE[$name]=released
+                    NOTE[$name]="checkpoint after $t ms: scancel;"
+                else
+                    PHASE[$name]=error NOTE[$name]="scancel failed: $(cat "$J/$name.scancel.err")"
+                fi
+            elif [ "${state%% *}" = RUNNING ] && [ -s "$ck" ]; then
+                if timeout 10 scancel --batch --signal=USR1 "$id" 2>"$J/$name.scancel.err"; then
+                    PHASE[$name]=stopping
+                    NOTE[$name]="checkpoint after $t ms: sent USR1;"
+                else
+                    PHASE[$name]=error NOTE[$name]="scancel --batch --signal=USR1 failed: $(cat "$J/$name.scancel.err")"
+                fi
+            fi
+            ;;
+        stopping)
+            case $state in
+            '') PHASE[$name]=error NOTE[$name]="${NOTE[$name]} the job ended instead of being requeued" ;;
+            *BeginTime*)
+                PHASE[$name]=held SINCE[$name]=$(now_ms)
+                NOTE[$name]="${NOTE[$name]} pending (BeginTime) after $t ms;"
+                ;;
+            esac
+            ;;
+        held)
+            if [ $(( $(now_ms) - ${SINCE[$name]} )) -ge 2000 ]; then
+                if timeout 10 scontrol update JobId="$id" StartTime=now 2>"$J/$name.update.err"; then
+                    PHASE[$name]=released NOTE[$name]="${NOTE[$name]} released at $t ms;"
+                else
+                    PHASE[$name]=error
+                    NOTE[$name]="${NOTE[$name]} scontrol update StartTime=now failed: $(cat "$J/$name.update.err")"
+                fi
+            fi
+            ;;
+        released)
+            [ -n "$state" ] || { PHASE[$name]="done" NOTE[$name]="${NOTE[$name]} done at $t ms"; }
+            ;;
+        esac
+        case ${PHASE[$name]} in run | stopping | held | released) busy=1 ;; esac
+    done
+    [ $busy = 1 ] || break
+    if [ $SECONDS -ge $deadline ]; then
+        for name in $RQ_NAMES; do
+            case ${PHASE[$name]} in
+            run | stopping | held | released)
+                eval "id=\$ID_$name"
+                NOTE[$name]="${NOTE[$name]} still '${PHASE[$name]}' after ${REQUEUE_TIMEOUT}s: $(timeout 10 squeue -h -j "$id" -o '%T %r' 2>&1)"
+                PHASE[$name]=timeout
+                timeout 10 scancel "$id" 2>/dev/null
+                ;;
+            esac
+        done
+        break
+    fi
+    sleep 0.2
+done
+echo "   requeue jobs done after $(( ($(now_ms) - T0) / 1000 )) s"
+
+# The list to compare with, from parkit run directly (after the jobs: no
+# competition for the CPUs while they ran).
+RQ_REF=$J/rqlist-ref.txt
+if [ -n "${ID_rqlist:-}" ]; then
+    OMP_NUM_THREADS=2 timeout 60 "$P" primes list "$RQ_LIST_LO" "$RQ_LIST_HI" -o "$RQ_REF" 2>"$J/rqlist-ref.err" ||
+        fail "parkit primes list $RQ_LIST_LO $RQ_LIST_HI run directly failed" "$(cat "$J/rqlist-ref.err")"
+fi
+
+# jobcomp has a PENDING line for the requeue, then the final one: wait for it.
+jobcomp_final() {
+    for _ in $(seq 1 25); do
+        [ "$(grep -c "^JobId=$1 " "$D/jobcomp.txt" 2>/dev/null)" -ge 2 ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+for name in $RQ_NAMES; do
+    eval "id=\$ID_$name ck=\$CK_$name"
+    log=$J/$name.out
+    if [ $name = rqcancel ]; then
+        what="primes-requeue.sbatch count $RQ_COUNT_HI, then scancel"
+        st=$(job_field "$id" JobState) restarts=$(job_field "$id" Restarts)
+        if [ "${PHASE[$name]}" = "done" ] && [ "$st" = CANCELLED ] && [ "$restarts" = 0 ] &&
+           grep -q "^primes-requeue.sbatch: job $id is being cancelled: not requeueing it" "$log" &&
+           ! grep -q "requeued" "$log"; then
+            pass "$what: stays cancelled (JobState=CANCELLED, Restarts=0, 'not requeueing it'): ${NOTE[$name]}"
+        else
+            fail "$what: expected JobState=CANCELLED, Restarts=0 and 'is being cancelled: not requeueing it'" \
+                "${NOTE[$name]}; JobState=$st Restarts=$restarts" "log: $(tail -n 6 "$log" 2>&1)"
+        fi
+        # parkit gets Slurm's SIGTERM itself, and SIGUSR1 from the script.
+        if [ -s "$ck" ] && grep -Eq "stopped by signal (10|15); checkpoint saved" "$log" &&
+           grep -qF "to continue: PARKIT_CHECKPOINT='$ck' sbatch" "$log"; then
+            pass "$what: parkit saved its checkpoint, which is kept, and the log says how to continue"
+        else
+            fail "$what: expected a saved and kept checkpoint $ck and a 'to continue: PARKIT_CHECKPOINT=...' line" \
+                "$(ls -la "$ck" 2>&1)" "log: $(tail -n 6 "$log" 2>&1)"
+        fi
+        continue
+    fi
+    case $name in
+    rqcount) what="primes-requeue.sbatch count $RQ_COUNT_HI" ;;
+    *) what="primes-requeue.sbatch list $RQ_LIST_LO $RQ_LIST_HI -o FILE" ;;
+    esac
+    if [ "${PHASE[$name]}" = "done" ]; then
+        pass "$what: running, signalled (scancel --batch --signal=USR1), requeued (BeginTime), released, finished: ${NOTE[$name]}"
+    else
+        fail "$what: did not go through signal, requeue, release, finish" "${NOTE[$name]}" \
+            "log: $(tail -n 6 "$log" 2>&1)"
+        continue
+    fi
+    # The answer.
+    if [ $name = rqcount ]; then
+        if grep -qx "$RQ_COUNT" "$log" 2>/dev/null; then
+            pass "$what: the log holds the answer $RQ_COUNT"
+        else
+            fail "$what: no line $RQ_COUNT in the log" "$(tail -n 8 "$log" 2>&1)"
+        fi
+    else
+        if [ -f "$J/rqlist.txt" ] && [ -s "$RQ_REF" ] && cmp -s "$J/rqlist.txt" "$RQ_REF"; then
+            pass "$what: the output file is identical (cmp) to parkit primes list run directly"
+        else
+            fail "$what: the output file differs from parkit primes list run directly" \
+                "$(cmp "$J/rqlist.txt" "$RQ_REF" 2>&1 | head -n 2)" "$(ls -la "$J"/rqlist* 2>&1)"
+        fi
+    fi
+    # Two runs in the one log (--open-mode=append): restart count 0, then 1.
+    runs=$(grep -o 'run [0-9]* (SLURM_RESTART_COUNT=[0-9]*)' "$log" 2>/dev/null | tr '\n' ';')
+    if [ "$runs" = "run 1 (SLURM_RESTART_COUNT=0);run 2 (SLURM_RESTART_COUNT=1);" ] &&
+       grep -q '^primes-requeue.sbatch: got SIGUSR1' "$log" &&
+       grep -q "stopped by signal 10; checkpoint saved" "$log" &&
+       grep -q "^primes-requeue.sbatch: job $id requeued" "$log"; then
+        pass "$what: the log shows both runs (SLURM_RESTART_COUNT=0, then 1), the signal, the checkpoint and the requeue"
+    else
+        fail "$what: expected two runs (restart count 0 and 1), 'got SIGUSR1', 'checkpoint saved', 'requeued' in the log" \
+            "runs: $runs" "$(head -c 1500 "$log" 2>&1)"
+    fi
+    # The second run resumed from the checkpoint, with some units done.
+    resumed=$(sed -n '/run 2 (SLURM_RESTART_COUNT=1)/,$p' "$log" 2>/dev/null |
+              grep -E '^parkit: primes (count|list): resumed from .*: [1-9][0-9]* of [1-9][0-9]* units were done$')
+    if [ -n "$resumed" ]; then
+        pass "$what: the second run resumed (${resumed##*: })"
+    else
+        fail "$what: the second run did not say 'resumed from ... N of M units were done' (N > 0)" \
+            "$(sed -n '/run 2 (SLURM_RESTART_COUNT=1)/,$p' "$log" 2>&1 | head -n 6)"
+    fi
+    # Nothing left behind: no checkpoint, no temporary checkpoint, no partial output.
+    left=$(ls -d "$ck" "$ck".tmp-* "$J"/rqlist.txt.partial* 2>/dev/null)
+    if [ -z "$left" ]; then
+        pass "$what: no checkpoint (or partial output) is left"
+    else
+        fail "$what: left behind: $left"
+    fi
+    # Slurm's view: one restart, completed, exit 0.
+    jobcomp_final "$id"
+    restarts=$(job_field "$id" Restarts)
+    if [ "$restarts" = 1 ]; then
+        pass "$what: scontrol shows Restarts=1"
+    else
+        fail "$what: scontrol shows Restarts=$restarts, expected 1"
+    fi
+    expect_exit "$what" "$id" 0 COMPLETED
+done
 
 # ---- stop --------------------------------------------------------------------
 echo "== stop the cluster"

@@ -697,8 +697,10 @@ static int start_from_checkpoint(const primes_job *job, pk_checkpoint *checkpoin
             pk_comm_broadcast(checkpoint->results, checkpoint->units * sizeof checkpoint->results[0], 0);
         }
     }
-    if (rc == PK_OK && report != NULL)
+    if (rc == PK_OK && report != NULL) {
         report->units_resumed = pk_checkpoint_done_count(checkpoint);
+        report->units = checkpoint->units;
+    }
     return rc;
 }
 
@@ -870,8 +872,6 @@ int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, 
         pk_prime_table_free(&table);
         for (uint64_t unit = 0; unit < checkpoint.units; unit++)
             total += checkpoint.results[unit];
-        if (report != NULL)
-            report->units += job.plan.units;
         pk_checkpoint_free(&checkpoint);
         finish_checkpoint(options, rc);
     } else {
@@ -929,6 +929,15 @@ int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64
         rc = build_job_table(&job, &table, report);
     if (rc == PK_OK)
         rc = run_units(&job, text_bytes_unit, false, &total_bytes, report);
+    if (rc == PK_ECANCELED && checkpointed) {
+        /* Stopped while sizing: keep (or start) the checkpoint all the same,
+         * so a signal always ends in a checkpoint the next run can use. */
+        int saved = pk_comm_rank() == 0 ? pk_checkpoint_save(&checkpoint, options->checkpoint_path) : PK_OK;
+        if (options->engine.distributed)
+            saved = pk_comm_agree(saved);
+        if (report != NULL)
+            report->checkpoint_saved = saved == PK_OK;
+    }
     if (rc == PK_OK) {
         /* Each rank sized its own units; everyone needs all the offsets. */
         if (options->engine.distributed)
