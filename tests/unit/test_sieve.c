@@ -1,8 +1,10 @@
 /*
  * Tests of the sieve kernel itself: wheel bytes against a plain reference
- * sieve at every kind of edge — the first bytes (1 is not prime, 7..19 are
- * presieved), segment boundaries, small segments that push primes into the
- * bucket tier, units that start anywhere, and the last byte below 2^64.
+ * sieve or Miller-Rabin at every kind of edge: the first bytes (1 is not
+ * prime, 7..173 are presieved), the presieve patterns' wraps, segment and
+ * stripe boundaries, small segments that spread the sieving primes over the
+ * small, medium and bucket tiers, units that start anywhere, units filed in
+ * two phases, and the last bytes below 2^64.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +186,101 @@ static void test_top_of_range_with_trial_division(void)
     free(composite);
 }
 
+/* Sieves wheel bytes [first, last] with the given segment size and checks
+ * every wheel number in them with Miller-Rabin; returns the primes found. */
+static uint64_t check_run_with_miller_rabin(const pk_prime_table *table, size_t segment_bytes, uint64_t first,
+                                            uint64_t last)
+{
+    pk_sieve *sieve = pk_sieve_create(table, segment_bytes);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sieve);
+    top_check t = {0, 0};
+    CU_ASSERT_EQUAL(pk_sieve_run(sieve, first, last, check_with_miller_rabin, &t), PK_OK);
+    CU_ASSERT_EQUAL(t.mismatches, 0);
+    pk_sieve_destroy(sieve);
+    return t.primes;
+}
+
+static void test_presieve_edges(void)
+{
+    /* The presieved primes 7..173 live in bytes 0..5: every short unit that
+     * starts or ends among them, then units that cross the wrap of each
+     * presieve pattern (periods 17017, 12673, 47027, 107113 and ~10^4). */
+    const uint64_t limit = 4000000;
+    uint8_t *composite = reference_sieve(limit + 60);
+    pk_prime_table table;
+    CU_ASSERT_EQUAL_FATAL(pk_prime_table_init_small(&table, 2100), PK_OK);
+    for (uint64_t first = 0; first < 8; first++)
+        for (uint64_t last = first; last < first + 12; last++)
+            check_bytes_against_reference(&table, composite, 1024, first, last);
+    static const uint64_t periods[] = {17017, 12673, 47027, 107113, 10207, 11663};
+    for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++)
+        check_bytes_against_reference(&table, composite, 1024, periods[i] - 700, periods[i] + 700);
+    pk_prime_table_free(&table);
+    free(composite);
+}
+
+static void test_tiers_match_miller_rabin(void)
+{
+    /* Near 10^12 the sieving primes reach 10^6.  With 1 KiB segments (8 KiB
+     * stripes) they spread over all three tiers; with 32 KiB segments most
+     * are medium.  Units start mid-segment and mid-stripe. */
+    pk_prime_table table;
+    CU_ASSERT_EQUAL_FATAL(pk_prime_table_init_small(&table, 1000100), PK_OK);
+    const uint64_t base = UINT64_C(1000000000000) / 30;
+    static const size_t segment_sizes[] = {1024, 2048, 32768};
+    for (size_t i = 0; i < sizeof segment_sizes / sizeof segment_sizes[0]; i++) {
+        check_run_with_miller_rabin(&table, segment_sizes[i], base, base + 100000);
+        check_run_with_miller_rabin(&table, segment_sizes[i], base + 1023, base + 1023 + 3 * 8192 + 5);
+    }
+    /* The same bytes in one unit and in many short ones agree. */
+    uint64_t whole = check_run_with_miller_rabin(&table, 1024, base, base + 65535);
+    uint64_t pieces = 0;
+    for (uint64_t first = base; first < base + 65536; first += 8000)
+        pieces += check_run_with_miller_rabin(&table, 1024, first, first + 7999 < base + 65535 ? first + 7999 : base + 65535);
+    CU_ASSERT_EQUAL(whole, pieces);
+    pk_prime_table_free(&table);
+}
+
+static void test_two_phase_units_match_miller_rabin(void)
+{
+    /* Near 10^14 there are 664,579 sieving primes, more than the unit's
+     * bytes, so the unit files them in two phases, the second one halfway. */
+    pk_prime_table table;
+    CU_ASSERT_EQUAL_FATAL(pk_prime_table_init_small(&table, 10000100), PK_OK);
+    const uint64_t base = UINT64_C(100000000000000) / 30 + 7;
+    check_run_with_miller_rabin(&table, 1024, base, base + 65535 + 3);
+    check_run_with_miller_rabin(&table, 4096, base, base + 300000);
+    pk_prime_table_free(&table);
+}
+
+/* The table of primes up to 2^32, built as primes_job builds it: sieved
+ * segment by segment with the primes up to 2^16. */
+static int copy_into_table(void *ctx, const pk_segment *segment)
+{
+    pk_prime_table *table = ctx;
+    memcpy(table->bytes + segment->first_byte, segment->bytes, segment->len);
+    return 0;
+}
+
+static void test_top_of_range_with_full_table(void)
+{
+    pk_prime_table base, table;
+    CU_ASSERT_EQUAL_FATAL(pk_prime_table_init_small(&base, 65536), PK_OK);
+    CU_ASSERT_EQUAL_FATAL(pk_prime_table_alloc(&table, UINT32_MAX), PK_OK);
+    pk_sieve *sieve = pk_sieve_create(&base, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sieve);
+    CU_ASSERT_EQUAL(pk_sieve_run(sieve, 0, table.nbytes - 1, copy_into_table, &table), PK_OK);
+    pk_sieve_destroy(sieve);
+    pk_prime_table_trim(&table);
+    /* The last bytes below 2^64, where the first multiples of the 203
+     * million sieving primes come from quotients near 2^64 / p, in a unit
+     * of several stripes filed in two phases. */
+    const uint64_t last = UINT64_MAX / 30;
+    check_run_with_miller_rabin(&table, 1024, last - 20000, last);
+    pk_prime_table_free(&table);
+    pk_prime_table_free(&base);
+}
+
 static void test_isqrt(void)
 {
     CU_ASSERT_EQUAL(pk_isqrt(0), 0);
@@ -207,6 +304,10 @@ int pk_suite_sieve(void)
         {"bucket_tier_matches_reference", test_bucket_tier_matches_reference},
         {"table_too_small_is_refused", test_table_too_small_is_refused},
         {"top_of_range_with_trial_division", test_top_of_range_with_trial_division},
+        {"presieve_edges", test_presieve_edges},
+        {"tiers_match_miller_rabin", test_tiers_match_miller_rabin},
+        {"two_phase_units_match_miller_rabin", test_two_phase_units_match_miller_rabin},
+        {"top_of_range_with_full_table", test_top_of_range_with_full_table},
         {"isqrt", test_isqrt},
         {NULL, NULL},
     };

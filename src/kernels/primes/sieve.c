@@ -7,14 +7,26 @@
  * - For a sieving prime p = 30q + r, the multiples p*m with m coprime to 30
  *   fall into eight arithmetic progressions of stride p bytes, each always on
  *   the same bit.  One "round" (m from 30t to 30t+29) clears eight bits at
- *   byte offsets q*w_j + (r*w_j)/30 from byte p*t.  The inner loop clears a
- *   whole round at a time with no division, no shift and no branch.
- * - Multiples of 7, 11, 13, 17 and 19 are removed by copying a precomputed
- *   pattern (period 7*11*13*17*19 bytes) instead of being sieved.
- * - Primes with p >= segment bytes hit a segment a few times at most; walking
- *   all of them for every segment would cost more than sieving.  They wait in
- *   buckets, one per future segment, and each is touched only when it hits
- *   (the bucket sieve of Oliveira e Silva).
+ *   byte offsets q*w_j + (r*w_j)/30 from byte p*t.
+ * - Multiples of 7 to 173 are not sieved at all: sixteen precomputed patterns
+ *   (each as many bytes long as the product of a few of those primes) are
+ *   AND-ed into the segment.  Below 10^10 those primes would otherwise do
+ *   more than a third of all the crossing-off.
+ * - The work goes by stripes of STRIPE_SEGMENTS segments (256 KiB, for L2).
+ *   The other sieving primes are split by how often they hit:
+ *   * small primes (a segment holds several of their rounds) are crossed
+ *     segment by segment while it is in L1;
+ *   * medium primes (they hit a stripe several times) are crossed over the
+ *     whole stripe at once, so entering and leaving one costs once a stripe,
+ *     not once a segment.
+ *   Both tiers keep one list per residue class of p mod 30 and one copy of
+ *   the crossing code per class, so the bit masks and wheel steps are
+ *   immediates: a prime enters a state machine at its wheel index, clears
+ *   whole rounds while they fit, and leaves at its first hit past the end.
+ *   * large primes hit a stripe a few times at most; walking all of them for
+ *     every stripe would cost more than sieving.  They wait in buckets, one
+ *     per future stripe, and each is touched only when it hits (the bucket
+ *     sieve of Oliveira e Silva).
  */
 #include <math.h>
 #include <pthread.h>
@@ -28,56 +40,84 @@
 
 enum {
     DEFAULT_SEGMENT_BYTES = 32 * 1024,
-    PRESIEVE_PERIOD = 7 * 11 * 13 * 17 * 19, /* bytes */
-    FIRST_SIEVED_PRIME = 23,                 /* smaller ones are presieved */
-    BUCKET_BLOCK_ENTRIES = 126,              /* a block is 1 KiB */
+    PRESIEVE_GROUPS = 16,
+    PRESIEVE_GROUPS_PER_PASS = 4,
+    LAST_PRESIEVED_PRIME = 173,
+    FIRST_SIEVED_PRIME = 179,
+    PRESIEVED_PRIME_BYTES = LAST_PRESIEVED_PRIME / 30 + 1,
+    /* A stripe is this many segments: small primes sieve it one segment at a
+     * time in L1, the others all at once in L2. */
+    STRIPE_SEGMENTS = 8,
+    MAX_STRIPE_BYTES = 1 << 24,
+    /* Small primes: p < segment bytes / SMALL_TIER_DIVISOR, so that a segment
+     * holds at least four rounds (p bytes each) to amortise entering and
+     * leaving the state machine.  Medium: p < MEDIUM_TIER_FACTOR * stripe
+     * bytes, so a prime hits a stripe at least eight times (it hits 8 of
+     * every 30p numbers).  Both chosen by measuring 10^10 and windows at
+     * 10^15 and 10^18; nearby values differ by less than the noise. */
+    SMALL_TIER_DIVISOR = 4,
+    MEDIUM_TIER_FACTOR = 1,
+    BUCKET_BLOCK_ENTRIES = 4094, /* a block is 32 KiB: long sequential runs for the prefetcher */
+    PREPARE_BATCH = 256,
 };
 
-/* (r * w_j) / 30 and the bit of (r * w_j) % 30, for r = residue[ri]. */
+/* presieve() ANDs four patterns per pass over the segment. */
+_Static_assert(PRESIEVE_GROUPS_PER_PASS == 4 && PRESIEVE_GROUPS % PRESIEVE_GROUPS_PER_PASS == 0,
+               "presieve passes take four patterns each");
+
+/* The presieved primes, grouped so that each group's product (its pattern's
+ * period in bytes) is 10-110 KB: all sixteen patterns (321 KB) stay in L2,
+ * and each is long enough that the AND loop rarely breaks at a wrap. */
+static const uint16_t presieve_group_primes[PRESIEVE_GROUPS][4] = {
+    {7, 11, 13, 17}, {19, 23, 29}, {31, 37, 41}, {43, 47, 53},
+    {59, 173}, {61, 167}, {67, 163}, {71, 157}, {73, 151}, {79, 149}, {83, 139}, {89, 137},
+    {97, 131}, {101, 127}, {103, 113}, {107, 109},
+};
+
+/* (r * w_j) / 30, for r = residue[ri]. */
 static uint8_t wheel_carry[8][8];
-static uint8_t wheel_clear_mask[8][8];
-/* off_{j+1} - off_j = q * gap[j] + carry_step[ri][j]; off_8 is the next round's off_0. */
-static uint8_t wheel_gap[8];
-static uint8_t wheel_carry_step[8][8];
-/* Smallest d >= 0 such that (x + d) is coprime to 30, indexed by x % 30. */
-static uint8_t next_coprime_gap[30];
-static uint8_t presieve_pattern[PRESIEVE_PERIOD];
+/* The wheel index of the first residue >= x, for x in 0..29 (29 is on the
+ * wheel, so this never wraps to the next byte). */
+static uint8_t wheel_index_from[30];
+static const uint8_t *presieve_pattern[PRESIEVE_GROUPS]; /* point into presieve_storage */
+static size_t presieve_period[PRESIEVE_GROUPS];
+static uint8_t presieve_storage[7 * 11 * 13 * 17 + 19 * 23 * 29 + 31 * 37 * 41 + 43 * 47 * 53 + 59 * 173 +
+                                61 * 167 + 67 * 163 + 71 * 157 + 73 * 151 + 79 * 149 + 83 * 139 +
+                                89 * 137 + 97 * 131 + 101 * 127 + 103 * 113 + 107 * 109];
+/* The bits of the presieved primes themselves, which the patterns clear. */
+static uint8_t presieved_prime_bits[PRESIEVED_PRIME_BYTES];
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static void build_tables(void)
 {
-    for (int ri = 0; ri < 8; ri++) {
-        unsigned r = pk_wheel_residue[ri];
-        for (int j = 0; j < 8; j++) {
-            unsigned product = r * pk_wheel_residue[j];
-            wheel_carry[ri][j] = (uint8_t)(product / 30);
-            wheel_clear_mask[ri][j] = (uint8_t)~(1u << pk_wheel_bit[product % 30]);
-        }
-        for (int j = 0; j < 7; j++)
-            wheel_carry_step[ri][j] = (uint8_t)(wheel_carry[ri][j + 1] - wheel_carry[ri][j]);
-        /* off_8 - off_7 = p + off_0 - off_7 = 2q + r + carry_0 - carry_7. */
-        wheel_carry_step[ri][7] = (uint8_t)(r + wheel_carry[ri][0] - wheel_carry[ri][7]);
-    }
-    for (int j = 0; j < 7; j++)
-        wheel_gap[j] = (uint8_t)(pk_wheel_residue[j + 1] - pk_wheel_residue[j]);
-    wheel_gap[7] = 2; /* 29 -> 31 */
+    for (int ri = 0; ri < 8; ri++)
+        for (int j = 0; j < 8; j++)
+            wheel_carry[ri][j] = (uint8_t)(pk_wheel_residue[ri] * pk_wheel_residue[j] / 30);
     for (int x = 0; x < 30; x++) {
-        int d = 0;
-        while (pk_wheel_bit[(x + d) % 30] < 0)
-            d++;
-        next_coprime_gap[x] = (uint8_t)d;
+        int r = x;
+        while (pk_wheel_bit[r] < 0)
+            r++;
+        wheel_index_from[x] = (uint8_t)pk_wheel_bit[r];
     }
-    /* Cross the odd multiples of each presieved prime over one period. */
-    static const unsigned presieve_primes[] = {7, 11, 13, 17, 19};
-    memset(presieve_pattern, 0xFF, sizeof presieve_pattern);
-    for (size_t i = 0; i < sizeof presieve_primes / sizeof presieve_primes[0]; i++) {
-        const uint32_t p = presieve_primes[i];
-        uint32_t residue = p % 30;
-        for (uint32_t n = p; n < 30u * PRESIEVE_PERIOD; n += 2 * p) {
-            int bit = pk_wheel_bit[residue];
-            if (bit >= 0)
-                presieve_pattern[n / 30] &= (uint8_t)~(1u << bit);
-            residue = (residue + 2 * p) % 30;
+    /* Each pattern has the odd multiples of its primes crossed over one period. */
+    uint8_t *next_pattern = presieve_storage;
+    for (int g = 0; g < PRESIEVE_GROUPS; g++) {
+        size_t period = 1;
+        for (int i = 0; i < 4 && presieve_group_primes[g][i] != 0; i++)
+            period *= presieve_group_primes[g][i];
+        uint8_t *pattern = next_pattern;
+        presieve_pattern[g] = pattern;
+        presieve_period[g] = period;
+        next_pattern += period;
+        memset(pattern, 0xFF, period);
+        for (int i = 0; i < 4 && presieve_group_primes[g][i] != 0; i++) {
+            const uint32_t p = presieve_group_primes[g][i];
+            for (uint32_t n = p; n < 30 * period; n += 2 * p) {
+                int bit = pk_wheel_bit[n % 30];
+                if (bit >= 0)
+                    pattern[n / 30] &= (uint8_t)~(1u << bit);
+            }
+            presieved_prime_bits[p / 30] |= (uint8_t)(1u << pk_wheel_bit[p % 30]);
         }
     }
 }
@@ -140,37 +180,39 @@ void pk_prime_table_free(pk_prime_table *table)
 
 /* ---- per-worker sieve state ---------------------------------------------- */
 
-/* A prime whose rounds fit in a segment; round_base is the byte of its
- * current round relative to the next segment to sieve (may be negative when
- * the round started in the previous segment). */
-typedef struct small_prime {
-    uint32_t prime;
-    uint8_t residue_index;
-    uint8_t wheel_index;
-    int64_t round_base;
-} small_prime;
-
-/* A large prime waiting for the segment of its bucket.
- * prime_code = q << 3 | residue index; position = byte offset << 3 | j. */
-typedef struct bucket_entry {
-    uint32_t prime_code;
+/* A sieving prime p = 30q + r and where it hits next.  In a tier list,
+ * position = byte offset from the current segment (small tier) or stripe
+ * (medium tier) << 3 | wheel index j; the residue index is implied by the
+ * list.  In a bucket, position = byte offset within the bucket's stripe << 6
+ * | wheel state, where the wheel state is residue index << 3 | j. */
+typedef struct sieving_prime {
+    uint32_t q;
     uint32_t position;
-} bucket_entry;
+} sieving_prime;
+
+typedef struct prime_list {
+    sieving_prime *primes;
+    size_t count, capacity;
+} prime_list;
 
 typedef struct bucket_block {
     struct bucket_block *next;
     uint32_t count;
-    bucket_entry entries[BUCKET_BLOCK_ENTRIES];
+    sieving_prime entries[BUCKET_BLOCK_ENTRIES];
 } bucket_block;
 
 struct pk_sieve {
     const pk_prime_table *table;
-    uint8_t *segment;
-    size_t segment_bytes;
-    unsigned segment_shift; /* log2(segment_bytes) */
-    small_prime *small;
-    size_t small_count, small_capacity;
-    bucket_block **buckets; /* one list per segment of the current unit */
+    uint8_t *stripe;
+    size_t segment_bytes, stripe_bytes;
+    unsigned stripe_shift;      /* log2(stripe_bytes) */
+    uint64_t small_tier_limit;  /* primes below it are crossed segment by segment */
+    uint64_t medium_tier_limit; /* primes below it (and above the small ones) stripe by stripe */
+    prime_list small_tier[8];   /* by residue index */
+    prime_list medium_tier[8];
+    bucket_block **buckets;     /* one list per stripe of the current unit */
+    uint64_t *later;            /* bit i: sieving prime i is first due in a later phase */
+    size_t later_words;
     size_t bucket_capacity;
     bucket_block *free_blocks;
 };
@@ -187,10 +229,14 @@ pk_sieve *pk_sieve_create(const pk_prime_table *table, size_t segment_bytes)
         return NULL;
     sieve->table = table;
     sieve->segment_bytes = segment_bytes;
-    while ((1u << sieve->segment_shift) < segment_bytes)
-        sieve->segment_shift++;
-    sieve->segment = malloc(segment_bytes);
-    if (sieve->segment == NULL) {
+    sieve->stripe_bytes = segment_bytes <= MAX_STRIPE_BYTES / STRIPE_SEGMENTS ? segment_bytes * STRIPE_SEGMENTS
+                                                                                 : segment_bytes;
+    while (((size_t)1 << sieve->stripe_shift) < sieve->stripe_bytes)
+        sieve->stripe_shift++;
+    sieve->small_tier_limit = segment_bytes / SMALL_TIER_DIVISOR;
+    sieve->medium_tier_limit = (uint64_t)MEDIUM_TIER_FACTOR * sieve->stripe_bytes;
+    sieve->stripe = malloc(sieve->stripe_bytes);
+    if (sieve->stripe == NULL) {
         free(sieve);
         return NULL;
     }
@@ -213,9 +259,13 @@ void pk_sieve_destroy(pk_sieve *sieve)
     for (size_t i = 0; i < sieve->bucket_capacity; i++)
         free_block_list(sieve->buckets[i]);
     free_block_list(sieve->free_blocks);
+    for (int ri = 0; ri < 8; ri++) {
+        free(sieve->small_tier[ri].primes);
+        free(sieve->medium_tier[ri].primes);
+    }
     free(sieve->buckets);
-    free(sieve->small);
-    free(sieve->segment);
+    free(sieve->later);
+    free(sieve->stripe);
     free(sieve);
 }
 
@@ -224,40 +274,57 @@ size_t pk_sieve_segment_bytes(const pk_sieve *sieve)
     return sieve->segment_bytes;
 }
 
-static bool bucket_push(pk_sieve *sieve, uint64_t segment_index, uint32_t prime_code, uint32_t position)
+/* The slow path of bucket_push: the bucket is empty or its block is full. */
+static __attribute__((noinline)) bucket_block *bucket_add_block(pk_sieve *sieve, bucket_block **head)
 {
-    bucket_block **head = &sieve->buckets[segment_index];
-    bucket_block *block = *head;
-    if (block == NULL || block->count == BUCKET_BLOCK_ENTRIES) {
-        bucket_block *fresh = sieve->free_blocks;
-        if (fresh != NULL)
-            sieve->free_blocks = fresh->next;
-        else if ((fresh = malloc(sizeof *fresh)) == NULL)
+    bucket_block *fresh = sieve->free_blocks;
+    if (fresh != NULL)
+        sieve->free_blocks = fresh->next;
+    else if ((fresh = malloc(sizeof *fresh)) == NULL)
+        return NULL;
+    fresh->count = 0;
+    fresh->next = *head;
+    *head = fresh;
+    return fresh;
+}
+
+/* buckets is passed in (not read from sieve) so that the caller can keep it
+ * in a register: stores into the stripe could alias any field of sieve. */
+static inline bool bucket_push(pk_sieve *sieve, bucket_block **buckets, uint64_t stripe_index,
+                               sieving_prime prime)
+{
+    bucket_block *block = buckets[stripe_index];
+    if (__builtin_expect(block == NULL || block->count == BUCKET_BLOCK_ENTRIES, 0)) {
+        block = bucket_add_block(sieve, &buckets[stripe_index]);
+        if (block == NULL)
             return false;
-        fresh->count = 0;
-        fresh->next = block;
-        *head = block = fresh;
     }
-    block->entries[block->count++] = (bucket_entry){prime_code, position};
+    block->entries[block->count++] = prime;
     return true;
 }
 
-static bool small_push(pk_sieve *sieve, small_prime prime)
+static bool list_push(prime_list *list, sieving_prime prime)
 {
-    if (sieve->small_count == sieve->small_capacity) {
-        size_t capacity = sieve->small_capacity ? 2 * sieve->small_capacity : 1024;
-        small_prime *grown = realloc(sieve->small, capacity * sizeof *grown);
+    if (list->count == list->capacity) {
+        size_t capacity = list->capacity ? 2 * list->capacity : 256;
+        sieving_prime *grown = realloc(list->primes, capacity * sizeof *grown);
         if (grown == NULL)
             return false;
-        sieve->small = grown;
-        sieve->small_capacity = capacity;
+        list->primes = grown;
+        list->capacity = capacity;
     }
-    sieve->small[sieve->small_count++] = prime;
+    list->primes[list->count++] = prime;
     return true;
 }
 
-/* Compile-time forms of the wheel tables, so that the unrolled loop below
- * gets its eight bit masks as immediates instead of spilling them. */
+/* The tier list a prime below the medium limit belongs in. */
+static prime_list *tier_of(pk_sieve *sieve, uint64_t p, unsigned ri)
+{
+    return p < sieve->small_tier_limit ? &sieve->small_tier[ri] : &sieve->medium_tier[ri];
+}
+
+/* Compile-time forms of the wheel, so that the crossing code below gets its
+ * bit masks and steps as immediates instead of loading them from tables. */
 #define WHEEL_RESIDUE(i)                                                                              \
     ((i) == 0 ? 1 : (i) == 1 ? 7 : (i) == 2 ? 11 : (i) == 3 ? 13 : (i) == 4 ? 17 : (i) == 5 ? 19 \
                   : (i) == 6 ? 23 : 29)
@@ -265,93 +332,128 @@ static bool small_push(pk_sieve *sieve, small_prime prime)
     ((r) == 1 ? 0 : (r) == 7 ? 1 : (r) == 11 ? 2 : (r) == 13 ? 3 : (r) == 17 ? 4 : (r) == 19 ? 5 : (r) == 23 ? 6 : 7)
 #define ROUND_CARRY(ri, j) ((WHEEL_RESIDUE(ri) * WHEEL_RESIDUE(j)) / 30)
 #define ROUND_MASK(ri, j) ((uint8_t) ~(1u << WHEEL_BIT_OF((WHEEL_RESIDUE(ri) * WHEEL_RESIDUE(j)) % 30)))
+/* From hit j to hit j+1 the offset grows by q * WHEEL_GAP(j) + CARRY_STEP(ri, j);
+ * hit 8 is hit 0 of the next round, p bytes after this round's hit 0. */
+#define WHEEL_GAP(j) ((j) == 7 ? 2 : WHEEL_RESIDUE((j) + 1) - WHEEL_RESIDUE(j))
+#define CARRY_STEP(ri, j) \
+    ((j) == 7 ? WHEEL_RESIDUE(ri) + ROUND_CARRY(ri, 0) - ROUND_CARRY(ri, 7) : ROUND_CARRY(ri, (j) + 1) - ROUND_CARRY(ri, j))
+/* Offset of hit j from hit 0 of the same round. */
+#define ROUND_OFFSET(q, ri, j) ((q) * (WHEEL_RESIDUE(j) - 1) + ROUND_CARRY(ri, j))
 
-/* Clears whole rounds (eight multiples each) while the round's last hit is
- * inside the segment; returns the first round base not done. */
-static inline __attribute__((always_inline)) int64_t cross_full_rounds(uint8_t *segment, int64_t b, int64_t len,
-                                                                        int64_t p, int64_t q, const int ri)
+/* The bucket tier's wheel as one table indexed by wheel state (ri << 3 | j). */
+typedef struct wheel_step {
+    uint8_t clear_mask, gap, carry, next_state;
+} wheel_step;
+
+#define WHEEL_STEP(ri, j) {ROUND_MASK(ri, j), WHEEL_GAP(j), CARRY_STEP(ri, j), (ri) * 8 + ((j) + 1) % 8}
+#define WHEEL_STEPS_OF(ri)                                                                            \
+    WHEEL_STEP(ri, 0), WHEEL_STEP(ri, 1), WHEEL_STEP(ri, 2), WHEEL_STEP(ri, 3), WHEEL_STEP(ri, 4), \
+        WHEEL_STEP(ri, 5), WHEEL_STEP(ri, 6), WHEEL_STEP(ri, 7)
+static const wheel_step wheel_steps[64] = {
+    WHEEL_STEPS_OF(0), WHEEL_STEPS_OF(1), WHEEL_STEPS_OF(2), WHEEL_STEPS_OF(3),
+    WHEEL_STEPS_OF(4), WHEEL_STEPS_OF(5), WHEEL_STEPS_OF(6), WHEEL_STEPS_OF(7),
+};
+
+/* One state of the segment tier's state machine: stop at the first hit past
+ * the segment, else clear it and step to the next one. */
+#define CROSS_HIT(ri, j)                                    \
+    case j:                                                 \
+        if (offset >= len) {                                \
+            wheel_index = j;                                \
+            goto next_segment;                              \
+        }                                                   \
+        segment[offset] &= ROUND_MASK(ri, j);               \
+        offset += q * WHEEL_GAP(j) + CARRY_STEP(ri, j);
+
+/* Crosses the primes of one tier list, all of residue index ri (a constant
+ * after inlining), in segment[0, len) and leaves each at its first hit past
+ * it. */
+static inline __attribute__((always_inline)) void cross_residue_class(uint8_t *segment, size_t len,
+                                                                      prime_list *list, const int ri)
 {
-    const int64_t o0 = q * 1 + ROUND_CARRY(ri, 0), o1 = q * 7 + ROUND_CARRY(ri, 1);
-    const int64_t o2 = q * 11 + ROUND_CARRY(ri, 2), o3 = q * 13 + ROUND_CARRY(ri, 3);
-    const int64_t o4 = q * 17 + ROUND_CARRY(ri, 4), o5 = q * 19 + ROUND_CARRY(ri, 5);
-    const int64_t o6 = q * 23 + ROUND_CARRY(ri, 6), o7 = q * 29 + ROUND_CARRY(ri, 7);
-    for (const int64_t last = len - o7; b < last; b += p) {
-        uint8_t *s = segment + b;
-        s[o0] &= ROUND_MASK(ri, 0);
-        s[o1] &= ROUND_MASK(ri, 1);
-        s[o2] &= ROUND_MASK(ri, 2);
-        s[o3] &= ROUND_MASK(ri, 3);
-        s[o4] &= ROUND_MASK(ri, 4);
-        s[o5] &= ROUND_MASK(ri, 5);
-        s[o6] &= ROUND_MASK(ri, 6);
-        s[o7] &= ROUND_MASK(ri, 7);
-    }
-    return b;
-}
-
-/* Clears the multiples of one small prime in segment[0, len). */
-static void cross_small_prime(uint8_t *segment, int64_t len, small_prime *sp)
-{
-    const int64_t p = sp->prime;
-    const int64_t q = p / 30;
-    const uint8_t *carry = wheel_carry[sp->residue_index];
-    const uint8_t *mask = wheel_clear_mask[sp->residue_index];
-    int64_t off[8];
-    for (int j = 0; j < 8; j++)
-        off[j] = q * pk_wheel_residue[j] + carry[j];
-
-    int64_t b = sp->round_base;
-    int j = sp->wheel_index;
-    if (j != 0) { /* finish the round begun in the previous segment */
-        for (; j < 8; j++) {
-            if (b + off[j] >= len)
-                goto save;
-            segment[b + off[j]] &= mask[j];
-        }
-        b += p;
-        j = 0;
-    }
-    switch (sp->residue_index) {
-    case 0: b = cross_full_rounds(segment, b, len, p, q, 0); break;
-    case 1: b = cross_full_rounds(segment, b, len, p, q, 1); break;
-    case 2: b = cross_full_rounds(segment, b, len, p, q, 2); break;
-    case 3: b = cross_full_rounds(segment, b, len, p, q, 3); break;
-    case 4: b = cross_full_rounds(segment, b, len, p, q, 4); break;
-    case 5: b = cross_full_rounds(segment, b, len, p, q, 5); break;
-    case 6: b = cross_full_rounds(segment, b, len, p, q, 6); break;
-    default: b = cross_full_rounds(segment, b, len, p, q, 7); break;
-    }
-    for (; b + off[j] < len; j++) /* the round that runs past the segment */
-        segment[b + off[j]] &= mask[j];
-save:
-    sp->round_base = b - len;
-    sp->wheel_index = (uint8_t)j;
-}
-
-/* Crosses the large primes due in this segment and files each one under the
- * segment of its next multiple (dropped once that lies past the unit). */
-static bool cross_bucket(pk_sieve *sieve, uint64_t segment_index, uint64_t segment_count, uint8_t *segment,
-                         uint32_t len)
-{
-    bucket_block *block = sieve->buckets[segment_index];
-    sieve->buckets[segment_index] = NULL;
-    const unsigned shift = sieve->segment_shift;
-    const uint64_t offset_mask = sieve->segment_bytes - 1;
-    while (block != NULL) {
-        for (uint32_t i = 0; i < block->count; i++) {
-            uint32_t code = block->entries[i].prime_code;
-            uint32_t ri = code & 7;
-            uint64_t q = code >> 3;
-            uint64_t offset = block->entries[i].position >> 3;
-            unsigned j = block->entries[i].position & 7;
-            while (offset < len) {
-                segment[offset] &= wheel_clear_mask[ri][j];
-                offset += q * wheel_gap[j] + wheel_carry_step[ri][j];
-                j = (j + 1) & 7;
+    sieving_prime *primes = list->primes;
+    for (size_t i = 0, count = list->count; i < count; i++) {
+        const size_t q = primes[i].q;
+        const size_t p = 30 * q + WHEEL_RESIDUE(ri);
+        size_t offset = primes[i].position >> 3;
+        unsigned wheel_index = primes[i].position & 7;
+        for (;;) {
+            switch (wheel_index) {
+                CROSS_HIT(ri, 0) __attribute__((fallthrough));
+                CROSS_HIT(ri, 1) __attribute__((fallthrough));
+                CROSS_HIT(ri, 2) __attribute__((fallthrough));
+                CROSS_HIT(ri, 3) __attribute__((fallthrough));
+                CROSS_HIT(ri, 4) __attribute__((fallthrough));
+                CROSS_HIT(ri, 5) __attribute__((fallthrough));
+                CROSS_HIT(ri, 6) __attribute__((fallthrough));
+                CROSS_HIT(ri, 7)
             }
-            uint64_t target = segment_index + (offset >> shift);
-            if (target < segment_count &&
-                !bucket_push(sieve, target, code, (uint32_t)(((offset & offset_mask) << 3) | j)))
+            /* At hit 0 of a round: clear whole rounds while their last hit fits. */
+            for (const size_t last_hit = ROUND_OFFSET(q, ri, 7); offset + last_hit < len; offset += p) {
+                uint8_t *round = segment + offset;
+                round[0] &= ROUND_MASK(ri, 0);
+                round[ROUND_OFFSET(q, ri, 1)] &= ROUND_MASK(ri, 1);
+                round[ROUND_OFFSET(q, ri, 2)] &= ROUND_MASK(ri, 2);
+                round[ROUND_OFFSET(q, ri, 3)] &= ROUND_MASK(ri, 3);
+                round[ROUND_OFFSET(q, ri, 4)] &= ROUND_MASK(ri, 4);
+                round[ROUND_OFFSET(q, ri, 5)] &= ROUND_MASK(ri, 5);
+                round[ROUND_OFFSET(q, ri, 6)] &= ROUND_MASK(ri, 6);
+                round[last_hit] &= ROUND_MASK(ri, 7);
+            }
+            wheel_index = 0;
+        }
+    next_segment:
+        primes[i].position = (uint32_t)((offset - len) << 3 | wheel_index);
+    }
+}
+
+static void cross_tier(prime_list tier[8], uint8_t *segment, size_t len)
+{
+    cross_residue_class(segment, len, &tier[0], 0);
+    cross_residue_class(segment, len, &tier[1], 1);
+    cross_residue_class(segment, len, &tier[2], 2);
+    cross_residue_class(segment, len, &tier[3], 3);
+    cross_residue_class(segment, len, &tier[4], 4);
+    cross_residue_class(segment, len, &tier[5], 5);
+    cross_residue_class(segment, len, &tier[6], 6);
+    cross_residue_class(segment, len, &tier[7], 7);
+}
+
+/* Crosses the large primes due in this stripe and files each one under the
+ * stripe of its next multiple (dropped once that lies past the unit).  A
+ * prime of the small or medium tier waits in a bucket only until its first
+ * hit; from there on it joins its tier list. */
+static bool cross_bucket(pk_sieve *sieve, uint64_t stripe_index, uint64_t stripe_count, uint8_t *stripe,
+                         size_t len)
+{
+    bucket_block **buckets = sieve->buckets;
+    bucket_block *block = buckets[stripe_index];
+    buckets[stripe_index] = NULL;
+    const unsigned shift = sieve->stripe_shift;
+    const size_t offset_mask = sieve->stripe_bytes - 1;
+    const uint64_t medium_tier_q = sieve->medium_tier_limit / 30;
+    while (block != NULL) {
+        const sieving_prime *entry = block->entries;
+        for (const sieving_prime *end = entry + block->count; entry < end; entry++) {
+            const size_t q = entry->q;
+            size_t offset = entry->position >> 6;
+            unsigned state = entry->position & 63;
+            do {
+                const wheel_step step = wheel_steps[state];
+                stripe[offset] &= step.clear_mask;
+                offset += q * step.gap + step.carry;
+                state = step.next_state;
+            } while (offset < len);
+            if (q < medium_tier_q) {
+                unsigned ri = state >> 3;
+                sieving_prime joined = {(uint32_t)q, (uint32_t)((offset - len) << 3 | (state & 7))};
+                if (!list_push(tier_of(sieve, 30 * q + pk_wheel_residue[ri], ri), joined))
+                    return false;
+                continue;
+            }
+            uint64_t target = stripe_index + (offset >> shift);
+            sieving_prime moved = {(uint32_t)q, (uint32_t)((offset & offset_mask) << 6 | state)};
+            if (target < stripe_count && !bucket_push(sieve, buckets, target, moved))
                 return false;
         }
         bucket_block *next = block->next;
@@ -362,83 +464,250 @@ static bool cross_bucket(pk_sieve *sieve, uint64_t segment_index, uint64_t segme
     return true;
 }
 
+/* out[i] = a[i] & b[i] & c[i] & d[i] (& out[i] unless first), 16 bytes at a time. */
+typedef uint64_t presieve_word __attribute__((vector_size(16)));
+
+static void and_patterns(uint8_t *out, const uint8_t *a, const uint8_t *b, const uint8_t *c, const uint8_t *d,
+                         size_t n, bool first)
+{
+    size_t i = 0;
+    for (; i + sizeof(presieve_word) <= n; i += sizeof(presieve_word)) {
+        presieve_word wa, wb, wc, wd, w;
+        memcpy(&wa, a + i, sizeof wa);
+        memcpy(&wb, b + i, sizeof wb);
+        memcpy(&wc, c + i, sizeof wc);
+        memcpy(&wd, d + i, sizeof wd);
+        w = wa & wb & wc & wd;
+        if (!first) {
+            presieve_word wo;
+            memcpy(&wo, out + i, sizeof wo);
+            w &= wo;
+        }
+        memcpy(out + i, &w, sizeof w);
+    }
+    for (; i < n; i++)
+        out[i] = (uint8_t)(a[i] & b[i] & c[i] & d[i] & (first ? 0xFF : out[i]));
+}
+
+/* Fills the segment with the AND of the presieve patterns at its phase, then
+ * restores the presieved primes themselves and drops 1. */
 static void presieve(uint8_t *segment, uint64_t first_byte, size_t len)
 {
-    size_t phase = (size_t)(first_byte % PRESIEVE_PERIOD);
-    size_t done = 0;
-    while (done < len) {
-        size_t chunk = PRESIEVE_PERIOD - phase;
-        if (chunk > len - done)
-            chunk = len - done;
-        memcpy(segment + done, presieve_pattern + phase, chunk);
-        done += chunk;
-        phase = 0;
+    for (int pass = 0; pass < PRESIEVE_GROUPS; pass += PRESIEVE_GROUPS_PER_PASS) {
+        const uint8_t *const *pattern = &presieve_pattern[pass];
+        const size_t *period = &presieve_period[pass];
+        size_t phase[PRESIEVE_GROUPS_PER_PASS];
+        for (int g = 0; g < PRESIEVE_GROUPS_PER_PASS; g++)
+            phase[g] = (size_t)(first_byte % period[g]);
+        for (size_t done = 0; done < len;) {
+            size_t chunk = len - done;
+            for (int g = 0; g < PRESIEVE_GROUPS_PER_PASS; g++)
+                if (period[g] - phase[g] < chunk)
+                    chunk = period[g] - phase[g];
+            and_patterns(segment + done, pattern[0] + phase[0], pattern[1] + phase[1], pattern[2] + phase[2],
+                         pattern[3] + phase[3], chunk, pass == 0);
+            done += chunk;
+            for (int g = 0; g < PRESIEVE_GROUPS_PER_PASS; g++) {
+                phase[g] += chunk;
+                if (phase[g] == period[g])
+                    phase[g] = 0;
+            }
+        }
     }
+    for (uint64_t k = first_byte; k < PRESIEVED_PRIME_BYTES && k - first_byte < len; k++)
+        segment[k - first_byte] |= presieved_prime_bits[k];
     if (first_byte == 0)
-        segment[0] = 0xFE; /* 1 is not prime; 7..29 are */
+        segment[0] &= 0xFE; /* 1 is not prime */
 }
 
-/* Finds the first multiple p*m >= max(p*p, 30*first_byte) with m coprime to
- * 30, as the byte of its round (p*t) and its wheel index j. */
-static void first_multiple(uint64_t p, uint64_t first_byte, uint64_t *round_byte, unsigned *j)
+/* ceil(n / d) for FIRST_SIEVED_PRIME <= d < 2^32, without a 64-bit division
+ * (preparing a unit near 2^64 does this for 203 million primes).  The
+ * floating-point quotient (53-bit mantissa, n / d < 2^57) is off by a few
+ * units at most, by 1 once d > 2^16; the remainder corrects it exactly. */
+static inline uint64_t quotient_round_up(uint64_t n, uint64_t d)
 {
-    uint64_t low = first_byte * 30;
-    uint64_t m = low / p + (low % p != 0);
+    uint64_t quotient = (uint64_t)(int64_t)((double)(int64_t)(n >> 1) * 2.0 / (double)d);
+    int64_t remainder = (int64_t)(n - quotient * d);
+    /* One step each way without a branch (the sign of the error is random),
+     * then loops that only the smallest divisors ever enter. */
+    int64_t below = -(int64_t)(remainder < 0);
+    quotient += (uint64_t)below;
+    remainder += below & (int64_t)d;
+    int64_t above = -(int64_t)(remainder >= (int64_t)d);
+    quotient -= (uint64_t)above;
+    remainder -= above & (int64_t)d;
+    while (remainder < 0) {
+        quotient--;
+        remainder += (int64_t)d;
+    }
+    while (remainder >= (int64_t)d) {
+        quotient++;
+        remainder -= (int64_t)d;
+    }
+    return quotient + (remainder != 0);
+}
+
+/* The first multiple p*m >= max(p*p, 30*first_byte) with m coprime to 30:
+ * returns its byte and sets its wheel index. */
+static inline uint64_t first_hit(uint64_t p, unsigned ri, uint64_t first_byte, unsigned *wheel_index)
+{
+    uint64_t m = quotient_round_up(first_byte * 30, p);
     if (m < p)
         m = p;
-    m += next_coprime_gap[m % 30];
-    *round_byte = p * (m / 30);
-    *j = (unsigned)pk_wheel_bit[m % 30];
+    uint64_t round = m / 30;
+    unsigned j = wheel_index_from[m - 30 * round];
+    *wheel_index = j;
+    return p * round + (p / 30) * pk_wheel_residue[j] + wheel_carry[ri][j];
 }
 
-static int prepare_unit(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte, uint64_t sqrt_max,
-                        uint64_t segment_count)
+/* Makes room for a unit's buckets and empties the tier lists. */
+static int reset_unit(pk_sieve *sieve, uint64_t stripe_count)
 {
-    if (segment_count > sieve->bucket_capacity) {
+    if (stripe_count > sieve->bucket_capacity) {
         free(sieve->buckets);
-        sieve->buckets = calloc(segment_count, sizeof *sieve->buckets);
+        sieve->buckets = calloc(stripe_count, sizeof *sieve->buckets);
         if (sieve->buckets == NULL) {
             sieve->bucket_capacity = 0;
             return PK_ENOMEM;
         }
-        sieve->bucket_capacity = segment_count;
+        sieve->bucket_capacity = stripe_count;
     }
-    sieve->small_count = 0;
+    for (int ri = 0; ri < 8; ri++)
+        sieve->small_tier[ri].count = sieve->medium_tier[ri].count = 0;
+    return PK_OK;
+}
 
+/* Marks sieving prime number `index` (in table order) as due in a later
+ * phase; false when out of memory. */
+static bool mark_later(pk_sieve *sieve, uint64_t index)
+{
+    if (index / 64 >= sieve->later_words) {
+        size_t words = sieve->later_words ? sieve->later_words : 4096;
+        while (words <= index / 64)
+            words *= 2;
+        uint64_t *grown = realloc(sieve->later, words * sizeof *grown);
+        if (grown == NULL)
+            return false;
+        memset(grown + sieve->later_words, 0, (words - sieve->later_words) * sizeof *grown);
+        sieve->later = grown;
+        sieve->later_words = words;
+    }
+    sieve->later[index / 64] |= UINT64_C(1) << (index % 64);
+    return true;
+}
+
+/* Files every sieving prime whose first hit in the unit [first_byte,
+ * last_byte] lies in stripes [phase_first, phase_end): into its tier list
+ * when that hit is in stripe phase_first, about to be sieved, else into the
+ * bucket of its stripe.  The first phase (phase_first == 0) computes the
+ * first hit of every prime and marks those due in later phases; later
+ * phases compute only the marked ones. */
+static int prepare_phase(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte, uint64_t sqrt_max,
+                         uint64_t phase_first, uint64_t phase_end)
+{
+    const bool first_phase = phase_first == 0;
+    const uint64_t last_relative = last_byte - first_byte;
+    if (first_phase && sieve->later_words > 0)
+        memset(sieve->later, 0, sieve->later_words * sizeof *sieve->later);
+    /* Primes go through in batches: first taken from the table, then their
+     * first hits computed in a loop without branches (so the divisions of
+     * many primes overlap), then filed, where the branches are. */
     const pk_prime_table *table = sieve->table;
+    bucket_block **buckets = sieve->buckets;
+    const size_t stripe_bytes = sieve->stripe_bytes;
+    const unsigned shift = sieve->stripe_shift;
     uint64_t last_table_byte = sqrt_max / 30;
     if (last_table_byte >= table->nbytes)
         last_table_byte = table->nbytes - 1;
-    for (uint64_t k = FIRST_SIEVED_PRIME / 30; k <= last_table_byte; k++) {
-        unsigned bits = table->bytes[k];
-        while (bits != 0) {
-            unsigned ri = (unsigned)__builtin_ctz(bits);
+    if (sqrt_max < FIRST_SIEVED_PRIME)
+        return PK_OK;
+    /* The table is read eight bytes at a time: bit b of `bits` is bit b % 8
+     * of byte word_first + b / 8. */
+    uint64_t next_word = 0, word_first = 0, bits = 0;
+    uint64_t prime_index = 0;
+    uint64_t batch_index[PREPARE_BATCH];
+    uint32_t batch_prime[PREPARE_BATCH];
+    uint64_t batch_hit[PREPARE_BATCH];
+    uint8_t batch_state[PREPARE_BATCH];
+    for (bool table_done = false;;) {
+        size_t count = 0;
+        while (count < PREPARE_BATCH && !table_done) {
+            if (bits == 0) {
+                if (next_word > last_table_byte) {
+                    table_done = true;
+                    break;
+                }
+                const uint8_t *word = table->bytes + next_word;
+                if (last_table_byte - next_word >= 7) /* a fixed count: compilers make it one load */
+                    for (unsigned i = 0; i < 8; i++)
+                        bits |= (uint64_t)word[i] << (8 * i);
+                else
+                    for (unsigned i = 0; i <= last_table_byte - next_word; i++)
+                        bits |= (uint64_t)word[i] << (8 * i);
+                word_first = next_word;
+                next_word += 8;
+                continue;
+            }
+            unsigned b = (unsigned)__builtin_ctzll(bits);
             bits &= bits - 1;
-            uint64_t p = 30 * k + pk_wheel_residue[ri];
-            if (p < FIRST_SIEVED_PRIME)
+            uint64_t p = 30 * (word_first + b / 8) + pk_wheel_residue[b % 8];
+            if (p > sqrt_max) {
+                table_done = true;
+            } else if (p >= FIRST_SIEVED_PRIME) {
+                uint64_t index = prime_index++;
+                if (!first_phase && (index / 64 >= sieve->later_words || !(sieve->later[index / 64] >> (index % 64) & 1)))
+                    continue;
+                batch_index[count] = index;
+                batch_state[count] = (uint8_t)(b % 8);
+                batch_prime[count++] = (uint32_t)p;
+            }
+        }
+        for (size_t i = 0; i < count; i++) {
+            unsigned ri = batch_state[i], j;
+            batch_hit[i] = first_hit(batch_prime[i], ri, first_byte, &j);
+            batch_state[i] = (uint8_t)(ri << 3 | j);
+        }
+        for (size_t i = 0; i < count; i++) {
+            uint64_t relative = batch_hit[i] - first_byte;
+            if (relative > last_relative)
                 continue;
-            if (p > sqrt_max)
-                return PK_OK;
-            uint64_t round_byte;
-            unsigned j;
-            first_multiple(p, first_byte, &round_byte, &j);
-            uint64_t hit = round_byte + (p / 30) * pk_wheel_residue[j] + wheel_carry[ri][j];
-            if (hit > last_byte)
+            uint64_t stripe_index = relative >> shift;
+            if (stripe_index >= phase_end) {
+                if (first_phase && !mark_later(sieve, batch_index[i]))
+                    return PK_ENOMEM;
                 continue;
-            if (p < sieve->segment_bytes) {
-                small_prime sp = {(uint32_t)p, (uint8_t)ri, (uint8_t)j, (int64_t)round_byte - (int64_t)first_byte};
-                if (!small_push(sieve, sp))
+            }
+            if (stripe_index < phase_first)
+                continue;
+            uint64_t p = batch_prime[i];
+            unsigned ri = batch_state[i] >> 3, j = batch_state[i] & 7;
+            if (p < sieve->medium_tier_limit && stripe_index == phase_first) {
+                uint32_t position = (uint32_t)((relative & (stripe_bytes - 1)) << 3 | j);
+                if (!list_push(tier_of(sieve, p, ri), (sieving_prime){(uint32_t)(p / 30), position}))
                     return PK_ENOMEM;
             } else {
-                uint64_t relative = hit - first_byte;
-                uint32_t code = (uint32_t)((p / 30) << 3 | ri);
-                uint32_t position = (uint32_t)(((relative & (sieve->segment_bytes - 1)) << 3) | j);
-                if (!bucket_push(sieve, relative >> sieve->segment_shift, code, position))
+                uint32_t position = (uint32_t)((relative & (stripe_bytes - 1)) << 6 | batch_state[i]);
+                if (!bucket_push(sieve, buckets, stripe_index, (sieving_prime){(uint32_t)(p / 30), position}))
                     return PK_ENOMEM;
             }
         }
+        if (table_done)
+            return PK_OK;
     }
-    return PK_OK;
+}
+
+/* Sieves one stripe: presieve and small primes one segment at a time while
+ * it is in L1, then the medium and large primes across the whole stripe. */
+static bool sieve_stripe(pk_sieve *sieve, uint64_t stripe_index, uint64_t stripe_count, uint64_t stripe_first,
+                         size_t len)
+{
+    for (size_t done = 0; done < len; done += sieve->segment_bytes) {
+        size_t segment_len = len - done < sieve->segment_bytes ? len - done : sieve->segment_bytes;
+        presieve(sieve->stripe + done, stripe_first + done, segment_len);
+        cross_tier(sieve->small_tier, sieve->stripe + done, segment_len);
+    }
+    cross_tier(sieve->medium_tier, sieve->stripe, len);
+    return cross_bucket(sieve, stripe_index, stripe_count, sieve->stripe, len);
 }
 
 int pk_sieve_run(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte,
@@ -450,25 +719,41 @@ int pk_sieve_run(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte,
     uint64_t sqrt_max = pk_isqrt(max_number);
     if (sieve->table->limit < sqrt_max)
         return PK_EINVAL;
-    uint64_t segment_count = ((last_byte - first_byte) >> sieve->segment_shift) + 1;
+    uint64_t stripe_count = ((last_byte - first_byte) >> sieve->stripe_shift) + 1;
+    /* A bucket entry lives from a prime's first hit in the unit to its last.
+     * When the sieving primes outnumber the unit's bytes (short windows near
+     * 2^64), most have one hit or none, and filing them all up front would
+     * hold one entry per prime; filing them in two phases, each when its
+     * half of the unit comes up, holds about half as many.  The second
+     * phase revisits only the primes the first one marked (a bit each). */
+    double sieving_primes = sqrt_max > 100 ? (double)sqrt_max / (log((double)sqrt_max) - 1) : 25;
+    uint64_t phases = sieving_primes > (double)(last_byte - first_byte + 1) ? 2 : 1;
+    uint64_t stripes_per_phase = (stripe_count - 1) / phases + 1;
 
-    int rc = prepare_unit(sieve, first_byte, last_byte, sqrt_max, segment_count);
-    for (uint64_t s = 0; rc == PK_OK && s < segment_count; s++) {
-        uint64_t segment_first = first_byte + (s << sieve->segment_shift);
-        uint64_t remaining = last_byte - segment_first + 1;
-        uint32_t len = remaining < sieve->segment_bytes ? (uint32_t)remaining : (uint32_t)sieve->segment_bytes;
-        presieve(sieve->segment, segment_first, len);
-        for (size_t i = 0; i < sieve->small_count; i++)
-            cross_small_prime(sieve->segment, len, &sieve->small[i]);
-        if (!cross_bucket(sieve, s, segment_count, sieve->segment, len)) {
+    int rc = reset_unit(sieve, stripe_count);
+    for (uint64_t s = 0; rc == PK_OK && s < stripe_count; s++) {
+        if (s % stripes_per_phase == 0) {
+            uint64_t phase_end = stripe_count - s < stripes_per_phase ? stripe_count : s + stripes_per_phase;
+            rc = prepare_phase(sieve, first_byte, last_byte, sqrt_max, s, phase_end);
+            if (rc != PK_OK)
+                break;
+        }
+        uint64_t stripe_first = first_byte + (s << sieve->stripe_shift);
+        uint64_t remaining = last_byte - stripe_first + 1;
+        size_t len = remaining < sieve->stripe_bytes ? (size_t)remaining : sieve->stripe_bytes;
+        if (!sieve_stripe(sieve, s, stripe_count, stripe_first, len)) {
             rc = PK_ENOMEM;
             break;
         }
-        pk_segment view = {segment_first, sieve->segment, len};
-        rc = visit(ctx, &view);
+        /* Visitors see segments, as documented, whatever the stripe size. */
+        for (size_t done = 0; rc == PK_OK && done < len; done += sieve->segment_bytes) {
+            size_t segment_len = len - done < sieve->segment_bytes ? len - done : sieve->segment_bytes;
+            pk_segment view = {stripe_first + done, sieve->stripe + done, segment_len};
+            rc = visit(ctx, &view);
+        }
     }
     /* After an early stop, entries may remain in later buckets: recycle them. */
-    for (uint64_t s = 0; s < segment_count; s++) {
+    for (uint64_t s = 0; s < stripe_count; s++) {
         bucket_block *block = sieve->buckets[s];
         while (block != NULL) {
             bucket_block *next = block->next;
