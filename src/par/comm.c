@@ -139,13 +139,18 @@ int pk_comm_agree_while(int status, void (*idle)(void *ctx), void *ctx)
         MPI_Request request;
         double start = pk_clock_seconds();
         MPI_Iallreduce(&status, &worst, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &request);
+        /* Poll often at first (short runs end within milliseconds of each
+         * other), then back off to ten times a second. */
+        long pause_ns = 1000 * 1000;
         for (int done = 0;;) {
             MPI_Test(&request, &done, MPI_STATUS_IGNORE);
             if (done)
                 break;
             idle(ctx);
-            struct timespec pause = {0, 100 * 1000 * 1000};
+            struct timespec pause = {0, pause_ns};
             nanosleep(&pause, NULL);
+            if (pause_ns < 100 * 1000 * 1000)
+                pause_ns *= 2;
         }
         comm_time += pk_clock_seconds() - start;
         return worst;

@@ -8,9 +8,12 @@
 #
 # The cluster is always stopped at the end.  Its directory (logs, job output)
 # is removed after a clean run and kept, and named, after a failure or with
-# PARKIT_SLURM_KEEP=1.  Every wait is bounded; the whole run takes 30-50 s,
-# most of it the requeue test (primes-requeue.sbatch: a job stopped by
-# SIGUSR1, requeued, resumed from its checkpoint), which alone is bounded by
+# PARKIT_SLURM_KEEP=1.  Every wait is bounded; the whole run takes 50-80 s
+# on a 2-core machine: 20-30 s for the first batch of jobs (every script,
+# with parkit primes arguments and with a job spec, JOB.ini [overrides];
+# bounded by PARKIT_SLURM_JOB_TIMEOUT seconds, default 90), the rest the
+# requeue test (primes-requeue.sbatch: jobs stopped by SIGUSR1, requeued,
+# resumed from their checkpoints), which alone is bounded by
 # PARKIT_SLURM_REQUEUE_TIMEOUT seconds (default 120).
 set -u
 P=${1:?usage: tests/slurm/run.sh path/to/parkit}
@@ -19,7 +22,7 @@ case $P in /*) ;; *) P=$PWD/$P ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd -P)
 ROOT=$(cd "$HERE/../.." && pwd -P)
 SCRIPTS=$ROOT/slurm
-JOB_TIMEOUT=${PARKIT_SLURM_JOB_TIMEOUT:-60}
+JOB_TIMEOUT=${PARKIT_SLURM_JOB_TIMEOUT:-90}
 REQUEUE_TIMEOUT=${PARKIT_SLURM_REQUEUE_TIMEOUT:-120}
 
 for b in munged slurmctld slurmd sbatch squeue scontrol srun; do
@@ -31,7 +34,8 @@ done
 # Nothing from a surrounding Slurm job or the caller's shell may steer the
 # submissions: the scripts set threads themselves.
 for v in $(compgen -e | grep -E '^(SLURM|SBATCH|SRUN|SALLOC)_'); do unset "$v"; done
-unset OMP_NUM_THREADS PARKIT PARKIT_RESULTS PARKIT_INFO PARKIT_CHECKPOINT PARKIT_MAX_RESTARTS
+unset OMP_NUM_THREADS PARKIT PARKIT_RESULTS PARKIT_INFO PARKIT_CHECKPOINT PARKIT_MAX_RESTARTS \
+    PARKIT_WINDOWS PARKIT_DRY_RUN PARKIT_SCALING PARKIT_SRUN_OPTS
 
 PASSED=0 FAILED=0 SKIPPED=0
 START=$SECONDS
@@ -175,6 +179,34 @@ if ! command -v parkit >/dev/null 2>&1; then
 fi
 # primes-requeue.sbatch refuses a --resume of one's own (it adds it itself).
 submit rqbad -o "$J/rqbad.out" --cpus-per-task=1 "$SCRIPTS/primes-requeue.sbatch" count 1e6 --resume
+
+# The same scripts given a job spec: a job file, relative to the submit
+# directory as users give it (spec/slurm-test.ini: jobs/slurm-test.ini, the
+# primes up to 1e8), and overrides.
+SPEC=spec/slurm-test.ini SPEC_COUNT=5761455 # pi(10^8)
+mkdir -p "$J/spec"
+cp "$ROOT/jobs/slurm-test.ini" "$J/$SPEC"
+submit ini -o "$J/ini.out" "$SCRIPTS/primes-count.sbatch" "$SPEC"
+submit iniset -o "$J/iniset.out" "$SCRIPTS/primes-count.sbatch" "$SPEC" range.hi=1e9 --set count.pattern=twins
+submit inibadarg -o "$J/inibadarg.out" "$SCRIPTS/primes-count.sbatch" "$SPEC" --time
+submit inibadkey -o "$J/inibadkey.out" "$SCRIPTS/primes-count.sbatch" "$SPEC" range.hii=1e6
+submit ininofile -o "$J/ininofile.out" "$SCRIPTS/primes-count.sbatch" spec/nonexistent.ini
+PARKIT_RESULTS=$J/arrayini-results submit arrayini -o "$J/arrayini-%a.out" --array=0-3 \
+    "$SCRIPTS/primes-array.sbatch" "$SPEC"
+submit rqinibad -o "$J/rqinibad.out" --cpus-per-task=1 "$SCRIPTS/primes-requeue.sbatch" "$SPEC" \
+    checkpoint.path=mine.ck
+if [ $HAVE_MPI = 1 ]; then
+    submit mpiini -o "$J/mpiini.out" -e "$J/mpiini.err" --ntasks=2 --cpus-per-task=2 \
+        "$SCRIPTS/primes-mpi.sbatch" "$SPEC"
+    # primes-multinode.sbatch asks for 2 nodes; this cluster has one.
+    submit multi -o "$J/multi.out" -e "$J/multi.err" --nodes=1 "$SCRIPTS/primes-multinode.sbatch" "$SPEC"
+    submit multihyb -o "$J/multihyb.out" -e "$J/multihyb.err" --nodes=1 --ntasks-per-node=2 \
+        --cpus-per-task=2 "$SCRIPTS/primes-multinode.sbatch" "$SPEC" parallel.distribute=dynamic
+    PARKIT_RESULTS=$J/scaling-results submit scaling -o "$J/scaling-%a.out" "$SCRIPTS/scaling-study.sbatch" "$SPEC"
+fi
+# Task 1: a pair bigger than the allocation (4 CPUs); task 2: no pair at all.
+PARKIT_SCALING="1x1 8x1" PARKIT_RESULTS=$J/scalebad-results submit scalebad -o "$J/scalebad-%a.out" \
+    --array=1-2 "$SCRIPTS/scaling-study.sbatch" "$SPEC"
 echo "   submitted: $ALL_IDS"
 
 # What the array's windows must add up to, computed while the jobs run.
@@ -306,6 +338,209 @@ if [ -n "${ID_rqbad:-}" ]; then
     fi
 fi
 
+# ---- the scripts given a job spec (JOB.ini [SECTION.KEY=VALUE ...]) ---------------
+# 8. primes-count.sbatch spec/slurm-test.ini: parkit run, threads from Slurm
+if [ -n "${ID_ini:-}" ]; then
+    if grep -qx "$SPEC_COUNT" "$J/ini.out" 2>/dev/null &&
+       grep -qF "run $SPEC (OMP_NUM_THREADS=2)" "$J/ini.out"; then
+        pass "primes-count.sbatch $SPEC: parkit run gives $SPEC_COUNT, with OMP_NUM_THREADS=2 from --cpus-per-task"
+    else
+        fail "primes-count.sbatch $SPEC: expected $SPEC_COUNT and 'run $SPEC (OMP_NUM_THREADS=2)' in ini.out" \
+            "$(head -c 600 "$J/ini.out" 2>&1)"
+    fi
+    expect_exit "primes-count.sbatch $SPEC" "$ID_ini" 0 COMPLETED
+fi
+# 9. overrides, in both spellings
+if [ -n "${ID_iniset:-}" ]; then
+    if grep -qx 3424506 "$J/iniset.out" 2>/dev/null &&
+       grep -qF "run $SPEC --set range.hi=1e9 --set count.pattern=twins" "$J/iniset.out"; then
+        pass "primes-count.sbatch $SPEC range.hi=1e9 --set count.pattern=twins: both become --set, 3424506 twins"
+    else
+        fail "primes-count.sbatch $SPEC range.hi=1e9 --set count.pattern=twins: expected 3424506" \
+            "$(head -c 600 "$J/iniset.out" 2>&1)"
+    fi
+    expect_exit "primes-count.sbatch $SPEC range.hi=1e9 --set count.pattern=twins" "$ID_iniset" 0 COMPLETED
+fi
+# 10. an argument that is no override, an unknown key, a missing job file: exit 2
+if [ -n "${ID_inibadarg:-}" ]; then
+    if [ "$(job_field "$ID_inibadarg" ExitCode)" = 2:0 ] &&
+       grep -q "'--time': after a job file, the arguments are overrides SECTION.KEY=VALUE" "$J/inibadarg.out" 2>/dev/null; then
+        pass "primes-count.sbatch $SPEC --time: exit 2, 'the arguments are overrides SECTION.KEY=VALUE'"
+    else
+        fail "primes-count.sbatch $SPEC --time: expected exit 2 and 'the arguments are overrides'" \
+            "ExitCode=$(job_field "$ID_inibadarg" ExitCode)" "$(head -c 400 "$J/inibadarg.out" 2>&1)"
+    fi
+fi
+if [ -n "${ID_inibadkey:-}" ]; then
+    if [ "$(job_field "$ID_inibadkey" ExitCode)" = 2:0 ] &&
+       grep -q "^parkit: run: --set range.hii=1e6: unknown key 'hii'" "$J/inibadkey.out" 2>/dev/null; then
+        pass "primes-count.sbatch $SPEC range.hii=1e6: exit 2 and parkit's 'unknown key' message"
+    else
+        fail "primes-count.sbatch $SPEC range.hii=1e6: expected exit 2 and parkit's 'unknown key' message" \
+            "ExitCode=$(job_field "$ID_inibadkey" ExitCode)" "$(head -c 400 "$J/inibadkey.out" 2>&1)"
+    fi
+fi
+if [ -n "${ID_ininofile:-}" ]; then
+    if [ "$(job_field "$ID_ininofile" ExitCode)" = 2:0 ] &&
+       grep -q "job file spec/nonexistent.ini: no such file" "$J/ininofile.out" 2>/dev/null; then
+        pass "primes-count.sbatch spec/nonexistent.ini: exit 2, 'no such file'"
+    else
+        fail "primes-count.sbatch spec/nonexistent.ini: expected exit 2 and 'no such file'" \
+            "ExitCode=$(job_field "$ID_ininofile" ExitCode)" "$(head -c 400 "$J/ininofile.out" 2>&1)"
+    fi
+fi
+# 11. primes-array.sbatch JOB.ini: the job's range [0, 1e8] in 4 windows
+if [ -n "${ID_arrayini:-}" ]; then
+    sum=0 nfiles=0 contiguous=1 expect_lo="" first_lo="" last_hi="" bad=""
+    for k in 0 1 2 3; do
+        f=$J/arrayini-results/window-$k.txt
+        if read -r id lo hi count rest 2>/dev/null <"$f" && [ "$id" = "$k" ] && [ -z "$rest" ] &&
+           [[ $count =~ ^[0-9]+$ ]]; then
+            nfiles=$((nfiles + 1))
+            sum=$((sum + count))
+            [ -n "$first_lo" ] || first_lo=$lo
+            [ -z "$expect_lo" ] || [ "$lo" = "$expect_lo" ] || contiguous=0
+            expect_lo=$((hi + 1)) last_hi=$hi
+        else
+            bad="$bad${bad:+$'\n'}  window-$k.txt: '$(head -c 200 "$f" 2>/dev/null)'; task $k's log ends: $(tail -n 1 "$J/arrayini-$k.out" 2>&1)"
+        fi
+    done
+    if [ $nfiles = 4 ] && [ $contiguous = 1 ] && [ "$first_lo" = 0 ] && [ "$last_hi" = 100000000 ] &&
+       [ "$sum" = "$SPEC_COUNT" ]; then
+        pass "primes-array.sbatch $SPEC: 4 consecutive windows of [0, 1e8], counts summing to $SPEC_COUNT"
+    else
+        fail "primes-array.sbatch $SPEC: expected 4 consecutive windows of [0, 1e8] summing to $SPEC_COUNT" \
+            "sum $sum" "$(cat "$J"/arrayini-results/window-*.txt 2>&1)" "$bad"
+    fi
+    codes=$(job_field "$ID_arrayini" ExitCode | sort | uniq -c | tr -s ' ')
+    if [ "$codes" = " 4 0:0" ]; then
+        pass "primes-array.sbatch $SPEC: all 4 array tasks exit 0"
+    else
+        fail "primes-array.sbatch $SPEC: array task exit codes: $codes"
+    fi
+fi
+# 12. the split itself, at the top of the 64-bit range (PARKIT_DRY_RUN: no
+# Slurm needed): [2^64-10, 2^64-1] in 3 windows, [0, 2^64-1] in 4.
+printf '[job]\nkernel = primes\ncommand = count\n[range]\nlo = 2^64-10   ; the top ten\nhi: 2^64-1\n' >"$J/top.ini"
+windows() { # N [overrides]: the dry-run lines "K LO HI" of tasks 0..N-1, ';'-separated
+    local n=$1 k
+    shift
+    for k in $(seq 0 $((n - 1))); do
+        (cd "$J" && PARKIT=$P SLURM_ARRAY_TASK_ID=$k PARKIT_WINDOWS=$n PARKIT_DRY_RUN=1 \
+            timeout 20 bash "$SCRIPTS/primes-array.sbatch" top.ini "$@" 2>>"$J/windows.err" | cut -d' ' -f1-3)
+    done | tr '\n' ';'
+}
+got3=$(windows 3) got4=$(windows 4 range.lo=0)
+if [ "$got3" = "0 18446744073709551606 18446744073709551609;1 18446744073709551610 18446744073709551612;2 18446744073709551613 18446744073709551615;" ] &&
+   [ "$got4" = "0 0 4611686018427387903;1 4611686018427387904 9223372036854775807;2 9223372036854775808 13835058055282163711;3 13835058055282163712 18446744073709551615;" ]; then
+    pass "primes-array.sbatch JOB.ini splits [2^64-10, 2^64-1] in 3 and [0, 2^64-1] in 4 exactly (PARKIT_DRY_RUN)"
+else
+    fail "primes-array.sbatch JOB.ini: wrong windows near 2^64" "3: $got3" "4: $got4" "$(tail -n 4 "$J/windows.err" 2>&1)"
+fi
+# 13. primes-requeue.sbatch JOB.ini checkpoint.path=...: exit 2
+if [ -n "${ID_rqinibad:-}" ]; then
+    if [ "$(job_field "$ID_rqinibad" ExitCode)" = 2:0 ] &&
+       grep -q 'do not pass checkpoint.path=mine.ck' "$J/rqinibad.out" 2>/dev/null; then
+        pass "primes-requeue.sbatch $SPEC checkpoint.path=mine.ck: exit 2 and 'do not pass checkpoint.path'"
+    else
+        fail "primes-requeue.sbatch $SPEC checkpoint.path=mine.ck: expected exit 2 and 'do not pass checkpoint.path'" \
+            "ExitCode=$(job_field "$ID_rqinibad" ExitCode)" "$(head -c 400 "$J/rqinibad.out" 2>&1)"
+    fi
+fi
+# 14-17: MPI: primes-mpi.sbatch, primes-multinode.sbatch (per core, hybrid), scaling-study.sbatch
+# info_ranks FILE RANKS THREADS: parkit info in FILE shows RANKS ranks with THREADS threads each.
+info_ranks() {
+    grep -Eq "^ +ranks +$2 " "$1" 2>/dev/null &&
+        [ "$(grep -Ec "^ +[0-9]+ +[^ ]+ +[^ ]+ +$3, from OMP_NUM_THREADS" "$1")" = "$2" ]
+}
+if [ $HAVE_MPI = 0 ]; then
+    skip "primes-mpi.sbatch, primes-multinode.sbatch and scaling-study.sbatch with a job spec: $P was built without MPI"
+else
+    if [ -n "${ID_mpiini:-}" ]; then
+        if [ "$(cat "$J/mpiini.out" 2>/dev/null)" = "$SPEC_COUNT" ] && info_ranks "$J/mpiini.err" 2 2 &&
+           grep -qF "run $SPEC" "$J/mpiini.err"; then
+            pass "primes-mpi.sbatch $SPEC (2 tasks x 2 CPUs): srun parkit run gives $SPEC_COUNT"
+        else
+            fail "primes-mpi.sbatch $SPEC: expected exactly $SPEC_COUNT in mpiini.out, 2 ranks x 2 threads" \
+                "mpiini.out: $(head -c 300 "$J/mpiini.out" 2>&1)" "mpiini.err: $(tail -n 8 "$J/mpiini.err" 2>&1)"
+        fi
+        expect_exit "primes-mpi.sbatch $SPEC" "$ID_mpiini" 0 COMPLETED
+    fi
+    if [ -n "${ID_multi:-}" ]; then
+        if [ "$(cat "$J/multi.out" 2>/dev/null)" = "$SPEC_COUNT" ] && info_ranks "$J/multi.err" 4 1 &&
+           grep -q "1 node(s) (.*) x 4 ranks per node x 1 threads = 4 ranks: .* run $SPEC" "$J/multi.err"; then
+            pass "primes-multinode.sbatch --nodes=1 $SPEC: one rank per core (4 x 1, the default), $SPEC_COUNT"
+        else
+            fail "primes-multinode.sbatch --nodes=1 $SPEC: expected $SPEC_COUNT from 4 ranks x 1 thread" \
+                "multi.out: $(head -c 300 "$J/multi.out" 2>&1)" "multi.err: $(grep -v '^ ' "$J/multi.err" 2>&1 | head -n 4)" \
+                "$(grep -A6 '^sees' "$J/multi.err" 2>&1)"
+        fi
+        expect_exit "primes-multinode.sbatch --nodes=1 $SPEC" "$ID_multi" 0 COMPLETED
+    fi
+    if [ -n "${ID_multihyb:-}" ]; then
+        if [ "$(cat "$J/multihyb.out" 2>/dev/null)" = "$SPEC_COUNT" ] && info_ranks "$J/multihyb.err" 2 2; then
+            pass "primes-multinode.sbatch --nodes=1 --ntasks-per-node=2 --cpus-per-task=2 (hybrid) $SPEC parallel.distribute=dynamic: $SPEC_COUNT"
+        else
+            fail "primes-multinode.sbatch hybrid: expected $SPEC_COUNT from 2 ranks x 2 threads" \
+                "multihyb.out: $(head -c 300 "$J/multihyb.out" 2>&1)" "$(grep -A4 '^sees' "$J/multihyb.err" 2>&1)" \
+                "$(tail -n 3 "$J/multihyb.err" 2>&1)"
+        fi
+        expect_exit "primes-multinode.sbatch hybrid" "$ID_multihyb" 0 COMPLETED
+    fi
+    if [ -n "${ID_scaling:-}" ]; then
+        lines="" answers="" bad=""
+        for k in 0 1 2 3; do
+            f=$J/scaling-results/task-$k.txt
+            pair=$(echo 1x1 1x2 2x1 2x2 | cut -d' ' -f$((k + 1)))
+            r=${pair%x*} t=${pair#*x}
+            if read -r ranks threads secs answer rest 2>/dev/null <"$f" && [ -z "$rest" ] &&
+               [ "$ranks $threads" = "$r $t" ] && [[ $secs =~ ^[0-9]+(\.[0-9]+)?$ ]] &&
+               [ "$(wc -l <"$f")" = 1 ] && grep -q "\"ranks\":$r,\"threads\":$t," "$J/scaling-$k.out"; then
+                lines="$lines$ranks $threads $secs $answer; "
+                answers="$answers $answer"
+            else
+                bad="$bad${bad:+$'\n'}  task-$k.txt: '$(head -c 200 "$f" 2>/dev/null)'; log: $(tail -n 2 "$J/scaling-$k.out" 2>&1)"
+            fi
+        done
+        if [ -z "$bad" ]; then
+            pass "scaling-study.sbatch $SPEC: 4 array tasks, one line 'RANKS THREADS SECONDS ANSWER' each, run as 1x1 1x2 2x1 2x2 (JSON ranks, threads): $lines"
+        else
+            fail "scaling-study.sbatch $SPEC: expected task-K.txt with the pairs 1x1 1x2 2x1 2x2" "$bad"
+        fi
+        if [ "$answers" = " $SPEC_COUNT $SPEC_COUNT $SPEC_COUNT $SPEC_COUNT" ]; then
+            pass "scaling-study.sbatch: the 4 answers are identical ($SPEC_COUNT)"
+        else
+            fail "scaling-study.sbatch: expected the answer $SPEC_COUNT 4 times, got:$answers"
+        fi
+        left=""
+        for f in "$J"/scaling-results/* "$J"/scaling-results/.[!.]*; do
+            [ -e "$f" ] || continue
+            case ${f##*/} in task-[0-3].txt) ;; *) left="$left ${f##*/}" ;; esac
+        done
+        [ -z "$left" ] || fail "scaling-study.sbatch: left in the results directory: $left"
+        codes=$(job_field "$ID_scaling" ExitCode | sort | uniq -c | tr -s ' ')
+        states=$(job_field "$ID_scaling" JobState | sort | uniq -c | tr -s ' ')
+        if [ "$codes" = " 4 0:0" ] && [ "$states" = " 4 COMPLETED" ]; then
+            pass "scaling-study.sbatch: all 4 array tasks COMPLETED, exit 0"
+        else
+            fail "scaling-study.sbatch: array tasks: exit codes $codes, states $states"
+        fi
+    fi
+fi
+# 18. scaling-study.sbatch: a pair too big for the allocation, a task with no pair: exit 2
+if [ -n "${ID_scalebad:-}" ]; then
+    codes=$(job_field "$ID_scalebad" ExitCode | sort | uniq -c | tr -s ' ')
+    if [ "$codes" = " 2 2:0" ] &&
+       grep -q "pair 8x1 needs 8 CPUs; the job has 4" "$J/scalebad-1.out" 2>/dev/null &&
+       grep -q "array task 2 has no pair: PARKIT_SCALING has 2" "$J/scalebad-2.out" 2>/dev/null &&
+       [ ! -e "$J/scalebad-results" ]; then
+        pass "scaling-study.sbatch: a pair bigger than the job (8x1 of 4 CPUs) and a task with no pair exit 2"
+    else
+        fail "scaling-study.sbatch: expected exit 2 for 8x1 on 4 CPUs and for a task with no pair" \
+            "exit codes: $codes" "$(cat "$J"/scalebad-*.out 2>&1 | head -c 600)"
+    fi
+fi
+
 # ---- primes-requeue.sbatch: stopped by a signal, requeued, resumed --------------
 # Two jobs at once (2 CPUs each; the node advertises 4): a count with the
 # default checkpoint path ($SLURM_SUBMIT_DIR/parkit-ID.ck), and a list with
@@ -314,8 +549,11 @@ fi
 # checkpoint comes after the first round of writing, well before the end).
 # A third (1 CPU: it starts when one of them is done) is
 # cancelled with plain 'scancel' once it has a checkpoint: it must stay
-# cancelled (not requeue itself) and keep its checkpoint.  The first two are
-# driven through:
+# cancelled (not requeue itself) and keep its checkpoint.  A fourth is a job
+# spec (spec/slurm-test.ini range.hi=5e10 checkpoint.interval=1, 2 CPUs: it
+# starts when CPUs are free): 'parkit run ... --set checkpoint.path=...
+# --set checkpoint.resume=true'.  The first two and the fourth are driven
+# through:
 #   run       wait until it runs and its checkpoint exists (parkit saves one
 #             every second or half second here), then 'scancel --batch --signal=USR1 ID':
 #             deterministic, unlike --signal=B:USR1@N which Slurm may send
@@ -336,15 +574,20 @@ PARKIT_CHECKPOINT=$J/rqlist.ck submit rqlist -o "$J/rqlist.out" --cpus-per-task=
     "$SCRIPTS/primes-requeue.sbatch" list "$RQ_LIST_LO" "$RQ_LIST_HI" -o "$J/rqlist.txt" --checkpoint-interval 0.5
 submit rqcancel -o "$J/rqcancel.out" --cpus-per-task=1 "$SCRIPTS/primes-requeue.sbatch" \
     count "$RQ_COUNT_HI" --checkpoint-interval 1
+# A job spec: parkit run JOB.ini ... --set checkpoint.path=... --set checkpoint.resume=true
+RQ_INI_HI=5e10 RQ_INI_COUNT=2119654578 # pi(5*10^10)
+submit rqini -o "$J/rqini.out" --cpus-per-task=2 "$SCRIPTS/primes-requeue.sbatch" \
+    "$SPEC" range.hi=$RQ_INI_HI checkpoint.interval=1
 CK_rqcount=$J/parkit-${ID_rqcount:-none}.ck
 CK_rqlist=$J/rqlist.ck
 CK_rqcancel=$J/parkit-${ID_rqcancel:-none}.ck
+CK_rqini=$J/parkit-${ID_rqini:-none}.ck
 echo "   submitted: $ALL_IDS"
 
 now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 declare -A PHASE SINCE NOTE
 RQ_NAMES=""
-for name in rqcount rqlist rqcancel; do
+for name in rqcount rqlist rqcancel rqini; do
     eval "id=\${ID_$name:-}"
     [ -n "$id" ] || continue
     RQ_NAMES="$RQ_NAMES $name"
@@ -465,6 +708,7 @@ for name in $RQ_NAMES; do
     fi
     case $name in
     rqcount) what="primes-requeue.sbatch count $RQ_COUNT_HI" ;;
+    rqini) what="primes-requeue.sbatch $SPEC range.hi=$RQ_INI_HI" ;;
     *) what="primes-requeue.sbatch list $RQ_LIST_LO $RQ_LIST_HI -o FILE" ;;
     esac
     if [ "${PHASE[$name]}" = "done" ]; then
@@ -480,6 +724,14 @@ for name in $RQ_NAMES; do
             pass "$what: the log holds the answer $RQ_COUNT"
         else
             fail "$what: no line $RQ_COUNT in the log" "$(tail -n 8 "$log" 2>&1)"
+        fi
+    elif [ $name = rqini ]; then
+        n=$(grep -cF -- "run $SPEC --set range.hi=$RQ_INI_HI --set checkpoint.interval=1 --set checkpoint.path=$ck --set checkpoint.resume=true" "$log")
+        if grep -qx "$RQ_INI_COUNT" "$log" 2>/dev/null && [ "$n" = 2 ]; then
+            pass "$what: both runs are 'parkit run $SPEC ... --set checkpoint.path=CK --set checkpoint.resume=true'; the log holds the answer $RQ_INI_COUNT"
+        else
+            fail "$what: expected 2 runs of parkit run ... --set checkpoint.path=$ck --set checkpoint.resume=true and $RQ_INI_COUNT in the log" \
+                "runs: $n" "$(grep -F "run $SPEC" "$log" 2>&1 | head -n 2)" "$(tail -n 8 "$log" 2>&1)"
         fi
     else
         if [ -f "$J/rqlist.txt" ] && [ -s "$RQ_REF" ] && cmp -s "$J/rqlist.txt" "$RQ_REF"; then
