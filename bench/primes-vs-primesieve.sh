@@ -78,9 +78,25 @@ compare() { # compare LABEL THREADS "parkit args" "reference cmd"
 for t in 1 2; do
     compare "count 1e10 vs primesieve" "$t" "count 1e10" "primesieve 1e10 -q --threads=$t"
 done
+# The algorithm against the parallelism: trial division at 1 and 2 threads,
+# and the sieve on the same range, timed by parkit itself (--json), since it
+# is below the 10 ms resolution of /usr/bin/time.
+echo
+trial_times=()
 for t in 1 2; do
-    compare "count 1e7: trial vs sieve" "$t" "count 1e7 --algo trial" "$BIN primes count 1e7 --threads $t -q"
+    times=$(mktemp)
+    for ((i = 1; i <= RUNS; i++)); do
+        read -r s _ _ < <(run "trial 1e7" "$t" parkit "$i" "$BIN" primes count 1e7 --algo trial --threads "$t" -q)
+        echo "$s" >>"$times"
+    done
+    trial_times+=("$(stats "$times" | cut -d' ' -f2)")
+    rm -f "$times"
 done
+sieve=$("$BIN" primes count 1e7 --threads 1 --json | sed 's/.*"compute_seconds":\([0-9.]*\).*/\1/')
+echo "count 1e7, textbook trial division: ${trial_times[0]} s at 1 thread, ${trial_times[1]} s at 2 threads (median)"
+echo "$sieve ${trial_times[0]} ${trial_times[1]}" | awk '{
+    printf "    parallel speed-up of trial division, 1 -> 2 threads: %.2fx\n", $2 / $3
+    printf "    the sieve on one thread, compute only:                %.4f s, %.0fx faster than trial division on one thread\n", $1, $2 / $1 }'
 
 echo
 echo "peak RSS of count [1e15, 1e15+1e9] (2 threads):"
