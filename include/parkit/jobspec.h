@@ -34,6 +34,7 @@ typedef struct pk_job_spec {
     int threads; /* 0: not set (environment, then the affinity mask decide) */
     pk_schedule schedule;
     pk_distribute distribute;
+    bool distribute_given; /* else: dynamic, but block for list (output in order) */
     pk_primes_algo algo;
     pk_primes_pattern pattern;
     bool json, time, quiet;
@@ -49,7 +50,8 @@ typedef struct pk_job_spec {
     bool resume;                /* continue from the checkpoint when there is one */
 } pk_job_spec;
 
-/* The defaults: count, dynamic schedule, block distribution, sieve, primes,
+/* The defaults: count, dynamic schedule, dynamic distribution (block for
+ * list), sieve, primes,
  * progress when stderr is a terminal. */
 void pk_job_spec_init(pk_job_spec *spec);
 

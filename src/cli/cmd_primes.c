@@ -49,8 +49,9 @@ static const char primes_usage[] =
     "                         then the CPUs this process may run on)\n"
     "      --schedule KIND[,CHUNK]  static, dynamic (default) or guided\n"
     "      --algo sieve|trial segmented sieve (default) or textbook trial division\n"
-    "      --distribute block|dynamic  under mpirun: contiguous blocks of the range per\n"
-    "                         rank (default), or chunks handed out on demand\n"
+    "      --distribute block|dynamic  under mpirun: chunks of the range handed out on\n"
+    "                         demand (default), or one contiguous block per rank\n"
+    "                         (always for list, whose output is in order)\n"
     "  -o, --output FILE      list: write to FILE (atomically: complete or absent)\n"
     "      --format FORMAT    list: text (default) or binary (8-byte little-endian\n"
     "                         integers); check: text (default) or jsonl\n"
@@ -242,6 +243,7 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
             }
             break;
         case OPT_DISTRIBUTE:
+            cli->spec.distribute_given = true;
             if (pk_distribute_parse(optarg, &cli->spec.distribute) != PK_OK) {
                 cli_error(cli->what, "bad --distribute '%s': expected block or dynamic", optarg);
                 rc = PK_EXIT_USAGE;
@@ -1328,9 +1330,12 @@ int cli_run_spec(const pk_job_spec *spec)
         cli_error(cli.what, "choose one of --json and --format jsonl");
         return PK_EXIT_USAGE;
     }
-    if (cli.spec.distribute == PK_DISTRIBUTE_DYNAMIC && cli.spec.command == PK_COMMAND_LIST) {
-        cli_error(cli.what, "--distribute dynamic cannot keep the list in order; use block");
-        return PK_EXIT_USAGE;
+    if (cli.spec.command == PK_COMMAND_LIST && cli.spec.distribute == PK_DISTRIBUTE_DYNAMIC) {
+        if (cli.spec.distribute_given) {
+            cli_error(cli.what, "--distribute dynamic cannot keep the list in order; use block");
+            return PK_EXIT_USAGE;
+        }
+        cli.spec.distribute = PK_DISTRIBUTE_BLOCK; /* the list comes out in rank order */
     }
     const char *bad_variable = NULL;
     if (pk_threads_choose(cli.spec.threads, &cli.threads, &bad_variable) != PK_OK) {

@@ -30,7 +30,7 @@
  *   [parallel]            ; every command
  *   threads = 4           ; 1..4096; absent: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, affinity mask
  *   schedule = dynamic,4  ; static | dynamic | guided, optionally ,CHUNK
- *   distribute = block    ; block | dynamic (how MPI ranks share the work; list needs block)
+ *   distribute = dynamic  ; dynamic | block (how MPI ranks share the work; list needs block)
  *   algo = sieve          ; sieve | trial (count, list and nth)
  *   [output]
  *   path = primes.txt     ; list: the file to write (-o)
@@ -410,6 +410,7 @@ static int setting_store(job_draft *draft, setting_id id, const char *value, int
             break;
         case SETTING_PARALLEL_DISTRIBUTE:
             good = pk_distribute_parse(value, &spec->distribute) == PK_OK;
+            spec->distribute_given = good;
             break;
         case SETTING_PARALLEL_ALGO:
             good = strcmp(value, "sieve") == 0 || strcmp(value, "trial") == 0;
@@ -513,7 +514,7 @@ static int job_finish(job_draft *draft, char *error, size_t error_size)
     }
 
     /* Settings that contradict each other, as the executor would find. */
-    if (spec->command == PK_COMMAND_LIST && spec->distribute == PK_DISTRIBUTE_DYNAMIC) {
+    if (spec->command == PK_COMMAND_LIST && spec->distribute == PK_DISTRIBUTE_DYNAMIC && spec->distribute_given) {
         say(error, error_size, "%s: parallel.distribute = dynamic cannot keep the list in order; use block",
             origin_name(draft, SETTING_PARALLEL_DISTRIBUTE, where, sizeof where));
         return PK_EINVAL;

@@ -183,11 +183,20 @@ typedef struct progress_sync {
     uint64_t published;  /* of local.units_done, already added to the total */
     pk_progress *shown;  /* rank 0's display, or NULL */
     uint64_t shown_base; /* units done before this run (e.g. building tables) */
+    double last_publish;
 } progress_sync;
 
 static void publish_progress(void *ctx)
 {
     progress_sync *sync = ctx;
+    /* A few times a second is enough for a display.  Each publish is a
+     * one-sided lock on rank 0's window, which waits until rank 0's main
+     * thread next enters MPI (Open MPI has no progress thread): published
+     * after every unit, it held the other ranks back by up to a unit each. */
+    double now = pk_clock_seconds();
+    if (now - sync->last_publish < 0.25)
+        return;
+    sync->last_publish = now;
     uint64_t done = atomic_load(&sync->local.units_done);
     uint64_t delta = done - sync->published;
     sync->published = done;
@@ -207,8 +216,11 @@ int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t cou
     int rc = PK_OK;
     const bool ordered = job->unit_output != NULL && options->write != NULL;
 
-    /* Progress: this rank counts locally; rank 0 shows everyone's sum. */
-    progress_sync sync = {.total = pk_comm_counter_create()};
+    /* Progress: this rank counts locally; rank 0 shows everyone's sum, when
+     * it shows a progress line at all (only rank 0 knows: its stderr). */
+    int show_progress = rank == 0 && options->progress != NULL;
+    pk_comm_broadcast(&show_progress, sizeof show_progress, 0);
+    progress_sync sync = {.total = show_progress ? pk_comm_counter_create() : NULL, .last_publish = start};
     pk_engine_options local = *options;
     local.progress = &sync.local;
     if (rank == 0 && options->progress != NULL) {

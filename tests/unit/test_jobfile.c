@@ -130,7 +130,8 @@ static void check_parallel_defaults(const pk_job_spec *spec)
     CU_ASSERT_EQUAL(spec->threads, 0);
     CU_ASSERT_EQUAL(spec->schedule.kind, PK_SCHEDULE_DYNAMIC);
     CU_ASSERT_EQUAL(spec->schedule.chunk, 0);
-    CU_ASSERT_EQUAL(spec->distribute, PK_DISTRIBUTE_BLOCK);
+    CU_ASSERT_EQUAL(spec->distribute, PK_DISTRIBUTE_DYNAMIC);
+    CU_ASSERT_FALSE(spec->distribute_given);
     CU_ASSERT_EQUAL(spec->algo, PK_ALGO_SIEVE);
 }
 
@@ -688,7 +689,8 @@ static void test_set_errors(void)
     CU_ASSERT_EQUAL(job_set(&job, "parallel.distribute=dynamic"), PK_EINVAL);
     check_error(&job, "--set parallel.distribute: parallel.distribute = dynamic cannot keep the list in order; "
                       "use block");
-    CU_ASSERT_EQUAL(job.spec.distribute, PK_DISTRIBUTE_BLOCK);
+    CU_ASSERT_EQUAL(job.spec.distribute, PK_DISTRIBUTE_DYNAMIC); /* untouched: the executor makes it block for list */
+    CU_ASSERT_FALSE(job.spec.distribute_given);
     job_end(&job);
 
     example_load(&job, "check-numbers.ini"); /* format = text */

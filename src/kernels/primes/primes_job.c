@@ -79,6 +79,10 @@ static void plan_range(range_plan *plan, uint64_t lo, uint64_t hi, uint64_t pref
         /* Preparing a unit costs ~12 ns per sieving prime, sieving ~1 ns per
          * byte: 8 bytes per sieving prime keeps preparation near 10%. */
         uint64_t amortized = round_up_pow2(8 * sieving_primes);
+        /* A listed unit's text is held in memory until it is written: list
+         * units stay small, the memory bound matters more than preparation. */
+        if (preferred_bytes == LIST_UNIT_BYTES && amortized > 2 * LIST_UNIT_BYTES)
+            amortized = 2 * LIST_UNIT_BYTES;
         uint64_t balanced = total / (4 * workers);
         unit = preferred_bytes > amortized ? preferred_bytes : amortized;
         if (unit > balanced)
