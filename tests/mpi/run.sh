@@ -102,6 +102,33 @@ for np in $NPS; do
     [ "$leftovers" = 0 ] && pass || fail "list -o (np=$np) left a temporary file"
 done
 
+echo "== checkpoint under MPI: stopped with 3 ranks, resumed with 2, the same answer"
+rm -f "$T/mpi.ck"
+timeout -s TERM 2 mpirun -np 3 --bind-to none -x OMP_NUM_THREADS=1 "$P" primes count 5e10 \
+    --checkpoint "$T/mpi.ck" --checkpoint-interval 0.05 -q >"$T/out" 2>"$T/err"
+stopped=$?
+pkill -9 -f "primes count 5e10 --checkpoint" 2>/dev/null
+if [ "$stopped" = 0 ]; then
+    echo "   (the 3-rank count finished before the signal: nothing to resume)"
+elif [ -e "$T/mpi.ck" ]; then
+    mpi 2 1 primes count 5e10 --checkpoint "$T/mpi.ck" --resume
+    if [ "$(cat "$T/out")" = 2119654578 ] && grep -q "resumed from" "$T/err" && [ ! -e "$T/mpi.ck" ]; then pass; else
+        fail "resume with 2 ranks of a 3-rank checkpoint" "got '$(cat "$T/out")': $(head -3 "$T/err")"
+    fi
+else
+    fail "a 3-rank run stopped by SIGTERM left a checkpoint" "exit $stopped: $(head -3 "$T/err")"
+fi
+rm -f "$T/list.txt" "$T/list.ck"
+timeout -s TERM 1.5 mpirun -np 2 --bind-to none -x OMP_NUM_THREADS=1 "$P" primes list 2e9 -o "$T/list.txt" \
+    --checkpoint "$T/list.ck" --checkpoint-interval 0.1 >/dev/null 2>&1
+pkill -9 -f "primes list 2e9 -o" 2>/dev/null
+mpi 3 1 primes list 2e9 -o "$T/list.txt" --checkpoint "$T/list.ck" --resume
+OMP_NUM_THREADS=2 "$P" primes list 2e9 -o "$T/list-seq.txt"
+if cmp -s "$T/list.txt" "$T/list-seq.txt" && [ ! -e "$T/list.txt.partial" ]; then pass; else
+    fail "list -o stopped with 2 ranks, resumed with 3: the same bytes" "$(head -3 "$T/err")"
+fi
+rm -f "$T/list.txt" "$T/list-seq.txt"
+
 echo "== errors are agreed: one message, exit 2 on all ranks"
 mpi 3 1 primes count 10 5
 rc=$?
