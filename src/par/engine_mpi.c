@@ -240,7 +240,13 @@ int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t cou
             rc = pk_omp_run_units(&local, job, first, end, counters, &stats->threads_used, progress_hook);
     } else {
         pk_comm_counter *next = pk_comm_counter_create();
-        const uint64_t chunk = 2 * (uint64_t)(options->threads < 1 ? 1 : options->threads);
+        /* Two units per thread per trip to rank 0's counter, but never so
+         * many that one rank takes the whole job: at least four chunks per
+         * rank when there are enough units. */
+        uint64_t chunk = 2 * (uint64_t)(options->threads < 1 ? 1 : options->threads);
+        uint64_t fair = job->units / (4 * (uint64_t)size);
+        if (chunk > fair)
+            chunk = fair > 0 ? fair : 1;
         for (;;) {
             uint64_t first = pk_comm_counter_take(next, chunk);
             if (first >= job->units)
