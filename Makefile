@@ -191,8 +191,14 @@ demo:
 	  $(DEMO_BIN) primes check 561 2^61-1 3825123056546413051 2^64-59
 	@echo; echo '$$ parkit primes nth 1e8 --time'; $(DEMO_BIN) primes nth 1e8 --time
 
+# Every performance target of the project in one run (bench/README.md):
+# parkit against primesieve, and primality against FLINT when libflint-dev is there.
 bench: all
-	bench/primes-vs-primesieve.sh $(BIN)
+	bench/targets.sh $(BIN)
+
+# FLINT is for this benchmark only, never a dependency of parkit itself.
+$(BUILD)/primality-vs-flint: bench/primality_vs_flint.c $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) -lflint $(PK_LDLIBS)
 
 # ---- install --------------------------------------------------------------
 PUBLIC_HEADERS := $(wildcard include/parkit/*.h)
