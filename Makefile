@@ -38,8 +38,11 @@ endif
 CC := $(MPICC)
 endif
 
+# 1 when the compiler finds header $(1), else 0 (for the auto knobs).
+have_header = $(shell printf '\043include <$(1)>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1 || echo 0)
+
 ifeq ($(GMP),auto)
-GMP := $(shell printf '\043include <gmp.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1 || echo 0)
+GMP := $(call have_header,gmp.h)
 endif
 ifeq ($(filter $(GMP),0 1),)
 $(error GMP must be auto, 0 or 1 (got '$(GMP)'))
@@ -47,7 +50,7 @@ endif
 
 # libinih reads job files (parkit run JOB.ini); without it parkit run says how to get it.
 ifeq ($(INIH),auto)
-INIH := $(shell printf '\043include <ini.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1 || echo 0)
+INIH := $(call have_header,ini.h)
 endif
 ifeq ($(filter $(INIH),0 1),)
 $(error INIH must be auto, 0 or 1 (got '$(INIH)'))

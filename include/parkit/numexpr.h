@@ -39,6 +39,7 @@
 #ifndef PARKIT_NUMEXPR_H
 #define PARKIT_NUMEXPR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* How deeply parentheses and '^' may nest, counted together. */
@@ -60,5 +61,9 @@
  * On error *VALUE is left unchanged; on success *WHY is left unchanged.
  */
 int pk_parse_u64(const char *text, uint64_t *value, const char **why);
+
+/* Writes VALUE in decimal into OUT (at least 20 bytes, no terminator);
+ * returns the number of digits. */
+size_t pk_format_u64(char *out, uint64_t value);
 
 #endif

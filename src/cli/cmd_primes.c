@@ -724,20 +724,6 @@ typedef struct check_batch {
     pk_primes_report report;
 } check_batch;
 
-/* Decimal digits of N into OUT (no terminator); returns how many. */
-static size_t format_decimal(char *out, uint64_t n)
-{
-    char reversed[20];
-    size_t len = 0;
-    do {
-        reversed[len++] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n != 0);
-    for (size_t i = 0; i < len; i++)
-        out[i] = reversed[len - 1 - i];
-    return len;
-}
-
 /* Under MPI only rank 0 reads the input.  It broadcasts each batch; every
  * rank tests its share (pk_primes_check is collective); rank 0 answers.  A
  * count of BATCHES_END ends the stream, followed by rank 0's exit code. */
@@ -777,7 +763,7 @@ static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch 
             verdict = pk_primality_name(big_verdict);
             batch->primes += big_verdict != PK_COMPOSITE;
         } else {
-            digits[format_decimal(digits, batch->numbers[i])] = '\0';
+            digits[pk_format_u64(digits, batch->numbers[i])] = '\0';
             verdict = batch->is_prime[i] ? "prime" : "composite";
             batch->primes += batch->is_prime[i];
         }
@@ -833,26 +819,6 @@ static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch 
     return PK_EXIT_OK;
 }
 
-/* Queues one number written as TEXT; `where` names its origin for messages
- * ("argument", "FILE:LINE").  Returns an exit code. */
-/* Most input lines are plain decimal numbers: read those directly, without
- * the expression parser and its 128-bit overflow checks. */
-static bool parse_plain_decimal(const char *text, uint64_t *value)
-{
-    uint64_t n = 0;
-    size_t i = 0;
-    for (; text[i] >= '0' && text[i] <= '9'; i++) {
-        if (i >= 19 && (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, (uint64_t)(text[i] - '0'), &n)))
-            return false;
-        if (i < 19)
-            n = n * 10 + (uint64_t)(text[i] - '0');
-    }
-    if (i == 0 || text[i] != '\0')
-        return false;
-    *value = n;
-    return true;
-}
-
 /* A number that cannot be tested: fatal, or with --on-error skip (for lines
  * of files) counted and passed over, the first few named on stderr. */
 /* Where a number came from: a command-line argument (line 0) or a line of a file. */
@@ -878,13 +844,15 @@ static int reject_number(const primes_cli *cli, check_batch *batch, number_origi
     return bad_input_exit;
 }
 
+/* Queues one number written as TEXT; WHERE names its origin for messages.
+ * Returns an exit code. */
 static int queue_number(primes_cli *cli, pk_primes_options *options, check_batch *batch, const char *text,
                         number_origin where, int bad_input_exit)
 {
     uint64_t value = 0;
     const char *why = NULL;
     char *big = NULL;
-    int status = parse_plain_decimal(text, &value) ? PK_OK : pk_parse_u64(text, &value, &why);
+    int status = pk_parse_u64(text, &value, &why);
     if (status == PK_ERANGE && text[0] != '\0' && strspn(text, "0123456789") == strlen(text)) {
         /* 2^64 or more, written in digits: GMP's business. */
         pk_primality verdict;
@@ -1058,7 +1026,7 @@ static int parse_check_block(void *ctx, pk_line_block *block)
         *end = '\0'; /* the block is ours: terminate the number in place */
         uint64_t value = 0;
         const char *why = NULL;
-        int status = parse_plain_decimal(p, &value) ? PK_OK : pk_parse_u64(p, &value, &why);
+        int status = pk_parse_u64(p, &value, &why);
         char *big = NULL;
         if (status == PK_ERANGE && strspn(p, "0123456789") == (size_t)(end - p)) {
             pk_primality verdict;

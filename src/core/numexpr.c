@@ -20,6 +20,7 @@
  * parentheses cannot exhaust the stack.
  */
 #include <stdbool.h>
+#include <string.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -361,12 +362,32 @@ static int fail(const char **why, int status, const char *reason)
     return status;
 }
 
+/* Most numbers are plain decimal digits (every line of a file for check):
+ * read those directly, without the grammar and its 128-bit checks. */
+static bool parse_plain_decimal(const char *text, uint64_t *value)
+{
+    uint64_t n = 0;
+    size_t i = 0;
+    for (; text[i] >= '0' && text[i] <= '9'; i++) {
+        if (i < 19)
+            n = n * 10 + (uint64_t)(text[i] - '0'); /* 19 digits never overflow */
+        else if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, (uint64_t)(text[i] - '0'), &n))
+            return false; /* the grammar says why */
+    }
+    if (i == 0 || text[i] != '\0')
+        return false;
+    *value = n;
+    return true;
+}
+
 int pk_parse_u64(const char *text, uint64_t *value, const char **why)
 {
     if (text == NULL)
         return fail(why, PK_EINVAL, "no text");
     if (value == NULL)
         return fail(why, PK_EINVAL, "nowhere to store the value");
+    if (parse_plain_decimal(text, value))
+        return PK_OK;
     if (text[0] == '+')
         return fail(why, PK_EINVAL, "a leading '+' is not allowed");
 
@@ -396,4 +417,30 @@ int pk_parse_u64(const char *text, uint64_t *value, const char **why)
         return fail(why, PK_ERANGE, exceeds_range);
     *value = (uint64_t)result;
     return PK_OK;
+}
+
+/* Two digits per division: listing primes spends much of its time here. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                  "8081828384858687888990919293949596979899";
+
+size_t pk_format_u64(char *out, uint64_t value)
+{
+    char digits[20];
+    char *p = digits + sizeof digits;
+    while (value >= 100) {
+        unsigned pair = (unsigned)(value % 100);
+        value /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * pair, 2);
+    }
+    if (value >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * value, 2);
+    } else {
+        *--p = (char)('0' + value);
+    }
+    size_t n = (size_t)(digits + sizeof digits - p);
+    memcpy(out, p, n);
+    return n;
 }

@@ -23,6 +23,7 @@
 #include "kernels/primes/wheel.h"
 #include "parkit/checkpoint.h"
 #include "parkit/comm.h"
+#include "parkit/numexpr.h"
 #include "parkit/primality.h"
 #include "parkit/primes.h"
 #include "parkit/status.h"
@@ -292,32 +293,6 @@ static int count_unit(void *state, void *opaque, uint64_t unit, uint64_t counter
 
 /* ---- listing --------------------------------------------------------------- */
 
-/* Two digits per division: listing spends much of its time here. */
-static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                  "8081828384858687888990919293949596979899";
-
-static size_t format_u64(char *out, uint64_t value)
-{
-    char digits[20];
-    char *p = digits + sizeof digits;
-    while (value >= 100) {
-        unsigned pair = (unsigned)(value % 100);
-        value /= 100;
-        p -= 2;
-        memcpy(p, digit_pairs + 2 * pair, 2);
-    }
-    if (value >= 10) {
-        p -= 2;
-        memcpy(p, digit_pairs + 2 * value, 2);
-    } else {
-        *--p = (char)('0' + value);
-    }
-    size_t n = (size_t)(digits + sizeof digits - p);
-    memcpy(out, p, n);
-    return n;
-}
-
 static bool text_reserve(primes_worker *worker, size_t more)
 {
     if (worker->text_len + more <= worker->text_capacity)
@@ -341,7 +316,7 @@ static void text_append_prime(primes_worker *worker, uint64_t prime, bool binary
             worker->text[worker->text_len++] = (char)(prime >> (8 * i));
         return;
     }
-    worker->text_len += format_u64(worker->text + worker->text_len, prime);
+    worker->text_len += pk_format_u64(worker->text + worker->text_len, prime);
     worker->text[worker->text_len++] = '\n';
 }
 
