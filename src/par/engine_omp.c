@@ -5,18 +5,19 @@
  * shared read-only; each thread owns one worker scratch (its segment buffer
  * and buckets) and its own counters, summed once at the end.  The schedule
  * is chosen at run time (schedule(runtime)) so users can watch static
- * scheduling suffer on uneven units.  Ordered output: a thread that finished
- * a unit early waits for its turn to emit, which bounds memory by one unit
- * per thread.  The turn is a mutex and condition variable rather than
+ * scheduling suffer on uneven units.  Ordered output (emit_in_order): a
+ * thread that finished a unit out of turn leaves a copy and goes on, up to
+ * a window of units; it is a mutex and condition variable rather than
  * OpenMP's `ordered`, whose waiters spin: with more threads than free cores
  * (oversubscribed MPI tests, a busy laptop) spinning waiters starve the one
- * thread whose turn it is.  No deadlock: every thread takes its units in
- * increasing order, so the owner of the next unit to emit never waits on a
- * later one.
+ * thread whose turn it is, and `ordered` would also make every thread wait
+ * for the slowest unit before it.
  *
  * Without OpenMP (make OPENMP=0) the same function is a plain loop.
  */
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef _OPENMP
@@ -49,27 +50,97 @@ const char *pk_engine_openmp_version(void)
 #endif
 }
 
-/* Whose turn it is to emit. */
-typedef struct emit_turn {
+/* Ordered output.  Whoever finishes the unit whose turn it is writes it,
+ * then every later unit already finished; a thread that finishes out of
+ * turn leaves a copy of its output and goes on computing.  A thread more
+ * than `window` units ahead, or whose copy would take the copies past
+ * PENDING_BYTES_MAX, waits instead (memory stays bounded), which never
+ * deadlocks: every thread takes its units in increasing order, so the
+ * owner of the unit whose turn it is never waits.  Once a unit fails or is
+ * skipped nothing after it is written, so the output is always a whole
+ * prefix of the job's. */
+enum { PENDING_BYTES_MAX = 4 << 20 };
+
+typedef struct pending_output {
+    bool ready;  /* finished, waiting for its turn */
+    bool emit;   /* its output is good to write */
+    char *data;  /* a copy, owned here */
+    size_t len;
+} pending_output;
+
+typedef struct emitter {
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    uint64_t next_unit;
-} emit_turn;
+    uint64_t next_unit; /* whose output goes out next */
+    uint64_t window;
+    pending_output *pending; /* ring of `window` slots, by unit */
+    size_t pending_bytes;    /* in the copies */
+    bool stopped;            /* a unit could not be written: nothing after it is */
+    const pk_engine_options *options;
+    _Atomic int *failure;
+} emitter;
 
-static void wait_for_turn(emit_turn *turn, uint64_t unit)
+static void record_failure(_Atomic int *failure, int rc)
 {
-    pthread_mutex_lock(&turn->lock);
-    while (turn->next_unit != unit)
-        pthread_cond_wait(&turn->changed, &turn->lock);
-    pthread_mutex_unlock(&turn->lock);
+    int expected = PK_OK;
+    atomic_compare_exchange_strong(failure, &expected, rc);
 }
 
-static void pass_turn(emit_turn *turn)
+/* Hands over the output of UNIT (EMIT false: none, and none after it).
+ * DATA stays the caller's; it is copied only when it must wait. */
+static void emit_in_order(emitter *e, uint64_t unit, bool emit, const char *data, size_t len)
 {
-    pthread_mutex_lock(&turn->lock);
-    turn->next_unit++;
-    pthread_cond_broadcast(&turn->changed);
-    pthread_mutex_unlock(&turn->lock);
+    pthread_mutex_lock(&e->lock);
+    while (unit != e->next_unit &&
+           (unit - e->next_unit >= e->window || e->pending_bytes + len > PENDING_BYTES_MAX))
+        pthread_cond_wait(&e->changed, &e->lock);
+    if (unit != e->next_unit) {
+        pending_output *slot = &e->pending[unit % e->window];
+        slot->emit = emit;
+        slot->len = 0;
+        slot->data = NULL;
+        if (emit && len > 0) {
+            slot->data = malloc(len);
+            if (slot->data != NULL) {
+                memcpy(slot->data, data, len);
+                slot->len = len;
+                e->pending_bytes += len;
+            } else {
+                slot->emit = false;
+                record_failure(e->failure, PK_ENOMEM);
+            }
+        }
+        slot->ready = true;
+        pthread_mutex_unlock(&e->lock);
+        return;
+    }
+    /* Our turn: write ours, then the finished ones that follow. */
+    char *owned = NULL;
+    for (;;) {
+        if (!emit)
+            e->stopped = true;
+        bool write = emit && !e->stopped && len > 0;
+        pthread_mutex_unlock(&e->lock);
+        if (write && e->options->write(e->options->write_ctx, data, len) != 0) {
+            record_failure(e->failure, PK_EIO);
+            emit = false;
+        }
+        free(owned);
+        pthread_mutex_lock(&e->lock);
+        if (!emit)
+            e->stopped = true;
+        e->next_unit++;
+        pending_output *slot = &e->pending[e->next_unit % e->window];
+        if (!slot->ready)
+            break;
+        slot->ready = false;
+        e->pending_bytes -= slot->len;
+        emit = slot->emit;
+        data = owned = slot->data;
+        len = slot->len;
+    }
+    pthread_cond_broadcast(&e->changed);
+    pthread_mutex_unlock(&e->lock);
 }
 
 static int cancel_requested(const pk_engine_options *options)
@@ -106,13 +177,17 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
                      uint64_t counters[PK_JOB_MAX_COUNTERS], int *threads_used, const pk_main_thread_hook *hook)
 {
     _Atomic int failure = PK_OK; /* first failing status, shared */
-    emit_turn turn = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, first};
     const bool ordered_output = job->unit_output != NULL && options->write != NULL;
+    const int threads = options->threads < 1 ? 1 : options->threads;
+    emitter out = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, first, 4 * (uint64_t)threads, NULL,
+                   0, false, options, &failure};
+    if (ordered_output && (out.pending = calloc(out.window, sizeof *out.pending)) == NULL)
+        return PK_ENOMEM;
     int team = 1;
 
 #ifdef _OPENMP
     set_runtime_schedule(options->schedule);
-#pragma omp parallel num_threads(options->threads < 1 ? 1 : options->threads)
+#pragma omp parallel num_threads(threads)
 #endif
     {
         uint64_t mine[PK_JOB_MAX_COUNTERS] = {0};
@@ -146,15 +221,12 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
             if (hook != NULL && main_thread)
                 hook->run(hook->ctx);
             if (ordered_output) {
-                wait_for_turn(&turn, unit);
-                if (rc == PK_OK && !skip && atomic_load(&failure) == PK_OK) {
-                    const char *data = NULL;
-                    size_t len = 0;
-                    rc = job->unit_output(job->state, worker, unit, &data, &len);
-                    if (rc == PK_OK && len > 0 && options->write(options->write_ctx, data, len) != 0)
-                        rc = PK_EIO;
-                }
-                pass_turn(&turn);
+                const char *data = NULL;
+                size_t len = 0;
+                bool emit = rc == PK_OK && !skip && atomic_load(&failure) == PK_OK;
+                if (emit && (rc = job->unit_output(job->state, worker, unit, &data, &len)) != PK_OK)
+                    emit = false;
+                emit_in_order(&out, unit, emit, data, len);
             }
             if (rc != PK_OK) {
                 int expected = PK_OK;
@@ -170,8 +242,9 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
             counters[i] += mine[i];
     }
 
-    pthread_cond_destroy(&turn.changed);
-    pthread_mutex_destroy(&turn.lock);
+    pthread_cond_destroy(&out.changed);
+    pthread_mutex_destroy(&out.lock);
+    free(out.pending);
     if (threads_used != NULL)
         *threads_used = team;
     int rc = atomic_load(&failure);

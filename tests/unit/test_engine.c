@@ -2,7 +2,7 @@
  * Tests of the engine alone, with jobs that know nothing of primes: every
  * unit runs exactly once, counters add up, emits come in unit order under
  * every schedule, a failing unit's status comes back, a cancel stops the
- * run, and schedules parse and print.
+ * run and leaves a prefix of the output, and schedules parse and print.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +19,8 @@ typedef struct tally_job {
     uint64_t emit_count;
     int emit_out_of_order;
     uint64_t fail_at; /* UNITS = never */
+    uint64_t cancel_at; /* UNITS = never: this unit sets *cancel */
+    _Atomic int *cancel;
     _Atomic int workers_alive;
 } tally_job;
 
@@ -41,6 +43,8 @@ static int tally_unit(void *state, void *worker, uint64_t unit, uint64_t counter
     (void)worker;
     tally_job *job = state;
     atomic_fetch_add(&job->runs[unit], 1);
+    if (job->cancel != NULL && unit == job->cancel_at)
+        atomic_store(job->cancel, 1);
     counters[0] += unit;
     counters[1] += 1;
     /* Uneven cost, so dynamic schedules really reorder completion. */
@@ -150,6 +154,30 @@ static void test_cancel_stops_the_run(void)
     free(state);
 }
 
+/* A cancel in the middle: whatever was written is a whole prefix of the
+ * output (units finished out of turn after it are dropped, not written). */
+static void test_cancel_leaves_a_prefix(void)
+{
+    for (int threads = 2; threads <= 4; threads++) {
+        tally_job *state = calloc(1, sizeof *state);
+        static _Atomic int cancel;
+        atomic_store(&cancel, 0);
+        state->fail_at = UNITS;
+        state->cancel_at = 300;
+        state->cancel = &cancel;
+        pk_job job = make_job(state, 1);
+        pk_engine_options options = {.threads = threads, .schedule = {PK_SCHEDULE_DYNAMIC, 1}, .cancel = &cancel,
+                                     .write = tally_write, .write_ctx = state};
+        uint64_t counters[PK_JOB_MAX_COUNTERS];
+        CU_ASSERT_EQUAL(pk_engine_run(&options, &job, counters, NULL), PK_ECANCELED);
+        CU_ASSERT(state->emit_count <= 301);
+        CU_ASSERT(state->emit_count < UNITS);
+        CU_ASSERT_FALSE(state->emit_out_of_order);
+        CU_ASSERT_EQUAL(atomic_load(&state->workers_alive), 0);
+        free(state);
+    }
+}
+
 static void test_schedule_text(void)
 {
     pk_schedule s;
@@ -171,6 +199,7 @@ int pk_suite_engine(void)
 {
     static const pk_test_case cases[] = {
         {"every_unit_once_and_ordered_emits", test_every_unit_once_and_ordered_emits},
+        {"cancel_leaves_a_prefix", test_cancel_leaves_a_prefix},
         {"failure_is_reported", test_failure_is_reported},
         {"cancel_stops_the_run", test_cancel_stops_the_run},
         {"schedule_text", test_schedule_text},
