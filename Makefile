@@ -199,6 +199,10 @@ demo:
 bench: all
 	bench/targets.sh $(BIN)
 
+# bench/io.sh's reference: check's compute alone, numbers already in memory.
+$(BUILD)/check-compute-only: bench/check_compute_only.c $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(PK_LDLIBS)
+
 # FLINT is for this benchmark only, never a dependency of parkit itself.
 $(BUILD)/primality-vs-flint: bench/primality_vs_flint.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) -lflint $(PK_LDLIBS)

@@ -3,8 +3,9 @@
 #   (a) `parkit primes list 1e9 -o FILE` against `primesieve 1e9 -p > FILE`
 #       (time, peak RSS, and that the bytes are the same);
 #   (b) `check` of a large file of 64-bit numbers, end to end against the
-#       compute alone (the engine time parkit reports with --time), with
-#       --io-threads 0 (the compute side reads) and with reader threads;
+#       compute alone (the same numbers already in memory, tested by
+#       build/check-compute-only), with --io-threads 0 (the compute side
+#       reads and writes) and with reader and writer threads;
 #   (c) many small files read by 1 against 4 reader threads.
 #
 #   bench/io.sh [path/to/parkit] [check-file-MB] [runs]
@@ -29,7 +30,7 @@ echo "case,tool,run,seconds,max_rss_kib" >"$csv"
 
 echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "parkit:  $("$BIN" --version), $(primesieve --version | head -1)"
-echo "runs:    $RUNS per case, alternating; minimum seconds shown"
+echo "runs:    $RUNS per case, alternating; minimum (and median) seconds shown"
 echo
 
 # timed CASE TOOL cmd...: prints "seconds max_rss_kib", records a CSV row.
@@ -44,38 +45,58 @@ timed() {
 }
 min_of() { sort -n | head -1; }
 
+median_of() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Every run writes a new file after the previous one is on disk (rm, sync),
+# so neither tool pays for the other's write-back.
+fresh() { rm -f "$work/parkit.txt" "$work/primesieve.txt"; sync; }
+
 echo "(a) list 1e9 to a file"
 pk_times=() ps_times=() pk_rss=0 ps_rss=0
 for ((i = 1; i <= RUNS; i++)); do
+    fresh
     read -r s r < <(timed list-1e9 parkit "$i" "$BIN" primes list 1e9 -o "$work/parkit.txt")
     pk_times+=("$s"); pk_rss=$r
+    cp "$work/parkit.txt" "$work/parkit.kept"
+    fresh
     read -r s r < <(timed list-1e9 primesieve "$i" sh -c "primesieve 1e9 -p > '$work/primesieve.txt'")
     ps_times+=("$s"); ps_rss=$r
 done
 pk=$(printf '%s\n' "${pk_times[@]}" | min_of) ps=$(printf '%s\n' "${ps_times[@]}" | min_of)
-same=$(cmp -s "$work/parkit.txt" "$work/primesieve.txt" && echo "identical bytes" || echo "BYTES DIFFER")
-printf '    parkit %6.2f s %7d KiB   primesieve %6.2f s %7d KiB   speed-up %.2fx   %s\n' \
+pk_med=$(printf '%s\n' "${pk_times[@]}" | median_of) ps_med=$(printf '%s\n' "${ps_times[@]}" | median_of)
+same=$(cmp -s "$work/parkit.kept" "$work/primesieve.txt" && echo "identical bytes" || echo "BYTES DIFFER")
+printf '    min:    parkit %6.2f s %7d KiB   primesieve %6.2f s %7d KiB   speed-up %.2fx   %s\n' \
     "$pk" "$pk_rss" "$ps" "$ps_rss" "$(echo "$ps $pk" | awk '{ print $1 / $2 }')" "$same"
-rm -f "$work/parkit.txt" "$work/primesieve.txt"
+printf '    median: parkit %6.2f s               primesieve %6.2f s               speed-up %.2fx\n' \
+    "$pk_med" "$ps_med" "$(echo "$ps_med $pk_med" | awk '{ print $1 / $2 }')"
+rm -f "$work/parkit.txt" "$work/primesieve.txt" "$work/parkit.kept"
 
-echo "(b) check a ${MB} MB file of 64-bit numbers (odd numbers from 1e18)"
+echo "(b) check a ${MB} MB file of 64-bit numbers (odd numbers from 1e18), answers to /dev/null"
 lines=$((MB * 1000000 / 20))
 seq 1000000000000000001 2 $((1000000000000000001 + 2 * (lines - 1))) >"$work/numbers.txt"
 echo "    $(wc -l <"$work/numbers.txt") numbers, $(du -m "$work/numbers.txt" | cut -f1) MB"
+# The reference: the same numbers already in memory, tested on the same
+# threads by pk_primes_check (bench/check_compute_only.c), best of RUNS.
+reference=$(dirname "$BIN")/check-compute-only
+make -s "$reference" BUILD="$(dirname "$BIN")" >/dev/null
+read -r compute _ ref_primes < <("$reference" "$work/numbers.txt" "$RUNS")
+echo "check,compute-only,best,$compute," >>"$csv"
+printf '    compute only (numbers in memory): %6.2f s, %d primes\n' "$compute" "$ref_primes"
 for io in 0 1 2; do
-    best=""
+    times=()
     for ((i = 1; i <= RUNS; i++)); do
-        /usr/bin/time -f '%e %M' -o "$work/time" "$BIN" primes check "$work/numbers.txt" --io-threads "$io" --time \
+        /usr/bin/time -f '%e %M' -o "$work/time" "$BIN" primes check "$work/numbers.txt" --io-threads "$io" \
             >/dev/null 2>"$work/stderr"
         read -r s r <"$work/time"
-        compute=$(grep -o 'compute [0-9.]* s' "$work/stderr" | awk '{ print $2 }')
         echo "check-${MB}MB-io$io,parkit,$i,$s,$r" >>"$csv"
-        if [ -z "$best" ] || awk -v a="$s" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best="$s $compute $r"; fi
+        times+=("$s")
     done
-    read -r s compute r <<<"$best"
-    printf '    --io-threads %d: %6.2f s end to end, compute alone %6.2f s -> %.2fx of the compute-only rate, %d KiB\n' \
-        "$io" "$s" "$compute" "$(echo "$compute $s" | awk '{ print $1 / $2 }')" "$r"
+    best=$(printf '%s\n' "${times[@]}" | min_of) median=$(printf '%s\n' "${times[@]}" | median_of)
+    printf '    --io-threads %d: end to end %6.2f s (median %6.2f s) -> %.2fx of the compute-only rate, %d KiB\n' \
+        "$io" "$best" "$median" "$(echo "$compute $best" | awk '{ print $1 / $2 }')" "$r"
 done
+primes=$("$BIN" primes check "$work/numbers.txt" | grep -c ' prime$' || true)
+[ "$primes" = "$ref_primes" ] || echo "    ANSWERS DIFFER: $primes primes end to end, $ref_primes in memory"
 rm -f "$work/numbers.txt"
 
 echo "(c) 2000 small files of 500 numbers each"

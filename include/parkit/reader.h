@@ -17,13 +17,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* After a block's text come PK_READER_PADDING zero bytes: text[len] is a
+ * '\0' sentinel, and parsers may load whole words near the end. */
+enum { PK_READER_PADDING = 32 };
+
 typedef struct pk_line_block {
     size_t source;      /* index of the input */
     uint64_t offset;    /* of the block's first byte in that input */
     uint64_t first_line; /* 1-based number of its first line in that input */
-    uint64_t lines;     /* lines in the block */
+    /* Lines in the block (the last counted even without its newline): the
+     * parse function may set it while it walks the text; when it leaves 0
+     * the reader counts them. */
+    uint64_t lines;
     char *text;         /* whole lines; the last may lack its newline at the end of the input */
-    size_t len;
+    size_t len;         /* text[len] is '\0'; see PK_READER_PADDING */
+    char *storage;      /* the reader's: the allocation text points into */
     void *parsed;       /* what the parse function made of it */
 } pk_line_block;
 
@@ -33,7 +41,9 @@ typedef void (*pk_block_free_fn)(void *ctx, void *parsed);
 
 typedef struct pk_reader pk_reader;
 
-/* Reads PATHS in order ("-" is standard input).  threads >= 1. */
+/* Reads PATHS in order ("-" is standard input).  threads >= 1 reader
+ * threads, or 0: each pk_reader_next reads and parses its block on the
+ * caller's thread (no overlap, for comparison). */
 int pk_reader_create(pk_reader **reader, const char *const *paths, size_t count, int threads, size_t block_bytes,
                      size_t queue_depth, pk_block_parse_fn parse, pk_block_free_fn free_parsed, void *ctx);
 

@@ -1,7 +1,8 @@
 /*
  * `parkit primes count|list|check|nth`: parse the command line into
  * pk_primes_options, run the job, print the answer (human or JSON), say
- * how long it took.  All arithmetic lives in src/kernels/primes/.
+ * how long it took.  All arithmetic lives in src/kernels/primes/; check,
+ * with its reader/compute/writer pipeline, is in cmd_check.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/primes_cli.h"
 #include "core/clock.h"
 #include "parkit/checkpoint.h"
 #include "parkit/comm.h"
@@ -27,13 +29,6 @@
 #include "parkit/writer.h"
 
 
-/* A job spec being run from the command line or a job file, with what the
- * CLI worked out for it. */
-typedef struct primes_cli {
-    pk_job_spec spec;
-    const char *what; /* "primes count" ... for messages */
-    pk_thread_choice threads;
-} primes_cli;
 
 static const char primes_usage[] =
     "usage: parkit primes count [LO] HI [--twins|--triplets|--quadruplets|--quintuplets|--sextuplets]\n"
@@ -309,7 +304,7 @@ static double run_start;
 
 /* Fields every report shares.  Collective under MPI: every rank calls it
  * (only rank 0's stdout is kept). */
-static void json_common(const primes_cli *cli, const pk_primes_report *report)
+void primes_json_common(const primes_cli *cli, const pk_primes_report *report)
 {
     char schedule[32];
     struct rusage usage;
@@ -333,7 +328,7 @@ static void json_common(const primes_cli *cli, const pk_primes_report *report)
            rss_avg, rss_max, rss_total, report->units);
 }
 
-static void print_time(const primes_cli *cli, const pk_primes_report *report)
+void primes_print_time(const primes_cli *cli, const pk_primes_report *report)
 {
     if (!cli->spec.time)
         return;
@@ -378,7 +373,7 @@ static void note_checkpoint(const primes_cli *cli, int status, const pk_primes_r
 }
 
 /* Reports a failed job; a cancel by signal is reported as an interruption. */
-static int job_failed(const primes_cli *cli, int rc)
+int primes_job_failed(const primes_cli *cli, int rc)
 {
     if (rc == PK_ECANCELED && cli_signal_received() == SIGALRM) {
         cli_error(cli->what, "timed out after %g s (--timeout)", cli->spec.timeout);
@@ -441,7 +436,7 @@ static int run_count(primes_cli *cli, pk_primes_options *options)
     note_checkpoint(cli, status, &report);
     if (status != PK_OK) {
         int stopped = job_stopped(cli, status, &report);
-        return stopped != PK_EXIT_OK ? stopped : job_failed(cli, status);
+        return stopped != PK_EXIT_OK ? stopped : primes_job_failed(cli, status);
     }
     const char *method;
     pk_validation validation = pk_primes_validate_count(lo, hi, cli->spec.pattern, count, &method);
@@ -456,12 +451,12 @@ static int run_count(primes_cli *cli, pk_primes_options *options)
                lo, hi, pk_pattern_name(cli->spec.pattern), count,
                validation == PK_VALIDATION_PASSED ? "true" : "null", method,
                cli->spec.algo == PK_ALGO_TRIAL ? "trial" : "sieve");
-        json_common(cli, &report);
+        primes_json_common(cli, &report);
         printf("}\n");
     } else {
         printf("%" PRIu64 "\n", count);
     }
-    print_time(cli, &report);
+    primes_print_time(cli, &report);
     if (cli->spec.time && validation == PK_VALIDATION_PASSED)
         fprintf(stderr, "parkit: %s: validated: %s\n", cli->what, method);
     return PK_EXIT_OK;
@@ -647,17 +642,17 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
         return PK_EXIT_FAILURE;
     if (status != PK_OK) {
         int stopped = job_stopped(cli, status, &report);
-        return stopped != PK_EXIT_OK ? stopped : job_failed(cli, status);
+        return stopped != PK_EXIT_OK ? stopped : primes_job_failed(cli, status);
     }
     if (cli->spec.json) {
         printf("{\"command\":\"primes list\",\"lo\":%" PRIu64 ",\"hi\":%" PRIu64 ",\"count\":%" PRIu64
                ",\"output\":", lo, hi, count);
         cli_json_string(cli->spec.output);
         printf(",\"algo\":\"%s\",", cli->spec.algo == PK_ALGO_TRIAL ? "trial" : "sieve");
-        json_common(cli, &report);
+        primes_json_common(cli, &report);
         printf("}\n");
     }
-    print_time(cli, &report);
+    primes_print_time(cli, &report);
     return PK_EXIT_OK;
 }
 
@@ -690,596 +685,17 @@ static int run_nth(primes_cli *cli, pk_primes_options *options)
     int status = pk_primes_nth(options, n, &prime, &report);
     cli_progress_stop(display);
     if (status != PK_OK)
-        return job_failed(cli, status);
+        return primes_job_failed(cli, status);
     if (cli->spec.json) {
         printf("{\"command\":\"primes nth\",\"n\":%" PRIu64 ",\"prime\":%" PRIu64 ",\"algo\":\"%s\",", n, prime,
                cli->spec.algo == PK_ALGO_TRIAL ? "trial" : "sieve");
-        json_common(cli, &report);
+        primes_json_common(cli, &report);
         printf("}\n");
     } else {
         printf("%" PRIu64 "\n", prime);
     }
-    print_time(cli, &report);
+    primes_print_time(cli, &report);
     return PK_EXIT_OK;
-}
-
-/* ---- check ---------------------------------------------------------------------- */
-
-enum { CHECK_BATCH = 1 << 16 };
-
-/* Numbers waiting to be tested together; big ones (>= 2^64) keep their text. */
-typedef struct check_batch {
-    size_t count;
-    uint64_t numbers[CHECK_BATCH];
-    char *big[CHECK_BATCH];
-    uint8_t is_prime[CHECK_BATCH];
-    uint64_t tested, primes;
-    uint64_t skipped; /* bad lines passed over with --on-error skip */
-    /* --checkpoint: results[0] of the one-unit checkpoint is how many numbers
-     * have been answered; a resume skips that many before answering again. */
-    pk_checkpoint checkpoint;
-    uint64_t resumed, to_skip;
-    double last_save;
-    bool json_first;
-    pk_primes_report report;
-} check_batch;
-
-/* Under MPI only rank 0 reads the input.  It broadcasts each batch; every
- * rank tests its share (pk_primes_check is collective); rank 0 answers.  A
- * count of BATCHES_END ends the stream, followed by rank 0's exit code. */
-#define BATCHES_END UINT64_MAX
-
-static void share_batch_count(uint64_t *count)
-{
-    pk_comm_broadcast(count, sizeof *count, 0);
-}
-
-static int flush_batch(primes_cli *cli, pk_primes_options *options, check_batch *batch)
-{
-    if (pk_comm_size() > 1) {
-        uint64_t count = batch->count;
-        share_batch_count(&count);
-        pk_comm_broadcast(batch->numbers, batch->count * sizeof batch->numbers[0], 0);
-    }
-    int status = pk_primes_check(options, batch->numbers, batch->is_prime, batch->count, &batch->report);
-    if (status != PK_OK) {
-        for (size_t i = 0; i < batch->count; i++)
-            free(batch->big[i]);
-        batch->count = 0;
-        return job_failed(cli, status);
-    }
-    /* One buffer per batch and one write: printf per line would cost more
-     * than the primality tests. */
-    static char lines[1 << 16];
-    size_t used = 0;
-    for (size_t i = 0; i < batch->count; i++) {
-        char digits[24];
-        const char *text = digits;
-        const char *verdict;
-        if (batch->big[i] != NULL) {
-            pk_primality big_verdict = PK_COMPOSITE;
-            pk_primality_of_decimal(batch->big[i], &big_verdict); /* validated when queued */
-            text = batch->big[i];
-            verdict = pk_primality_name(big_verdict);
-            batch->primes += big_verdict != PK_COMPOSITE;
-        } else {
-            digits[pk_format_u64(digits, batch->numbers[i])] = '\0';
-            verdict = batch->is_prime[i] ? "prime" : "composite";
-            batch->primes += batch->is_prime[i];
-        }
-        size_t text_len = strlen(text);
-        if (used + text_len + 64 > sizeof lines) {
-            fwrite(lines, 1, used, stdout);
-            used = 0;
-        }
-        if (text_len + 64 > sizeof lines) { /* a huge number: straight out */
-            printf("%s%s%s%s%s", cli->spec.json ? (batch->json_first ? "{\"n\":\"" : ",{\"n\":\"")
-                                 : cli->spec.jsonl ? "{\"n\":\"" : "",
-                   cli->spec.quiet && !cli->spec.json && !cli->spec.jsonl ? "" : text,
-                   cli->spec.json || cli->spec.jsonl ? "\",\"verdict\":\"" : cli->spec.quiet ? "" : " ", verdict,
-                   cli->spec.json ? "\"}" : cli->spec.jsonl ? "\"}\n" : "\n");
-        } else if (cli->spec.json) {
-            used += (size_t)sprintf(lines + used, "%s{\"n\":\"%s\",\"verdict\":\"%s\"}", batch->json_first ? "" : ",",
-                                    text, verdict);
-        } else if (cli->spec.jsonl) {
-            used += (size_t)sprintf(lines + used, "{\"n\":\"%s\",\"verdict\":\"%s\"}\n", text, verdict);
-        } else {
-            if (!cli->spec.quiet) {
-                memcpy(lines + used, text, text_len);
-                used += text_len;
-                lines[used++] = ' ';
-            }
-            size_t verdict_len = strlen(verdict);
-            memcpy(lines + used, verdict, verdict_len);
-            used += verdict_len;
-            lines[used++] = '\n';
-        }
-        batch->json_first = false;
-        free(batch->big[i]);
-        batch->big[i] = NULL;
-    }
-    fwrite(lines, 1, used, stdout);
-    batch->tested += batch->count;
-    batch->count = 0;
-    if (cli->spec.checkpoint != NULL && pk_comm_rank() == 0) {
-        double interval = cli->spec.checkpoint_interval > 0 ? cli->spec.checkpoint_interval : 60;
-        if (pk_clock_seconds() - batch->last_save >= interval) {
-            fflush(stdout); /* the answers are out before the checkpoint says so */
-            batch->checkpoint.results[0] = batch->resumed + batch->tested;
-            batch->checkpoint.done[0] = 1;
-            pk_checkpoint_save(&batch->checkpoint, cli->spec.checkpoint);
-            batch->last_save = pk_clock_seconds();
-        }
-    }
-    /* Answers go out batch by batch, so a reader of a pipe sees them early. */
-    if (fflush(stdout) != 0) {
-        cli_error(cli->what, "writing standard output: %s", strerror(errno));
-        return PK_EXIT_FAILURE;
-    }
-    return PK_EXIT_OK;
-}
-
-/* A number that cannot be tested: fatal, or with --on-error skip (for lines
- * of files) counted and passed over, the first few named on stderr. */
-/* Where a number came from: a command-line argument (line 0) or a line of a file. */
-typedef struct number_origin {
-    const char *source;
-    uint64_t line;
-} number_origin;
-
-static int reject_number(const primes_cli *cli, check_batch *batch, number_origin origin, const char *text,
-                         const char *why, int bad_input_exit)
-{
-    char where[600];
-    if (origin.line == 0)
-        snprintf(where, sizeof where, "bad N");
-    else
-        snprintf(where, sizeof where, "%s:%" PRIu64 ":", origin.source, origin.line);
-    if (bad_input_exit == PK_EXIT_FAILURE && cli->spec.skip_bad_lines) {
-        if (batch->skipped++ < 5)
-            fprintf(stderr, "parkit: %s: skipping %s '%s': %s\n", cli->what, where, text, why);
-        return PK_EXIT_OK;
-    }
-    cli_error(cli->what, "%s '%s': %s", where, text, why);
-    return bad_input_exit;
-}
-
-/* Queues one number written as TEXT; WHERE names its origin for messages.
- * Returns an exit code. */
-static int queue_number(primes_cli *cli, pk_primes_options *options, check_batch *batch, const char *text,
-                        number_origin where, int bad_input_exit)
-{
-    uint64_t value = 0;
-    const char *why = NULL;
-    char *big = NULL;
-    int status = pk_parse_u64(text, &value, &why);
-    if (status == PK_ERANGE && text[0] != '\0' && strspn(text, "0123456789") == strlen(text)) {
-        /* 2^64 or more, written in digits: GMP's business. */
-        pk_primality verdict;
-        int big_status = pk_primality_of_decimal(text, &verdict);
-        if (big_status == PK_ENOTSUP)
-            return reject_number(cli, batch, where, text,
-                                 "numbers of 2^64 and above need GMP, and this build has none "
-                                 "(apt-get install libgmp-dev, then rebuild)",
-                                 bad_input_exit);
-        if (big_status != PK_OK || (big = strdup(text)) == NULL) {
-            free(big);
-            return reject_number(cli, batch, where, text, pk_strerror(big_status != PK_OK ? big_status : PK_ENOMEM),
-                                 PK_EXIT_FAILURE);
-        }
-    } else if (status != PK_OK) {
-        if (status == PK_ERANGE && strspn(text, "0123456789") != strlen(text))
-            why = "exceeds 2^64-1 (write numbers of 2^64 and above in plain digits)";
-        return reject_number(cli, batch, where, text, why != NULL ? why : "not a number", bad_input_exit);
-    }
-    if (batch->to_skip > 0) { /* answered before the checkpoint */
-        batch->to_skip--;
-        free(big);
-        return PK_EXIT_OK;
-    }
-    batch->numbers[batch->count] = value;
-    batch->big[batch->count] = big;
-    batch->count++;
-    return batch->count == CHECK_BATCH ? flush_batch(cli, options, batch) : PK_EXIT_OK;
-}
-
-/* Reads one number per line; blank lines and # comments are skipped, CRLF is fine. */
-static int check_stream(primes_cli *cli, pk_primes_options *options, check_batch *batch, FILE *in,
-                        const char *name)
-{
-    char *line = NULL;
-    size_t capacity = 0;
-    ssize_t len;
-    uint64_t line_number = 0;
-    int rc = PK_EXIT_OK;
-    while (rc == PK_EXIT_OK && (len = getline(&line, &capacity, in)) != -1) {
-        line_number++;
-        if (cli_signal_received()) {
-            /* With a checkpoint the numbers read so far are answered, then
-             * the count is saved (read_and_check); without, it is an interruption. */
-            rc = cli->spec.checkpoint != NULL ? PK_EXIT_CHECKPOINTED : job_failed(cli, PK_ECANCELED);
-            break;
-        }
-        if (strlen(line) != (size_t)len) {
-            cli_error(cli->what, "%s:%" PRIu64 ": contains a NUL byte", name, line_number);
-            rc = PK_EXIT_FAILURE;
-            break;
-        }
-        char *start = line;
-        char *hash = memchr(line, '#', (size_t)len);
-        char *end = hash != NULL ? hash : line + len;
-        while (start < end && isspace((unsigned char)*start))
-            start++;
-        while (end > start && isspace((unsigned char)end[-1]))
-            end--;
-        if (start == end)
-            continue;
-        *end = '\0';
-        rc = queue_number(cli, options, batch, start, (number_origin){name, line_number}, PK_EXIT_FAILURE);
-    }
-    if (rc == PK_EXIT_OK && ferror(in)) {
-        cli_error(cli->what, "reading %s: %s", name, strerror(errno));
-        rc = PK_EXIT_FAILURE;
-    }
-    free(line);
-    return rc;
-}
-
-/* Every argument is a number, a file, or '-': decide all of them before
- * printing anything, so a typo fails fast.  Returns an exit code. */
-static int validate_check_arguments(const primes_cli *cli)
-{
-    for (int i = 0; i < cli->spec.nargs; i++) {
-        const char *arg = cli->spec.args[i];
-        uint64_t value;
-        const char *why = NULL;
-        int status = pk_parse_u64(arg, &value, &why);
-        bool digits = arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg);
-        if (status == PK_OK || digits || strcmp(arg, "-") == 0 || access(arg, F_OK) == 0)
-            continue;
-        if (status == PK_ERANGE)
-            why = "exceeds 2^64-1 (write numbers of 2^64 and above in plain digits)";
-        cli_error(cli->what, "bad N '%s': %s, and no file of that name exists", arg,
-                  why != NULL ? why : "not a number");
-        return PK_EXIT_USAGE;
-    }
-    return PK_EXIT_OK;
-}
-
-/* ---- check with reader threads --------------------------------------------------- */
-
-/* What a reader thread made of one block of lines. */
-typedef struct bad_line {
-    uint64_t local_line; /* 0-based, within the block */
-    char text[120];
-    char why[200];
-} bad_line;
-
-typedef struct parsed_lines {
-    size_t count;
-    uint64_t *values;
-    char **big;        /* NULL entries except numbers >= 2^64 (in digits) */
-    uint64_t bad_count;
-    bad_line bad[5];   /* the first ones */
-    bool stopped;      /* --on-error fail: parsing stopped at bad[0] */
-} parsed_lines;
-
-static void free_parsed_lines(void *ctx, void *opaque)
-{
-    (void)ctx;
-    parsed_lines *parsed = opaque;
-    for (size_t i = 0; i < parsed->count; i++)
-        free(parsed->big[i]);
-    free(parsed->values);
-    free(parsed->big);
-    free(parsed);
-}
-
-static void note_bad_line(parsed_lines *parsed, uint64_t local_line, const char *text, size_t len, const char *why)
-{
-    if (parsed->bad_count < sizeof parsed->bad / sizeof parsed->bad[0]) {
-        bad_line *bad = &parsed->bad[parsed->bad_count];
-        bad->local_line = local_line;
-        snprintf(bad->text, sizeof bad->text, "%.*s", (int)(len < 100 ? len : 100), text);
-        snprintf(bad->why, sizeof bad->why, "%s", why);
-    }
-    parsed->bad_count++;
-}
-
-/* Runs on a reader thread: the same rules as check_stream (blank lines and
- * # comments skipped, CRLF and blanks trimmed, expressions allowed, digits
- * of 2^64 and above for GMP), but for a whole block at once. */
-static int parse_check_block(void *ctx, pk_line_block *block)
-{
-    const primes_cli *cli = ctx;
-    parsed_lines *parsed = calloc(1, sizeof *parsed);
-    if (parsed == NULL)
-        return -1;
-    block->parsed = parsed;
-    size_t capacity = block->lines + 1;
-    parsed->values = malloc(capacity * sizeof *parsed->values);
-    parsed->big = calloc(capacity, sizeof *parsed->big);
-    if (parsed->values == NULL || parsed->big == NULL)
-        return -1;
-    char *p = block->text, *end_of_block = block->text + block->len;
-    for (uint64_t local = 0; p < end_of_block && !parsed->stopped; local++) {
-        char *newline = memchr(p, '\n', (size_t)(end_of_block - p));
-        char *line_end = newline != NULL ? newline : end_of_block;
-        char *next = newline != NULL ? newline + 1 : end_of_block;
-        if (memchr(p, '\0', (size_t)(line_end - p)) != NULL) {
-            note_bad_line(parsed, local, "", 0, "contains a NUL byte");
-            parsed->stopped = !cli->spec.skip_bad_lines;
-            p = next;
-            continue;
-        }
-        char *hash = memchr(p, '#', (size_t)(line_end - p));
-        char *end = hash != NULL ? hash : line_end;
-        while (p < end && isspace((unsigned char)*p))
-            p++;
-        while (end > p && isspace((unsigned char)end[-1]))
-            end--;
-        if (p == end) {
-            p = next;
-            continue;
-        }
-        char saved = *end;
-        *end = '\0'; /* the block is ours: terminate the number in place */
-        uint64_t value = 0;
-        const char *why = NULL;
-        int status = pk_parse_u64(p, &value, &why);
-        char *big = NULL;
-        if (status == PK_ERANGE && strspn(p, "0123456789") == (size_t)(end - p)) {
-            pk_primality verdict;
-            int big_status = pk_primality_of_decimal(p, &verdict);
-            if (big_status == PK_ENOTSUP)
-                why = "numbers of 2^64 and above need GMP, and this build has none "
-                      "(apt-get install libgmp-dev, then rebuild)";
-            else if (big_status != PK_OK || (big = strdup(p)) == NULL)
-                why = pk_strerror(big_status != PK_OK ? big_status : PK_ENOMEM);
-            status = big != NULL ? PK_OK : PK_EINVAL;
-        } else if (status == PK_ERANGE) {
-            why = "exceeds 2^64-1 (write numbers of 2^64 and above in plain digits)";
-        }
-        if (status == PK_OK) {
-            parsed->values[parsed->count] = value;
-            parsed->big[parsed->count] = big;
-            parsed->count++;
-        } else {
-            note_bad_line(parsed, local, p, (size_t)(end - p), why != NULL ? why : "not a number");
-            parsed->stopped = !cli->spec.skip_bad_lines;
-        }
-        *end = saved;
-        p = next;
-    }
-    return 0;
-}
-
-/* Takes one parsed block into the batches; bad lines are named with their
- * file and line, and end the run unless --on-error skip.  Returns an exit code. */
-static int take_parsed_block(primes_cli *cli, pk_primes_options *options, check_batch *batch,
-                             const pk_line_block *block, const char *name)
-{
-    parsed_lines *parsed = block->parsed;
-    int rc = PK_EXIT_OK;
-    for (size_t i = 0; i < parsed->count && rc == PK_EXIT_OK; i++) {
-        if (batch->to_skip > 0) { /* answered before the checkpoint */
-            batch->to_skip--;
-            continue;
-        }
-        batch->numbers[batch->count] = parsed->values[i];
-        batch->big[batch->count] = parsed->big[i];
-        parsed->big[i] = NULL; /* the batch owns it now */
-        batch->count++;
-        if (batch->count == CHECK_BATCH)
-            rc = flush_batch(cli, options, batch);
-    }
-    size_t recorded = parsed->bad_count < 5 ? (size_t)parsed->bad_count : 5;
-    for (size_t i = 0; i < recorded && rc == PK_EXIT_OK; i++) {
-        uint64_t line = block->first_line + parsed->bad[i].local_line;
-        if (cli->spec.skip_bad_lines) {
-            if (batch->skipped + i < 5)
-                fprintf(stderr, "parkit: %s: skipping %s:%" PRIu64 ": '%s': %s\n", cli->what, name, line,
-                        parsed->bad[i].text, parsed->bad[i].why);
-        } else if (parsed->bad[i].why[0] != '\0' && strcmp(parsed->bad[i].why, "contains a NUL byte") == 0) {
-            cli_error(cli->what, "%s:%" PRIu64 ": contains a NUL byte", name, line);
-            rc = PK_EXIT_FAILURE;
-        } else {
-            cli_error(cli->what, "%s:%" PRIu64 ": '%s': %s", name, line, parsed->bad[i].text, parsed->bad[i].why);
-            rc = PK_EXIT_FAILURE;
-        }
-    }
-    if (cli->spec.skip_bad_lines)
-        batch->skipped += parsed->bad_count;
-    return rc;
-}
-
-/* Reads consecutive file arguments (or -) with reader threads, parsing
- * ahead of the compute.  Returns an exit code. */
-static int check_with_readers(primes_cli *cli, pk_primes_options *options, check_batch *batch,
-                              const char *const *paths, size_t count, int io_threads)
-{
-    pk_reader *reader;
-    if (pk_reader_create(&reader, paths, count, io_threads, 1 << 20, 2 * (size_t)io_threads + 2,
-                         parse_check_block, free_parsed_lines, cli) != PK_OK) {
-        cli_error(cli->what, "cannot start the reader threads");
-        return PK_EXIT_FAILURE;
-    }
-    int rc = PK_EXIT_OK;
-    pk_line_block *block;
-    int status;
-    while (rc == PK_EXIT_OK && (status = pk_reader_next(reader, &block)) == PK_OK) {
-        const char *name = strcmp(paths[block->source], "-") == 0 ? "<stdin>" : paths[block->source];
-        rc = take_parsed_block(cli, options, batch, block, name);
-        pk_reader_release(reader, block);
-        if (rc == PK_EXIT_OK && cli_signal_received())
-            rc = cli->spec.checkpoint != NULL ? PK_EXIT_CHECKPOINTED : job_failed(cli, PK_ECANCELED);
-    }
-    if (rc == PK_EXIT_OK && status == PK_EIO) {
-        cli_error(cli->what, "cannot read %s", pk_reader_error(reader));
-        rc = PK_EXIT_FAILURE;
-    }
-    pk_reader_destroy(reader);
-    return rc;
-}
-
-/* --checkpoint for check: the job is its inputs and formats; the checkpoint
- * holds how many numbers were answered.  Returns an exit code. */
-static int start_check_checkpoint(const primes_cli *cli, check_batch *batch)
-{
-    if (pk_checkpoint_init(&batch->checkpoint, 1) != PK_OK) {
-        cli_error(cli->what, "out of memory");
-        return PK_EXIT_FAILURE;
-    }
-    int used = snprintf(batch->checkpoint.identity, sizeof batch->checkpoint.identity,
-                        "command check\nformat %s\non_error %s\n", cli->spec.jsonl ? "jsonl" : "text",
-                        cli->spec.skip_bad_lines ? "skip" : "fail");
-    for (int i = 0; i < cli->spec.nargs && used > 0 && (size_t)used < sizeof batch->checkpoint.identity; i++)
-        used += snprintf(batch->checkpoint.identity + used, sizeof batch->checkpoint.identity - (size_t)used,
-                         "input %s\n", cli->spec.args[i]);
-    batch->last_save = pk_clock_seconds();
-    if (!cli->spec.resume)
-        return PK_EXIT_OK;
-    char why[400];
-    int rc = pk_checkpoint_load(&batch->checkpoint, cli->spec.checkpoint, why, sizeof why);
-    if (rc == PK_EOF) {
-        if (!cli->spec.quiet)
-            fprintf(stderr, "parkit: %s: no checkpoint at %s: starting afresh\n", cli->what, cli->spec.checkpoint);
-        return PK_EXIT_OK;
-    }
-    if (rc != PK_OK) {
-        cli_error(cli->what, "cannot resume from %s: %s", cli->spec.checkpoint, why);
-        return PK_EXIT_USAGE;
-    }
-    batch->resumed = batch->to_skip = batch->checkpoint.results[0];
-    if (!cli->spec.quiet)
-        fprintf(stderr, "parkit: %s: resumed from %s: %" PRIu64 " numbers were answered\n", cli->what,
-                cli->spec.checkpoint, batch->resumed);
-    return PK_EXIT_OK;
-}
-
-/* Rank 0: reads every source, answers batch by batch.  Returns an exit code. */
-static int read_and_check(primes_cli *cli, pk_primes_options *options, check_batch *batch)
-{
-    int rc = cli->spec.checkpoint != NULL ? start_check_checkpoint(cli, batch) : PK_EXIT_OK;
-    if (rc != PK_EXIT_OK)
-        return rc;
-    const int io_threads = cli->spec.io_threads < 0 ? 1 : cli->spec.io_threads;
-    for (int i = 0; i < cli->spec.nargs && rc == PK_EXIT_OK; i++) {
-        const char *arg = cli->spec.args[i];
-        uint64_t value;
-        bool digits = arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg);
-        if (pk_parse_u64(arg, &value, NULL) == PK_OK || digits) {
-            rc = queue_number(cli, options, batch, arg, (number_origin){NULL, 0}, PK_EXIT_USAGE);
-        } else if (io_threads > 0) {
-            /* This file and the files right after it go to the reader pool together. */
-            int group = i;
-            while (group + 1 < cli->spec.nargs) {
-                const char *next = cli->spec.args[group + 1];
-                bool next_digits = next[0] != '\0' && strspn(next, "0123456789") == strlen(next);
-                if (pk_parse_u64(next, &value, NULL) == PK_OK || next_digits)
-                    break;
-                group++;
-            }
-            rc = check_with_readers(cli, options, batch, cli->spec.args + i, (size_t)(group - i + 1), io_threads);
-            i = group;
-        } else if (strcmp(arg, "-") == 0) {
-            rc = check_stream(cli, options, batch, stdin, "<stdin>");
-        } else {
-            FILE *in = fopen(arg, "r");
-            if (in == NULL) {
-                cli_error(cli->what, "cannot read '%s': %s", arg, strerror(errno));
-                rc = PK_EXIT_FAILURE;
-                break;
-            }
-            rc = check_stream(cli, options, batch, in, arg);
-            fclose(in);
-        }
-    }
-    /* Numbers read before an error are still answered: nothing is lost. */
-    int flushed = flush_batch(cli, options, batch);
-    if (rc == PK_EXIT_OK)
-        rc = flushed;
-    if (cli->spec.checkpoint != NULL) {
-        if (rc == PK_EXIT_CHECKPOINTED) {
-            fflush(stdout);
-            batch->checkpoint.results[0] = batch->resumed + batch->tested;
-            batch->checkpoint.done[0] = 1;
-            if (pk_checkpoint_save(&batch->checkpoint, cli->spec.checkpoint) == PK_OK) {
-                cli_error(cli->what, "stopped by signal %d; checkpoint saved to %s; run again with --resume to continue",
-                          cli_signal_received(), cli->spec.checkpoint);
-            } else {
-                cli_error(cli->what, "stopped by signal %d; could not save the checkpoint %s", cli_signal_received(),
-                          cli->spec.checkpoint);
-                rc = PK_EXIT_FAILURE;
-            }
-        } else if (rc == PK_EXIT_OK) {
-            unlink(cli->spec.checkpoint); /* done: nothing to resume */
-        }
-        pk_checkpoint_free(&batch->checkpoint);
-    }
-    return rc;
-}
-
-/* Ranks other than 0: test the share of each batch rank 0 broadcasts. */
-static int follow_batches(pk_primes_options *options, check_batch *batch)
-{
-    for (;;) {
-        uint64_t count = 0;
-        share_batch_count(&count);
-        if (count == BATCHES_END)
-            break;
-        batch->count = (size_t)count;
-        pk_comm_broadcast(batch->numbers, batch->count * sizeof batch->numbers[0], 0);
-        pk_primes_check(options, batch->numbers, batch->is_prime, batch->count, &batch->report);
-        batch->count = 0;
-    }
-    int rc = PK_EXIT_OK;
-    pk_comm_broadcast(&rc, sizeof rc, 0);
-    return rc;
-}
-
-static int run_check(primes_cli *cli, pk_primes_options *options)
-{
-    if (cli->spec.nargs == 0) {
-        cli_error(cli->what, "missing numbers (usage: parkit primes check N... | FILE... | -)");
-        return PK_EXIT_USAGE;
-    }
-    /* Files may exist only where rank 0 runs: rank 0 decides for all. */
-    int rc = pk_comm_rank() == 0 ? validate_check_arguments(cli) : PK_EXIT_OK;
-    pk_comm_broadcast(&rc, sizeof rc, 0);
-    if (rc != PK_EXIT_OK)
-        return rc;
-    check_batch *batch = calloc(1, sizeof *batch);
-    if (batch == NULL) {
-        cli_error(cli->what, "out of memory");
-        pk_comm_abort(PK_EXIT_FAILURE);
-    }
-    batch->json_first = true;
-    if (cli->spec.json)
-        printf("{\"command\":\"primes check\",\"results\":[");
-    if (pk_comm_rank() == 0) {
-        rc = read_and_check(cli, options, batch);
-        if (pk_comm_size() > 1) {
-            uint64_t end = BATCHES_END;
-            share_batch_count(&end);
-            pk_comm_broadcast(&rc, sizeof rc, 0);
-        }
-    } else {
-        rc = follow_batches(options, batch);
-    }
-    if (batch->skipped > 0)
-        fprintf(stderr, "parkit: %s: skipped %" PRIu64 " bad line%s (--on-error skip)\n", cli->what, batch->skipped,
-                batch->skipped == 1 ? "" : "s");
-    if (cli->spec.json) {
-        printf("],\"tested\":%" PRIu64 ",\"primes\":%" PRIu64 ",\"skipped\":%" PRIu64 ",", batch->tested,
-               batch->primes, batch->skipped);
-        json_common(cli, &batch->report);
-        printf("}\n");
-    }
-    if (rc == PK_EXIT_OK)
-        print_time(cli, &batch->report);
-    free(batch);
-    return rc;
 }
 
 /* ---- entry ------------------------------------------------------------------------ */
@@ -1346,7 +762,7 @@ int cli_run_spec(const pk_job_spec *spec)
     switch (cli.spec.command) {
     case PK_COMMAND_COUNT: return run_count(&cli, &options);
     case PK_COMMAND_LIST: return run_list(&cli, &options);
-    case PK_COMMAND_CHECK: return run_check(&cli, &options);
+    case PK_COMMAND_CHECK: return primes_run_check(&cli, &options);
     case PK_COMMAND_NTH: return run_nth(&cli, &options);
     }
     return PK_EXIT_USAGE;

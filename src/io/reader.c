@@ -96,7 +96,7 @@ static int read_regular_block(const pk_reader *reader, const source *s, uint64_t
     char *buffer = NULL;
     size_t have = 0;
     for (;;) {
-        char *grown = realloc(buffer, want + 1);
+        char *grown = realloc(buffer, want + PK_READER_PADDING);
         if (grown == NULL) {
             free(buffer);
             return ENOMEM;
@@ -121,6 +121,7 @@ static int read_regular_block(const pk_reader *reader, const source *s, uint64_t
         }
         size_t own_end = (size_t)(offset + reader->block_bytes - start); /* lines starting before this are ours */
         if (first >= own_end || first >= have) {
+            memset(buffer, 0, PK_READER_PADDING);
             block->text = buffer;
             block->len = 0;
             return 0;
@@ -130,8 +131,10 @@ static int read_regular_block(const pk_reader *reader, const source *s, uint64_t
         char *newline = end < have ? memchr(buffer + end, '\n', have - end) : NULL;
         if (newline != NULL || start + have >= s->size) {
             size_t stop = newline != NULL ? (size_t)(newline - buffer) + 1 : have;
-            memmove(buffer, buffer + first, stop - first);
-            block->text = buffer;
+            /* The text starts inside the buffer: no copy of the block. */
+            memset(buffer + stop, 0, PK_READER_PADDING);
+            block->storage = buffer;
+            block->text = buffer + first;
             block->len = stop - first;
             return 0;
         }
@@ -147,7 +150,7 @@ static int read_regular_block(const pk_reader *reader, const source *s, uint64_t
 static int read_stream_block(const pk_reader *reader, source *s, pk_line_block *block)
 {
     size_t capacity = s->carry_len + reader->block_bytes + 1;
-    char *buffer = malloc(capacity);
+    char *buffer = malloc(capacity - 1 + PK_READER_PADDING);
     if (buffer == NULL)
         return ENOMEM;
     size_t have = s->carry_len;
@@ -190,9 +193,18 @@ static int read_stream_block(const pk_reader *reader, source *s, pk_line_block *
     s->exhausted = end_of_input;
     block->offset = s->offset;
     s->offset += cut;
+    memset(buffer + cut, 0, PK_READER_PADDING);
     block->text = buffer;
     block->len = cut;
     return 0;
+}
+
+static void free_block(const pk_reader *reader, pk_line_block *block)
+{
+    if (block->parsed != NULL)
+        reader->free_parsed(reader->ctx, block->parsed);
+    free(block->storage != NULL ? block->storage : block->text);
+    free(block);
 }
 
 static uint64_t count_lines(const char *text, size_t len)
@@ -205,14 +217,15 @@ static uint64_t count_lines(const char *text, size_t len)
     return lines;
 }
 
-static void *reader_thread(void *opaque)
+/* Claims the next block in input order, reads and parses it (outside the
+ * lock) and puts it in its slot.  Called and returns with the lock held.
+ * Returns false once there is nothing more to claim, or the reader stopped
+ * or failed. */
+static bool produce_block(pk_reader *reader)
 {
-    pk_reader *reader = opaque;
-    pthread_mutex_lock(&reader->lock);
-    while (!reader->stop) {
-        /* Claim the next block in input order. */
-        if (reader->claim_source >= reader->count)
-            break;
+    for (;;) {
+        if (reader->stop || reader->claim_source >= reader->count)
+            return false;
         source *s = &reader->sources[reader->claim_source];
         if (reader->stream_busy) {
             pthread_cond_wait(&reader->changed, &reader->lock);
@@ -221,7 +234,7 @@ static void *reader_thread(void *opaque)
         if (open_source(s) != 0) {
             fail_locked(reader, reader->next_number, s->path, strerror(errno));
             reader->stop = true;
-            break;
+            return false;
         }
         if ((s->regular && reader->claim_offset >= s->size) || (!s->regular && s->exhausted)) {
             reader->claim_source++;
@@ -232,7 +245,7 @@ static void *reader_thread(void *opaque)
         if (block == NULL) {
             fail_locked(reader, reader->next_number, s->path, "out of memory");
             reader->stop = true;
-            break;
+            return false;
         }
         block->source = reader->claim_source;
         uint64_t number = reader->next_number++;
@@ -250,8 +263,9 @@ static void *reader_thread(void *opaque)
         }
         int parse_failed = 0;
         if (err == 0) {
-            block->lines = count_lines(block->text, block->len);
             parse_failed = reader->parse(reader->ctx, block) != 0;
+            if (block->lines == 0)
+                block->lines = count_lines(block->text, block->len);
         }
         pthread_mutex_lock(&reader->lock);
         if (!s->regular) {
@@ -263,27 +277,30 @@ static void *reader_thread(void *opaque)
                         err == EFBIG ? "a line is longer than 1 MiB" : err != 0 ? strerror(err) : "out of memory");
             reader->stop = true;
             reader->in_flight--;
-            if (block->parsed != NULL)
-                reader->free_parsed(reader->ctx, block->parsed);
-            free(block->text);
-            free(block);
+            free_block(reader, block);
             pthread_cond_broadcast(&reader->changed);
-            break;
+            return false;
         }
         /* Wait for our slot: the consumer is at most depth blocks behind. */
         while (number >= reader->next_delivery + reader->depth && !reader->stop)
             pthread_cond_wait(&reader->changed, &reader->lock);
         reader->in_flight--;
         if (reader->stop) {
-            if (block->parsed != NULL)
-                reader->free_parsed(reader->ctx, block->parsed);
-            free(block->text);
-            free(block);
-            break;
+            free_block(reader, block);
+            return false;
         }
         reader->slots[number % reader->depth] = block;
         pthread_cond_broadcast(&reader->changed);
+        return true;
     }
+}
+
+static void *reader_thread(void *opaque)
+{
+    pk_reader *reader = opaque;
+    pthread_mutex_lock(&reader->lock);
+    while (produce_block(reader))
+        continue;
     pthread_cond_broadcast(&reader->changed);
     pthread_mutex_unlock(&reader->lock);
     return NULL;
@@ -293,14 +310,14 @@ int pk_reader_create(pk_reader **out, const char *const *paths, size_t count, in
                      size_t queue_depth, pk_block_parse_fn parse, pk_block_free_fn free_parsed, void *ctx)
 {
     *out = NULL;
-    if (threads < 1 || block_bytes < 1 || queue_depth < 1 || parse == NULL || free_parsed == NULL)
+    if (threads < 0 || block_bytes < 1 || queue_depth < 1 || parse == NULL || free_parsed == NULL)
         return PK_EINVAL;
     pk_reader *reader = calloc(1, sizeof *reader);
     if (reader == NULL)
         return PK_ENOMEM;
     reader->sources = calloc(count ? count : 1, sizeof *reader->sources);
     reader->slots = calloc(queue_depth, sizeof *reader->slots);
-    reader->threads = calloc((size_t)threads, sizeof *reader->threads);
+    reader->threads = calloc(threads > 0 ? (size_t)threads : 1, sizeof *reader->threads);
     if (reader->sources == NULL || reader->slots == NULL || reader->threads == NULL) {
         free(reader->sources);
         free(reader->slots);
@@ -323,7 +340,7 @@ int pk_reader_create(pk_reader **out, const char *const *paths, size_t count, in
     for (; reader->thread_count < threads; reader->thread_count++)
         if (pthread_create(&reader->threads[reader->thread_count], NULL, reader_thread, reader) != 0)
             break;
-    if (reader->thread_count == 0) {
+    if (reader->thread_count < threads && reader->thread_count == 0) {
         pk_reader_destroy(reader);
         return PK_ENOMEM;
     }
@@ -358,18 +375,17 @@ int pk_reader_next(pk_reader *reader, pk_line_block **block)
             pthread_mutex_unlock(&reader->lock);
             return rc;
         }
-        pthread_cond_wait(&reader->changed, &reader->lock);
+        if (reader->thread_count == 0)
+            produce_block(reader); /* no reader threads: the caller reads */
+        else
+            pthread_cond_wait(&reader->changed, &reader->lock);
     }
 }
 
 void pk_reader_release(pk_reader *reader, pk_line_block *block)
 {
-    if (block == NULL)
-        return;
-    if (block->parsed != NULL)
-        reader->free_parsed(reader->ctx, block->parsed);
-    free(block->text);
-    free(block);
+    if (block != NULL)
+        free_block(reader, block);
 }
 
 const char *pk_reader_error(const pk_reader *reader)

@@ -754,6 +754,53 @@ section_io() {
             fail "check --io-threads $n: a bad line deep in a large file" "exit $RC, $(wc -l <"$OUT") answers, $(cat "$ERR")"
         fi
     done
+    # --json over many blocks: one array, a comma between every two answers.
+    run "$P" primes check "$d/r1.txt" "$d/r1.txt" --json --io-threads 2
+    cp "$OUT" "$d/many.json"
+    expect_json "check --json over many blocks is valid JSON" "$d/many.json"
+    expect_eq "check --json over many blocks: every answer" $((2 * $(wc -l <"$d/r1.txt"))) \
+        "$(grep -o '"verdict"' "$d/many.json" | wc -l)" "answers in the JSON"
+    # list -o: the same file whatever the number of I/O threads.
+    "$P" primes list 1e7 -o "$d/lo0.txt" --io-threads 0
+    for n in 1 4; do
+        "$P" primes list 1e7 -o "$d/lo$n.txt" --io-threads "$n"
+        if cmp -s "$d/lo0.txt" "$d/lo$n.txt"; then pass; else fail "list -o --io-threads $n == --io-threads 0" "cmp"; fi
+    done
+    # check: a reader of our answers that does not read stalls parkit (the
+    # writer's queue and the reader slots are bounded) instead of growing it.
+    seq 1000000000000000001 2 1000000000010000001 >"$d/big.txt" # 5,000,001 numbers, 100 MB
+    "$P" primes check "$d/big.txt" --io-threads 2 2>/dev/null | (sleep 3; head -c 100 >/dev/null) &
+    sleep 2
+    local cpid chwm=""
+    cpid=$(pgrep -n -f "$P primes check $d/big.txt")
+    [ -n "$cpid" ] && chwm=$(awk '/VmHWM/ {print $2}' "/proc/$cpid/status" 2>/dev/null)
+    wait
+    if [ -n "$chwm" ] && [ "$chwm" -lt $((64 * 1024)) ]; then pass; else
+        fail "check into a stalled pipe stays under 64 MiB" "peak RSS ${chwm:-unknown} KiB"
+    fi
+    # check: SIGINT stops readers, compute and writer within 1 s.
+    "$P" primes check "$d/big.txt" "$d/big.txt" "$d/big.txt" "$d/big.txt" --io-threads 2 >/dev/null 2>"$d/sigint.err" &
+    cpid=$!
+    sleep 0.5
+    local cstart crc celapsed
+    cstart=$(now_ms)
+    kill -INT "$cpid"
+    wait "$cpid"
+    crc=$?
+    celapsed=$(($(now_ms) - cstart))
+    if [ "$crc" = 130 ] && [ "$celapsed" -lt 1000 ] && grep -q "interrupted by signal 2" "$d/sigint.err"; then pass; else
+        fail "SIGINT during check FILE: exit 130 within 1 s" "exit $crc after ${celapsed} ms: $(cat "$d/sigint.err")"
+    fi
+    # --timeout: the answers given so far stay (whole lines, in order), exit 1.
+    run "$P" primes check "$d/big.txt" "$d/big.txt" "$d/big.txt" "$d/big.txt" --timeout 0.3
+    if [ "$RC" = 1 ] && grep -q "timed out after 0.3 s" "$ERR" && [ -s "$OUT" ] &&
+        [ "$(tail -c 1 "$OUT" | od -A n -c | tr -d ' ')" = '\n' ] &&
+        cmp -s "$OUT" <(head -n "$(wc -l <"$OUT")" <("$P" primes check "$d/big.txt")); then
+        pass
+    else
+        fail "check FILE --timeout 0.3: exit 1, a prefix of the answers" "exit $RC, $(wc -l <"$OUT") lines, $(cat "$ERR")"
+    fi
+    rm -f "$d/big.txt"
     expect_fail "--io-threads on count" 2 "--io-threads is not an option of 'count'" "$P" primes count 10 --io-threads 2
     expect_fail "--io-threads 65" 2 "bad --io-threads '65': at most 64" "$P" primes list 10 --io-threads 65
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -370,6 +371,43 @@ static void test_powers_of_ten(void)
     }
 }
 
+/* The word-at-a-time digit scanner against strtoull, for every length from
+ * 0 to 24 digits and every kind of byte after them. */
+static void test_scan_digits_padded(void)
+{
+    uint64_t state = 0x2545f4914f6cdd1dULL;
+    static const char after[] = {'\n', '\r', ' ', '#', '\0', '/', ':', 'x', (char)0xff, (char)0x80};
+    for (int round = 0; round < 2000; round++) {
+        size_t digits = (size_t)(next_random(&state) % 25);
+        char text[64];
+        for (size_t i = 0; i < digits; i++)
+            text[i] = (char)('0' + next_random(&state) % 10);
+        text[digits] = after[next_random(&state) % sizeof after];
+        for (size_t i = digits + 1; i < sizeof text; i++)
+            text[i] = (char)(next_random(&state) & 0xff); /* whatever follows must not matter */
+        uint64_t value = 12345;
+        size_t n = pk_scan_digits_padded(text, &value);
+        if (digits >= 20) {
+            CU_ASSERT_EQUAL(n, 20);
+            CU_ASSERT_EQUAL(value, 12345);
+            continue;
+        }
+        CU_ASSERT_EQUAL(n, digits);
+        if (digits > 0) {
+            char copy[32];
+            memcpy(copy, text, digits);
+            copy[digits] = '\0';
+            CU_ASSERT_EQUAL(value, strtoull(copy, NULL, 10));
+        }
+    }
+    uint64_t value = 0;
+    CU_ASSERT_EQUAL(pk_scan_digits_padded("9999999999999999999\n....", &value), 19);
+    CU_ASSERT_EQUAL(value, UINT64_C(9999999999999999999));
+    CU_ASSERT_EQUAL(pk_scan_digits_padded("0000000000000000007\n....", &value), 19);
+    CU_ASSERT_EQUAL(value, 7);
+    CU_ASSERT_EQUAL(pk_scan_digits_padded("18446744073709551615....", &value), 20);
+}
+
 int pk_suite_numexpr(void)
 {
     static const pk_test_case cases[] = {
@@ -382,6 +420,7 @@ int pk_suite_numexpr(void)
         {"random_round_trip", test_random_round_trip},
         {"powers_of_two", test_powers_of_two},
         {"powers_of_ten", test_powers_of_ten},
+        {"scan_digits_padded", test_scan_digits_padded},
         {NULL, NULL},
     };
     return pk_suite_add("numexpr", cases);

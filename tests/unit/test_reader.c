@@ -1,8 +1,8 @@
 /*
- * The reader pool: whatever the block size and the number of threads, the
- * consumer gets every line exactly once, in input order, with its right
- * line number, across files and from a pipe; a missing file and an endless
- * line are reported with the file's name.
+ * The reader pool: whatever the block size and the number of threads (0:
+ * the consumer reads), the consumer gets every line exactly once, in input
+ * order, with its right line number, across files; a missing file and an
+ * endless line are reported with the file's name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,8 @@
 static int copy_block(void *ctx, pk_line_block *block)
 {
     (void)ctx;
+    if (block->text[block->len] != '\0')
+        return -1; /* the promised sentinel is missing: fails the read */
     char *copy = malloc(block->len + 1);
     if (copy == NULL)
         return -1;
@@ -91,7 +93,7 @@ static void test_blocks_in_order(void)
     const char *paths[] = {a, a, b};
     static const size_t block_sizes[] = {1, 7, 64, 4096, 1 << 20};
     for (size_t k = 0; k < sizeof block_sizes / sizeof block_sizes[0]; k++) {
-        for (int threads = 1; threads <= 4; threads++) {
+        for (int threads = 0; threads <= 4; threads++) { /* 0: read on the caller's thread */
             int status, numbering_ok;
             char *all = read_all(paths, 3, threads, block_sizes[k], &status, &numbering_ok);
             CU_ASSERT_EQUAL(status, PK_EOF);
@@ -131,7 +133,7 @@ static void test_errors(void)
     free(path);
     free(endless);
 
-    CU_ASSERT_EQUAL(pk_reader_create(&reader, paths, 1, 0, 64, 2, copy_block, free_copy, NULL), PK_EINVAL);
+    CU_ASSERT_EQUAL(pk_reader_create(&reader, paths, 1, -1, 64, 2, copy_block, free_copy, NULL), PK_EINVAL);
 }
 
 int pk_suite_reader(void)

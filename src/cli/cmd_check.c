@@ -1,0 +1,816 @@
+/*
+ * `parkit primes check N... | FILE... | -`: is each number prime?
+ *
+ * A pipeline of three stages, each on its own threads:
+ *   read    reader threads (src/io/reader.c) read the files in blocks of
+ *           whole lines and parse each block, ahead of the compute;
+ *   answer  the engine's threads (and ranks) test a block's numbers and
+ *           format the answers, unit by unit, in parallel; the engine
+ *           hands the units' text on in input order;
+ *   write   a writer thread (src/io/writer.c) writes that text while the
+ *           next block is being answered.
+ * The queues between the stages are bounded (reader slots, writer queue),
+ * so memory stays at a few blocks whatever the input, and a slow reader
+ * of our output slows everything down instead of growing memory.  With
+ * --io-threads 0 the compute side reads and writes itself, one after the
+ * other, for the contrast.
+ *
+ * Answers copy the number's own digits from the input when they are
+ * already in canonical form (the common case), so formatting an answer
+ * costs a copy; expressions such as 2^61-1 are written as their value.
+ *
+ * Under MPI rank 0 reads and writes; it broadcasts each block, every rank
+ * answers a share of its units, and the engine brings their text back to
+ * rank 0 in order.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/primes_cli.h"
+#include "core/clock.h"
+#include "parkit/checkpoint.h"
+#include "parkit/comm.h"
+#include "parkit/numexpr.h"
+#include "parkit/primality.h"
+#include "parkit/reader.h"
+#include "parkit/status.h"
+#include "parkit/writer.h"
+
+enum {
+    BLOCK_BYTES = 1 << 18,   /* of input text per block */
+    UNIT_WEIGHT = 1024,      /* numbers per unit; a big number weighs its digits */
+    MAX_BAD_NAMED = 5,       /* bad lines named on stderr, per block and per run */
+};
+
+static const char need_gmp[] = "numbers of 2^64 and above need GMP, and this build has none "
+                               "(apt-get install libgmp-dev, then rebuild)";
+static const char too_big[] = "exceeds 2^64-1 (write numbers of 2^64 and above in plain digits)";
+
+/* ---- a block of numbers -------------------------------------------------------- */
+
+typedef struct bad_line {
+    uint64_t local_line; /* 0-based, within the block */
+    char text[120];
+    const char *why;     /* a static string */
+} bad_line;
+
+/* What a block of input holds: its numbers and where their digits are in
+ * the block's text.  Every rank gets a copy (send_block, receive_block). */
+typedef struct check_block {
+    const char *text;
+    size_t text_len;
+    size_t count, capacity;
+    uint64_t *values;
+    uint32_t *at;      /* where the number's text starts */
+    uint32_t *len;     /* its length; 0: an expression, answered as its value */
+    uint8_t *big;      /* digits of 2^64 and above: GMP decides */
+    /* Lines that are not numbers; with --on-error fail parsing stops at the first. */
+    uint64_t bad_count;
+    bad_line bad[MAX_BAD_NAMED];
+    bool stopped;
+    /* A rank's own copy of the text, when it is not the reader's block. */
+    char *own_text;
+    size_t own_capacity;
+} check_block;
+
+static void check_block_free(check_block *block)
+{
+    free(block->values);
+    free(block->at);
+    free(block->len);
+    free(block->big);
+    free(block->own_text);
+    memset(block, 0, sizeof *block);
+}
+
+static bool check_block_reserve(check_block *block, size_t count)
+{
+    if (count <= block->capacity)
+        return true;
+    size_t capacity = block->capacity > 0 ? block->capacity : 256;
+    while (capacity < count)
+        capacity *= 2;
+    uint64_t *values = realloc(block->values, capacity * sizeof *values);
+    if (values != NULL)
+        block->values = values;
+    uint32_t *at = realloc(block->at, capacity * sizeof *at);
+    if (at != NULL)
+        block->at = at;
+    uint32_t *len = realloc(block->len, capacity * sizeof *len);
+    if (len != NULL)
+        block->len = len;
+    uint8_t *big = realloc(block->big, capacity);
+    if (big != NULL)
+        block->big = big;
+    if (values == NULL || at == NULL || len == NULL || big == NULL)
+        return false;
+    block->capacity = capacity;
+    return true;
+}
+
+static void note_bad(check_block *block, uint64_t local_line, const char *text, size_t len, const char *why)
+{
+    if (block->bad_count < MAX_BAD_NAMED) {
+        bad_line *bad = &block->bad[block->bad_count];
+        bad->local_line = local_line;
+        snprintf(bad->text, sizeof bad->text, "%.*s", (int)(len < 100 ? len : 100), text);
+        bad->why = why;
+    }
+    block->bad_count++;
+}
+
+/* Appends the number written as TEXT[0..LEN) (trimmed, not empty), found at
+ * offset AT of the block's text.  Returns NULL, or why it is no number. */
+static const char *add_number(check_block *block, char *text, size_t len, size_t at)
+{
+    if (!check_block_reserve(block, block->count + 1))
+        return "out of memory";
+    char saved = text[len];
+    text[len] = '\0';
+    uint64_t value = 0;
+    const char *why = NULL;
+    int status = pk_parse_u64(text, &value, &why);
+    const bool digits = strspn(text, "0123456789") == len;
+    text[len] = saved;
+    uint8_t big = 0;
+    if (status == PK_ERANGE && digits) {
+        if (!pk_primality_have_gmp())
+            return need_gmp;
+        big = 1;
+    } else if (status == PK_ERANGE) {
+        return too_big;
+    } else if (status != PK_OK) {
+        return why != NULL ? why : "not a number";
+    }
+    const bool canonical = digits && (text[0] != '0' || len == 1);
+    size_t i = block->count++;
+    block->values[i] = value;
+    block->at[i] = (uint32_t)at;
+    block->len[i] = canonical || big ? (uint32_t)len : 0;
+    block->big[i] = big;
+    return NULL;
+}
+
+/* One number per line; blank lines and # comments are skipped, blanks and
+ * CR around the number are trimmed.  Sets block->lines.  Runs on a reader
+ * thread. */
+static void parse_lines(check_block *parsed, pk_line_block *block, bool stop_at_bad)
+{
+    char *text = block->text, *end = text + block->len;
+    uint64_t line = 0;
+    parsed->text = text;
+    parsed->text_len = block->len;
+    check_block_reserve(parsed, block->len / 24 + 16);
+    for (char *p = text; p < end && !parsed->stopped; line++) {
+        /* The common line, up to 19 plain digits and a newline, read a
+         * word at a time (the reader pads every block for this). */
+        uint64_t value;
+        size_t digits = pk_scan_digits_padded(p, &value);
+        char *after = p + digits;
+        if (digits > 0 && digits < 20 && (*p != '0' || digits == 1) && (*after == '\n' || after == end) &&
+            parsed->count < parsed->capacity) {
+            size_t i = parsed->count++;
+            parsed->values[i] = value;
+            parsed->at[i] = (uint32_t)(p - text);
+            parsed->len[i] = (uint32_t)digits;
+            parsed->big[i] = 0;
+            p = after + (after < end);
+            continue;
+        }
+        char *newline = memchr(p, '\n', (size_t)(end - p));
+        char *line_end = newline != NULL ? newline : end;
+        char *next = newline != NULL ? newline + 1 : end;
+        if (memchr(p, '\0', (size_t)(line_end - p)) != NULL) {
+            note_bad(parsed, line, "", 0, "contains a NUL byte");
+            parsed->stopped = stop_at_bad;
+            p = next;
+            continue;
+        }
+        char *hash = memchr(p, '#', (size_t)(line_end - p));
+        char *stop = hash != NULL ? hash : line_end;
+        while (p < stop && isspace((unsigned char)*p))
+            p++;
+        while (stop > p && isspace((unsigned char)stop[-1]))
+            stop--;
+        if (p < stop) {
+            const char *why = add_number(parsed, p, (size_t)(stop - p), (size_t)(p - text));
+            if (why != NULL) {
+                note_bad(parsed, line, p, (size_t)(stop - p), why);
+                parsed->stopped = stop_at_bad;
+            }
+        }
+        p = next;
+    }
+    block->lines = line;
+}
+
+static int parse_check_block(void *ctx, pk_line_block *block)
+{
+    const primes_cli *cli = ctx;
+    check_block *parsed = calloc(1, sizeof *parsed);
+    if (parsed == NULL)
+        return -1;
+    block->parsed = parsed;
+    parse_lines(parsed, block, !cli->spec.skip_bad_lines);
+    return 0;
+}
+
+static void free_check_block(void *ctx, void *parsed)
+{
+    (void)ctx;
+    check_block_free(parsed);
+    free(parsed);
+}
+
+/* ---- answering a block: the engine's job ------------------------------------------ */
+
+typedef struct answer_job {
+    const primes_cli *cli;
+    const check_block *block;
+    size_t first;        /* numbers before it were answered before a checkpoint */
+    size_t *unit_start;  /* units * 1 + 1 indices into the block */
+    bool json_first;     /* the block's first answer is the run's first (no comma) */
+} answer_job;
+
+typedef struct answer_worker {
+    char *text;
+    size_t used, capacity;
+} answer_worker;
+
+static void *answer_worker_create(void *state)
+{
+    (void)state;
+    answer_worker *worker = calloc(1, sizeof *worker);
+    if (worker != NULL && (worker->text = malloc(worker->capacity = 64 * UNIT_WEIGHT)) == NULL) {
+        free(worker);
+        worker = NULL;
+    }
+    return worker;
+}
+
+static void answer_worker_destroy(void *state, void *opaque)
+{
+    (void)state;
+    answer_worker *worker = opaque;
+    free(worker->text);
+    free(worker);
+}
+
+static bool reserve_text(answer_worker *worker, size_t more)
+{
+    if (worker->used + more <= worker->capacity)
+        return true;
+    size_t capacity = worker->capacity * 2;
+    while (capacity < worker->used + more)
+        capacity *= 2;
+    char *text = realloc(worker->text, capacity);
+    if (text == NULL)
+        return false;
+    worker->text = text;
+    worker->capacity = capacity;
+    return true;
+}
+
+static void put(answer_worker *worker, const char *text, size_t len)
+{
+    memcpy(worker->text + worker->used, text, len);
+    worker->used += len;
+}
+
+/* Tests the unit's numbers and writes their answers into the worker's text. */
+static int answer_unit(void *state, void *opaque, uint64_t unit, uint64_t counters[])
+{
+    const answer_job *job = state;
+    const check_block *block = job->block;
+    const pk_job_spec *spec = &job->cli->spec;
+    answer_worker *worker = opaque;
+    worker->used = 0;
+    /* "N prime" lines, the usual answer, by fixed-size copies: the input
+     * text is padded (PK_READER_PADDING), so 24 bytes can always be read. */
+    const bool plain = !spec->json && !spec->jsonl && !spec->quiet;
+    static const char plain_verdicts[2][16] = {" composite\n", " prime\n"};
+    for (size_t i = job->unit_start[unit]; i < job->unit_start[unit + 1]; i++) {
+        const char *digits = block->text + block->at[i];
+        size_t len = block->len[i];
+        if (!reserve_text(worker, len + 64))
+            return PK_ENOMEM;
+        if (plain && !block->big[i]) {
+            bool prime = pk_is_prime_u64(block->values[i]);
+            counters[0] += prime;
+            char *out = worker->text + worker->used;
+            if (len > 0)
+                memcpy(out, digits, 24);
+            else
+                len = pk_format_u64(out, block->values[i]);
+            memcpy(out + len, plain_verdicts[prime], 16);
+            worker->used += len + (prime ? 7 : 11);
+            continue;
+        }
+        const char *verdict;
+        size_t verdict_len;
+        if (block->big[i]) {
+            char *copy = malloc(len + 1);
+            if (copy == NULL)
+                return PK_ENOMEM;
+            memcpy(copy, digits, len);
+            copy[len] = '\0';
+            pk_primality big_verdict = PK_COMPOSITE;
+            int rc = pk_primality_of_decimal(copy, &big_verdict);
+            free(copy);
+            if (rc != PK_OK)
+                return rc;
+            verdict = pk_primality_name(big_verdict);
+            verdict_len = strlen(verdict);
+            counters[0] += big_verdict != PK_COMPOSITE;
+        } else {
+            bool prime = pk_is_prime_u64(block->values[i]);
+            verdict = prime ? "prime" : "composite";
+            verdict_len = prime ? 5 : 9;
+            counters[0] += prime;
+        }
+        char formatted[24];
+        if (len == 0) {
+            len = pk_format_u64(formatted, block->values[i]);
+            digits = formatted;
+        }
+        if (spec->json || spec->jsonl) {
+            if (spec->json && !(job->json_first && i == job->first))
+                put(worker, ",", 1);
+            put(worker, "{\"n\":\"", 6);
+            put(worker, digits, len);
+            put(worker, "\",\"verdict\":\"", 13);
+            put(worker, verdict, verdict_len);
+            put(worker, spec->json ? "\"}" : "\"}\n", spec->json ? 2 : 3);
+        } else {
+            if (!spec->quiet) {
+                put(worker, digits, len);
+                put(worker, " ", 1);
+            }
+            put(worker, verdict, verdict_len);
+            put(worker, "\n", 1);
+        }
+    }
+    counters[1] += job->unit_start[unit + 1] - job->unit_start[unit];
+    return PK_OK;
+}
+
+static int answer_output(void *state, void *opaque, uint64_t unit, const char **data, size_t *len)
+{
+    (void)state;
+    (void)unit;
+    const answer_worker *worker = opaque;
+    *data = worker->text;
+    *len = worker->used;
+    return PK_OK;
+}
+
+/* Why writing the answers failed: set by whichever thread wrote. */
+static _Atomic int stdout_errno = EIO;
+
+static int write_stdout(void *ctx, const char *data, size_t len)
+{
+    (void)ctx;
+    if (fwrite(data, 1, len, stdout) == len)
+        return 0;
+    atomic_store(&stdout_errno, errno != 0 ? errno : EIO);
+    return -1;
+}
+
+/* ---- the run ---------------------------------------------------------------------- */
+
+/* One run of check: what rank 0 keeps between blocks. */
+typedef struct check_run {
+    primes_cli *cli;
+    pk_primes_options *options;
+    pk_writer *writer;      /* NULL: the compute threads write */
+    uint64_t tested, primes, skipped;
+    /* --checkpoint: results[0] of the one-unit checkpoint is how many numbers
+     * have been answered; a resume skips that many before answering again. */
+    pk_checkpoint checkpoint;
+    uint64_t resumed, to_skip;
+    double last_save;
+    pk_primes_report report;
+    check_block shared;     /* ranks other than 0: the block being answered */
+    check_block arguments;  /* numbers given on the command line */
+    char *argument_text;
+    size_t argument_len, argument_capacity;
+} check_run;
+
+/* A count of BLOCKS_END ends the stream of blocks rank 0 broadcasts. */
+#define BLOCKS_END UINT64_MAX
+
+/* What rank 0 broadcasts before a block's arrays. */
+typedef struct block_header {
+    uint64_t count;     /* numbers, or BLOCKS_END */
+    uint64_t text_len;
+    uint64_t json_first;
+} block_header;
+
+/* Rank 0: sends numbers FIRST.. of BLOCK to the other ranks. */
+static void send_block(const check_block *block, size_t first, bool json_first)
+{
+    block_header header = {block->count - first, block->text_len, json_first};
+    pk_comm_broadcast(&header, sizeof header, 0);
+    size_t n = block->count - first;
+    pk_comm_broadcast((void *)block->text, block->text_len, 0);
+    pk_comm_broadcast(block->values + first, n * sizeof block->values[0], 0);
+    pk_comm_broadcast(block->at + first, n * sizeof block->at[0], 0);
+    pk_comm_broadcast(block->len + first, n * sizeof block->len[0], 0);
+    pk_comm_broadcast(block->big + first, n, 0);
+}
+
+/* Other ranks: receives a block into BLOCK.  Returns false at the end. */
+static bool receive_block(check_block *block, bool *json_first)
+{
+    block_header header;
+    pk_comm_broadcast(&header, sizeof header, 0);
+    if (header.count == BLOCKS_END)
+        return false;
+    size_t n = (size_t)header.count, text_len = (size_t)header.text_len;
+    if (text_len + PK_READER_PADDING > block->own_capacity) {
+        free(block->own_text);
+        block->own_capacity = text_len + PK_READER_PADDING;
+        block->own_text = malloc(block->own_capacity);
+    }
+    if (!check_block_reserve(block, n) || block->own_text == NULL)
+        pk_comm_abort(PK_EXIT_FAILURE); /* the ranks could no longer agree on anything */
+    pk_comm_broadcast(block->own_text, text_len, 0);
+    memset(block->own_text + text_len, 0, PK_READER_PADDING); /* as a reader's block */
+    pk_comm_broadcast(block->values, n * sizeof block->values[0], 0);
+    pk_comm_broadcast(block->at, n * sizeof block->at[0], 0);
+    pk_comm_broadcast(block->len, n * sizeof block->len[0], 0);
+    pk_comm_broadcast(block->big, n, 0);
+    block->text = block->own_text;
+    block->text_len = text_len;
+    block->count = n;
+    *json_first = header.json_first != 0;
+    return true;
+}
+
+/* Answers numbers FIRST.. of BLOCK; collective under MPI (rank 0 sends the
+ * block first).  Returns a pk_status. */
+static int answer_block(check_run *run, const check_block *block, size_t first, bool json_first)
+{
+    if (pk_comm_size() > 1 && pk_comm_rank() == 0)
+        send_block(block, first, json_first);
+    if (first >= block->count)
+        return PK_OK;
+    /* Units of about UNIT_WEIGHT numbers; a big number weighs its digits, so
+     * a unit of 1000-digit numbers stays short enough for a prompt cancel. */
+    size_t *unit_start = malloc((block->count - first + 1) * sizeof *unit_start);
+    if (unit_start == NULL)
+        return PK_ENOMEM;
+    uint64_t units = 0;
+    size_t weight = UNIT_WEIGHT;
+    for (size_t i = first; i < block->count; i++) {
+        if (weight >= UNIT_WEIGHT) {
+            unit_start[units++] = i;
+            weight = 0;
+        }
+        weight += block->big[i] ? block->len[i] : 1;
+    }
+    unit_start[units] = block->count;
+    answer_job state = {run->cli, block, first, unit_start, json_first};
+    pk_job job = {
+        .units = units,
+        .state = &state,
+        .worker_create = answer_worker_create,
+        .worker_destroy = answer_worker_destroy,
+        .run_unit = answer_unit,
+        .unit_output = answer_output,
+    };
+    pk_engine_options engine = run->options->engine;
+    engine.write = run->writer != NULL ? pk_writer_write_fn : write_stdout;
+    engine.write_ctx = run->writer;
+    engine.distribute = PK_DISTRIBUTE_BLOCK; /* ordered output across ranks */
+    /* With a checkpoint, a block is answered whole or not at all, so the
+     * count the checkpoint saves is exact; signals are seen between blocks. */
+    if (run->cli->spec.checkpoint != NULL)
+        engine.cancel = NULL;
+    uint64_t counters[PK_JOB_MAX_COUNTERS];
+    pk_engine_stats stats = {0};
+    int rc = pk_engine_run(&engine, &job, counters, &stats);
+    free(unit_start);
+    run->report.compute_seconds += stats.seconds;
+    run->report.comm_seconds += stats.comm_seconds;
+    run->report.units_run += stats.units_run;
+    run->report.units += units;
+    run->report.threads = stats.threads_used;
+    if (rc == PK_OK) {
+        run->primes += counters[0];
+        run->tested += counters[1];
+    }
+    return rc;
+}
+
+/* After a block: a checkpoint when the interval is up. */
+static void maybe_save_checkpoint(check_run *run, bool now)
+{
+    const primes_cli *cli = run->cli;
+    if (cli->spec.checkpoint == NULL || pk_comm_rank() != 0)
+        return;
+    double interval = cli->spec.checkpoint_interval > 0 ? cli->spec.checkpoint_interval : 60;
+    if (!now && pk_clock_seconds() - run->last_save < interval)
+        return;
+    fflush(stdout); /* the answers are out before the checkpoint says so */
+    run->checkpoint.results[0] = run->resumed + run->tested;
+    run->checkpoint.done[0] = 1;
+    pk_checkpoint_save(&run->checkpoint, cli->spec.checkpoint);
+    run->last_save = pk_clock_seconds();
+}
+
+/* Rank 0: answers a block, then reports its bad lines.  Returns an exit code. */
+static int take_block(check_run *run, const check_block *block, const char *name, uint64_t first_line)
+{
+    primes_cli *cli = run->cli;
+    size_t first = 0;
+    if (run->to_skip > 0) { /* answered before the checkpoint */
+        first = run->to_skip < block->count ? (size_t)run->to_skip : block->count;
+        run->to_skip -= first;
+    }
+    int status = answer_block(run, block, first, run->tested == 0);
+    if (status != PK_OK) {
+        if (status == PK_EIO)
+            cli_error(cli->what, "writing standard output: %s", strerror(stdout_errno));
+        return status == PK_EIO ? PK_EXIT_FAILURE : primes_job_failed(cli, status);
+    }
+    maybe_save_checkpoint(run, false);
+    size_t named = block->bad_count < MAX_BAD_NAMED ? (size_t)block->bad_count : MAX_BAD_NAMED;
+    for (size_t i = 0; i < named; i++) {
+        const bad_line *bad = &block->bad[i];
+        uint64_t line = first_line + bad->local_line;
+        if (cli->spec.skip_bad_lines) {
+            if (run->skipped + i < MAX_BAD_NAMED)
+                fprintf(stderr, "parkit: %s: skipping %s:%" PRIu64 ": '%s': %s\n", cli->what, name, line, bad->text,
+                        bad->why);
+        } else if (strcmp(bad->why, "contains a NUL byte") == 0) {
+            cli_error(cli->what, "%s:%" PRIu64 ": contains a NUL byte", name, line);
+            return PK_EXIT_FAILURE;
+        } else {
+            cli_error(cli->what, "%s:%" PRIu64 ": '%s': %s", name, line, bad->text, bad->why);
+            return PK_EXIT_FAILURE;
+        }
+    }
+    run->skipped += block->bad_count;
+    if (cli_signal_received())
+        return cli->spec.checkpoint != NULL ? PK_EXIT_CHECKPOINTED : primes_job_failed(cli, PK_ECANCELED);
+    return PK_EXIT_OK;
+}
+
+/* Reads consecutive file arguments (or -), with reader threads or (0) on
+ * this thread.  Returns an exit code. */
+static int check_files(check_run *run, const char *const *paths, size_t count)
+{
+    primes_cli *cli = run->cli;
+    const int io_threads = cli->spec.io_threads < 0 ? 1 : cli->spec.io_threads;
+    pk_reader *reader;
+    if (pk_reader_create(&reader, paths, count, io_threads, BLOCK_BYTES, 2 * (size_t)io_threads + 2,
+                         parse_check_block, free_check_block, cli) != PK_OK) {
+        cli_error(cli->what, "cannot start the reader threads");
+        return PK_EXIT_FAILURE;
+    }
+    int rc = PK_EXIT_OK;
+    pk_line_block *block;
+    int status;
+    while (rc == PK_EXIT_OK && (status = pk_reader_next(reader, &block)) == PK_OK) {
+        const char *name = strcmp(paths[block->source], "-") == 0 ? "<stdin>" : paths[block->source];
+        rc = take_block(run, block->parsed, name, block->first_line);
+        pk_reader_release(reader, block);
+    }
+    if (rc == PK_EXIT_OK && status == PK_EIO) {
+        cli_error(cli->what, "cannot read %s", pk_reader_error(reader));
+        rc = PK_EXIT_FAILURE;
+    }
+    pk_reader_destroy(reader);
+    return rc;
+}
+
+/* Numbers given as arguments: gathered into a block of their own.
+ * Returns an exit code (2 for a number that cannot be tested). */
+static int add_argument(check_run *run, const char *arg)
+{
+    size_t len = strlen(arg);
+    /* Padded like a reader's block: answers copy digits a word at a time. */
+    if (run->argument_len + len + 1 + PK_READER_PADDING > run->argument_capacity) {
+        size_t capacity = 2 * (run->argument_len + len + 1) + 256 + PK_READER_PADDING;
+        char *text = realloc(run->argument_text, capacity);
+        if (text == NULL) {
+            cli_error(run->cli->what, "out of memory");
+            return PK_EXIT_FAILURE;
+        }
+        run->argument_text = text;
+        run->argument_capacity = capacity;
+    }
+    size_t at = run->argument_len;
+    memcpy(run->argument_text + at, arg, len + 1);
+    run->argument_len += len + 1;
+    memset(run->argument_text + run->argument_len, 0, PK_READER_PADDING);
+    const char *why = add_number(&run->arguments, run->argument_text + at, len, at);
+    if (why != NULL) {
+        cli_error(run->cli->what, "bad N '%s': %s", arg, why);
+        return PK_EXIT_USAGE;
+    }
+    return PK_EXIT_OK;
+}
+
+static int flush_arguments(check_run *run)
+{
+    if (run->arguments.count == 0)
+        return PK_EXIT_OK;
+    run->arguments.text = run->argument_text;
+    run->arguments.text_len = run->argument_len;
+    int rc = take_block(run, &run->arguments, "arguments", 0);
+    run->arguments.count = 0;
+    run->argument_len = 0;
+    return rc;
+}
+
+/* Every argument is a number, a file, or '-': decide all of them before
+ * printing anything, so a typo fails fast.  Returns an exit code. */
+static int validate_check_arguments(const primes_cli *cli)
+{
+    for (int i = 0; i < cli->spec.nargs; i++) {
+        const char *arg = cli->spec.args[i];
+        uint64_t value;
+        const char *why = NULL;
+        int status = pk_parse_u64(arg, &value, &why);
+        bool digits = arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg);
+        if (status == PK_OK || digits || strcmp(arg, "-") == 0 || access(arg, F_OK) == 0)
+            continue;
+        if (status == PK_ERANGE)
+            why = too_big;
+        cli_error(cli->what, "bad N '%s': %s, and no file of that name exists", arg,
+                  why != NULL ? why : "not a number");
+        return PK_EXIT_USAGE;
+    }
+    return PK_EXIT_OK;
+}
+
+static bool is_number_argument(const char *arg)
+{
+    uint64_t value;
+    return pk_parse_u64(arg, &value, NULL) == PK_OK || (arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg));
+}
+
+/* --checkpoint for check: the job is its inputs and formats; the checkpoint
+ * holds how many numbers were answered.  Returns an exit code. */
+static int start_check_checkpoint(check_run *run)
+{
+    const primes_cli *cli = run->cli;
+    if (pk_checkpoint_init(&run->checkpoint, 1) != PK_OK) {
+        cli_error(cli->what, "out of memory");
+        return PK_EXIT_FAILURE;
+    }
+    int used = snprintf(run->checkpoint.identity, sizeof run->checkpoint.identity,
+                        "command check\nformat %s\non_error %s\n", cli->spec.jsonl ? "jsonl" : "text",
+                        cli->spec.skip_bad_lines ? "skip" : "fail");
+    for (int i = 0; i < cli->spec.nargs && used > 0 && (size_t)used < sizeof run->checkpoint.identity; i++)
+        used += snprintf(run->checkpoint.identity + used, sizeof run->checkpoint.identity - (size_t)used,
+                         "input %s\n", cli->spec.args[i]);
+    run->last_save = pk_clock_seconds();
+    if (!cli->spec.resume)
+        return PK_EXIT_OK;
+    char why[400];
+    int rc = pk_checkpoint_load(&run->checkpoint, cli->spec.checkpoint, why, sizeof why);
+    if (rc == PK_EOF) {
+        if (!cli->spec.quiet)
+            fprintf(stderr, "parkit: %s: no checkpoint at %s: starting afresh\n", cli->what, cli->spec.checkpoint);
+        return PK_EXIT_OK;
+    }
+    if (rc != PK_OK) {
+        cli_error(cli->what, "cannot resume from %s: %s", cli->spec.checkpoint, why);
+        return PK_EXIT_USAGE;
+    }
+    run->resumed = run->to_skip = run->checkpoint.results[0];
+    if (!cli->spec.quiet)
+        fprintf(stderr, "parkit: %s: resumed from %s: %" PRIu64 " numbers were answered\n", cli->what,
+                cli->spec.checkpoint, run->resumed);
+    return PK_EXIT_OK;
+}
+
+/* After the last block: the checkpoint saved (stopped by a signal) or
+ * removed (done).  Returns the exit code. */
+static int finish_check_checkpoint(check_run *run, int rc)
+{
+    const primes_cli *cli = run->cli;
+    if (rc == PK_EXIT_CHECKPOINTED) {
+        maybe_save_checkpoint(run, true);
+        cli_error(cli->what, "stopped by signal %d; checkpoint saved to %s; run again with --resume to continue",
+                  cli_signal_received(), cli->spec.checkpoint);
+    } else if (rc == PK_EXIT_OK) {
+        unlink(cli->spec.checkpoint); /* done: nothing to resume */
+    }
+    pk_checkpoint_free(&run->checkpoint);
+    return rc;
+}
+
+/* Rank 0: reads every source in order and answers block by block.
+ * Returns an exit code. */
+static int read_and_check(check_run *run)
+{
+    primes_cli *cli = run->cli;
+    int rc = cli->spec.checkpoint != NULL ? start_check_checkpoint(run) : PK_EXIT_OK;
+    if (rc != PK_EXIT_OK)
+        return rc;
+    for (int i = 0; i < cli->spec.nargs && rc == PK_EXIT_OK; i++) {
+        if (is_number_argument(cli->spec.args[i])) {
+            rc = add_argument(run, cli->spec.args[i]);
+            continue;
+        }
+        rc = flush_arguments(run);
+        /* This file and the files right after it are read together. */
+        int group = i;
+        while (group + 1 < cli->spec.nargs && !is_number_argument(cli->spec.args[group + 1]))
+            group++;
+        if (rc == PK_EXIT_OK)
+            rc = check_files(run, cli->spec.args + i, (size_t)(group - i + 1));
+        i = group;
+    }
+    if (rc == PK_EXIT_OK)
+        rc = flush_arguments(run);
+    if (cli->spec.checkpoint != NULL)
+        rc = finish_check_checkpoint(run, rc);
+    return rc;
+}
+
+int primes_run_check(primes_cli *cli, pk_primes_options *options)
+{
+    if (cli->spec.nargs == 0) {
+        cli_error(cli->what, "missing numbers (usage: parkit primes check N... | FILE... | -)");
+        return PK_EXIT_USAGE;
+    }
+    /* Files may exist only where rank 0 runs: rank 0 decides for all. */
+    int rc = pk_comm_rank() == 0 ? validate_check_arguments(cli) : PK_EXIT_OK;
+    pk_comm_broadcast(&rc, sizeof rc, 0);
+    if (rc != PK_EXIT_OK)
+        return rc;
+    check_run *run = calloc(1, sizeof *run);
+    if (run == NULL) {
+        cli_error(cli->what, "out of memory");
+        pk_comm_abort(PK_EXIT_FAILURE);
+    }
+    run->cli = cli;
+    run->options = options;
+    if (cli->spec.json)
+        printf("{\"command\":\"primes check\",\"results\":[");
+    /* Answers go through a writer thread, except with --io-threads 0 and
+     * with a checkpoint (which must know that what it counts was written). */
+    const int io_threads = cli->spec.io_threads < 0 ? 1 : cli->spec.io_threads;
+    if (pk_comm_rank() == 0 && io_threads > 0 && cli->spec.checkpoint == NULL &&
+        pk_writer_create(&run->writer, 1, 2 * (size_t)options->engine.threads + 2, write_stdout, NULL) != PK_OK) {
+        cli_error(cli->what, "cannot start the writer thread");
+        rc = PK_EXIT_FAILURE;
+    }
+    if (pk_comm_size() > 1)
+        rc = pk_comm_agree(rc == PK_EXIT_OK ? PK_OK : PK_ENOMEM) == PK_OK ? PK_EXIT_OK : PK_EXIT_FAILURE;
+    if (rc != PK_EXIT_OK) {
+        /* nothing started */
+    } else if (pk_comm_rank() == 0) {
+        rc = read_and_check(run);
+        if (pk_comm_size() > 1) {
+            block_header end = {BLOCKS_END, 0, 0};
+            pk_comm_broadcast(&end, sizeof end, 0);
+            pk_comm_broadcast(&rc, sizeof rc, 0);
+        }
+    } else {
+        bool json_first;
+        while (receive_block(&run->shared, &json_first))
+            answer_block(run, &run->shared, 0, json_first);
+        pk_comm_broadcast(&rc, sizeof rc, 0);
+    }
+    if (run->writer != NULL) {
+        /* Answers already made are written, even after a bad line; after a
+         * signal they are dropped, since a stalled reader must not keep us. */
+        if (cli_signal_received())
+            pk_writer_cancel(run->writer);
+        if (pk_writer_finish(run->writer) != PK_OK && rc == PK_EXIT_OK) {
+            cli_error(cli->what, "writing standard output: %s", strerror(stdout_errno));
+            rc = PK_EXIT_FAILURE;
+        }
+    }
+    if (fflush(stdout) != 0 && rc == PK_EXIT_OK) {
+        cli_error(cli->what, "writing standard output: %s", strerror(errno));
+        rc = PK_EXIT_FAILURE;
+    }
+    if (run->skipped > 0)
+        fprintf(stderr, "parkit: %s: skipped %" PRIu64 " bad line%s (--on-error skip)\n", cli->what, run->skipped,
+                run->skipped == 1 ? "" : "s");
+    if (cli->spec.json) {
+        printf("],\"tested\":%" PRIu64 ",\"primes\":%" PRIu64 ",\"skipped\":%" PRIu64 ",", run->tested,
+               run->primes, run->skipped);
+        primes_json_common(cli, &run->report);
+        printf("}\n");
+    }
+    if (rc == PK_EXIT_OK)
+        primes_print_time(cli, &run->report);
+    check_block_free(&run->shared);
+    check_block_free(&run->arguments);
+    free(run->argument_text);
+    free(run);
+    return rc;
+}
