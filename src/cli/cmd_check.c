@@ -42,7 +42,7 @@
 #include "parkit/writer.h"
 
 enum {
-    BLOCK_BYTES = 1 << 18,   /* of input text per block */
+    BLOCK_BYTES = 1 << 20,   /* of input text per block */
     UNIT_WEIGHT = 1024,      /* numbers per unit; a big number weighs its digits */
     MAX_BAD_NAMED = 5,       /* bad lines named on stderr, per block and per run */
 };
@@ -388,6 +388,10 @@ typedef struct check_run {
     primes_cli *cli;
     pk_primes_options *options;
     pk_writer *writer;      /* NULL: the compute threads write */
+    /* Units' answers gathered for the writer: one hand-over per block
+     * rather than per unit, so the writer thread wakes up rarely. */
+    char *staged;
+    size_t staged_len;
     uint64_t tested, primes, skipped;
     /* --checkpoint: results[0] of the one-unit checkpoint is how many numbers
      * have been answered; a resume skips that many before answering again. */
@@ -400,6 +404,36 @@ typedef struct check_run {
     char *argument_text;
     size_t argument_len, argument_capacity;
 } check_run;
+
+enum { STAGE_BYTES = 1 << 20 };
+
+/* The engine's write function when there is a writer thread; runs on the
+ * thread whose unit's turn it is, one at a time. */
+static int stage_answers(void *ctx, const char *data, size_t len)
+{
+    check_run *run = ctx;
+    if (run->staged_len + len > STAGE_BYTES && run->staged_len > 0) {
+        if (pk_writer_submit(run->writer, run->staged, run->staged_len) != PK_OK)
+            return -1;
+        run->staged_len = 0;
+    }
+    if (len > STAGE_BYTES)
+        return pk_writer_submit(run->writer, data, len) == PK_OK ? 0 : -1;
+    memcpy(run->staged + run->staged_len, data, len);
+    run->staged_len += len;
+    return 0;
+}
+
+/* Hands what is staged to the writer (after every block, so a reader of a
+ * pipe sees answers as they come).  Returns a pk_status. */
+static int submit_staged(check_run *run)
+{
+    if (run->writer == NULL || run->staged_len == 0)
+        return PK_OK;
+    int rc = pk_writer_submit(run->writer, run->staged, run->staged_len);
+    run->staged_len = 0;
+    return rc == PK_OK ? PK_OK : PK_EIO;
+}
 
 /* A count of BLOCKS_END ends the stream of blocks rank 0 broadcasts. */
 #define BLOCKS_END UINT64_MAX
@@ -485,8 +519,8 @@ static int answer_block(check_run *run, const check_block *block, size_t first, 
         .unit_output = answer_output,
     };
     pk_engine_options engine = run->options->engine;
-    engine.write = run->writer != NULL ? pk_writer_write_fn : write_stdout;
-    engine.write_ctx = run->writer;
+    engine.write = run->writer != NULL ? stage_answers : write_stdout;
+    engine.write_ctx = run;
     engine.distribute = PK_DISTRIBUTE_BLOCK; /* ordered output across ranks */
     /* With a checkpoint, a block is answered whole or not at all, so the
      * count the checkpoint saves is exact; signals are seen between blocks. */
@@ -496,6 +530,8 @@ static int answer_block(check_run *run, const check_block *block, size_t first, 
     pk_engine_stats stats = {0};
     int rc = pk_engine_run(&engine, &job, counters, &stats);
     free(unit_start);
+    if (rc == PK_OK)
+        rc = submit_staged(run);
     run->report.compute_seconds += stats.seconds;
     run->report.comm_seconds += stats.comm_seconds;
     run->report.units_run += stats.units_run;
@@ -762,7 +798,8 @@ int primes_run_check(primes_cli *cli, pk_primes_options *options)
      * with a checkpoint (which must know that what it counts was written). */
     const int io_threads = cli->spec.io_threads < 0 ? 1 : cli->spec.io_threads;
     if (pk_comm_rank() == 0 && io_threads > 0 && cli->spec.checkpoint == NULL &&
-        pk_writer_create(&run->writer, 1, 2 * (size_t)options->engine.threads + 2, write_stdout, NULL) != PK_OK) {
+        ((run->staged = malloc(STAGE_BYTES)) == NULL ||
+         pk_writer_create(&run->writer, 1, 4, write_stdout, NULL) != PK_OK)) {
         cli_error(cli->what, "cannot start the writer thread");
         rc = PK_EXIT_FAILURE;
     }
@@ -808,6 +845,7 @@ int primes_run_check(primes_cli *cli, pk_primes_options *options)
     }
     if (rc == PK_EXIT_OK)
         primes_print_time(cli, &run->report);
+    free(run->staged);
     check_block_free(&run->shared);
     check_block_free(&run->arguments);
     free(run->argument_text);
