@@ -68,7 +68,7 @@ int pk_parse_u64(const char *text, uint64_t *value, const char **why);
  * stores their value.  Returns the count, or 20 for 20 or more (value not
  * stored).  24 bytes from TEXT on must be readable (see PK_READER_PADDING).
  * Inline: a call per line costs as much as the scan. */
-static inline size_t pk_scan_digits_padded(const char *text, uint64_t *value)
+__attribute__((always_inline)) static inline size_t pk_scan_digits_padded(const char *text, uint64_t *value)
 {
     const uint64_t zeros = UINT64_C(0x3030303030303030);
     uint64_t w[3], stops[3];

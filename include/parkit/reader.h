@@ -31,7 +31,8 @@ typedef struct pk_line_block {
     uint64_t lines;
     char *text;         /* whole lines; the last may lack its newline at the end of the input */
     size_t len;         /* text[len] is '\0'; see PK_READER_PADDING */
-    char *storage;      /* the reader's: the allocation text points into */
+    char *storage;      /* the reader's: the buffer text points into */
+    size_t storage_size;
     void *parsed;       /* what the parse function made of it */
 } pk_line_block;
 

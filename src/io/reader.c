@@ -7,6 +7,10 @@
  * oldest undelivered block always finds its slot free, so readers never
  * deadlock, and memory stays at depth blocks plus one per thread.
  *
+ * Buffers of released blocks are kept for the next blocks (a fresh buffer
+ * costs a page fault every 4 KiB); pool_lock guards them and is only ever
+ * taken last, alone or inside lock.
+ *
  * Locks: one mutex (lock) guards claims, the slots and the error; reading
  * and parsing happen outside it.  A pipe is read by one thread at a time:
  * stream_busy keeps the others from claiming past it, since its blocks must
@@ -25,7 +29,7 @@
 #include "parkit/reader.h"
 #include "parkit/status.h"
 
-enum { MAX_LINE = 1 << 20 };
+enum { MAX_LINE = 1 << 20, SPARE_BUFFERS = 8 };
 
 typedef struct source {
     const char *path;
@@ -48,6 +52,11 @@ struct pk_reader {
     void *ctx;
     pthread_t *threads;
     int thread_count;
+
+    pthread_mutex_t pool_lock;
+    char *spare[SPARE_BUFFERS];
+    size_t spare_size[SPARE_BUFFERS];
+    int spares;
 
     pthread_mutex_t lock;
     pthread_cond_t changed;
@@ -88,20 +97,59 @@ static int open_source(source *s)
     return 0;
 }
 
+/* A buffer of at least SIZE bytes, from the spares if one is big enough. */
+static char *take_buffer(pk_reader *reader, size_t size, size_t *got)
+{
+    char *buffer = NULL;
+    pthread_mutex_lock(&reader->pool_lock);
+    for (int i = reader->spares - 1; i >= 0; i--) {
+        if (reader->spare_size[i] >= size) {
+            buffer = reader->spare[i];
+            *got = reader->spare_size[i];
+            reader->spares--;
+            reader->spare[i] = reader->spare[reader->spares];
+            reader->spare_size[i] = reader->spare_size[reader->spares];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&reader->pool_lock);
+    if (buffer == NULL && (buffer = malloc(size)) != NULL)
+        *got = size;
+    return buffer;
+}
+
+static void give_back(pk_reader *reader, char *buffer, size_t size)
+{
+    pthread_mutex_lock(&reader->pool_lock);
+    if (reader->spares < SPARE_BUFFERS) {
+        reader->spare[reader->spares] = buffer;
+        reader->spare_size[reader->spares++] = size;
+        buffer = NULL;
+    }
+    pthread_mutex_unlock(&reader->pool_lock);
+    free(buffer);
+}
+
 /* Reads the lines that start in [offset, offset + block_bytes) of a regular file. */
-static int read_regular_block(const pk_reader *reader, const source *s, uint64_t offset, pk_line_block *block)
+static int read_regular_block(pk_reader *reader, const source *s, uint64_t offset, pk_line_block *block)
 {
     uint64_t start = offset > 0 ? offset - 1 : 0; /* one byte back: does a line start at offset? */
-    size_t want = reader->block_bytes + (offset > 0) + 4096;
-    char *buffer = NULL;
+    size_t want = reader->block_bytes + 1 + 4096;
+    size_t size = 0;
+    char *buffer = take_buffer(reader, want + PK_READER_PADDING, &size);
+    if (buffer == NULL)
+        return ENOMEM;
     size_t have = 0;
     for (;;) {
-        char *grown = realloc(buffer, want + PK_READER_PADDING);
-        if (grown == NULL) {
-            free(buffer);
-            return ENOMEM;
+        if (size < want + PK_READER_PADDING) {
+            char *grown = realloc(buffer, want + PK_READER_PADDING);
+            if (grown == NULL) {
+                free(buffer);
+                return ENOMEM;
+            }
+            buffer = grown;
+            size = want + PK_READER_PADDING;
         }
-        buffer = grown;
         while (have < want && start + have < s->size) {
             ssize_t n = pread(s->fd, buffer + have, want - have, (off_t)(start + have));
             if (n < 0 && errno == EINTR)
@@ -122,6 +170,8 @@ static int read_regular_block(const pk_reader *reader, const source *s, uint64_t
         size_t own_end = (size_t)(offset + reader->block_bytes - start); /* lines starting before this are ours */
         if (first >= own_end || first >= have) {
             memset(buffer, 0, PK_READER_PADDING);
+            block->storage = buffer;
+            block->storage_size = size;
             block->text = buffer;
             block->len = 0;
             return 0;
@@ -134,6 +184,7 @@ static int read_regular_block(const pk_reader *reader, const source *s, uint64_t
             /* The text starts inside the buffer: no copy of the block. */
             memset(buffer + stop, 0, PK_READER_PADDING);
             block->storage = buffer;
+            block->storage_size = size;
             block->text = buffer + first;
             block->len = stop - first;
             return 0;
@@ -147,10 +198,11 @@ static int read_regular_block(const pk_reader *reader, const source *s, uint64_t
 }
 
 /* Reads the next block of a pipe: up to block_bytes, cut after the last newline. */
-static int read_stream_block(const pk_reader *reader, source *s, pk_line_block *block)
+static int read_stream_block(pk_reader *reader, source *s, pk_line_block *block)
 {
     size_t capacity = s->carry_len + reader->block_bytes + 1;
-    char *buffer = malloc(capacity - 1 + PK_READER_PADDING);
+    size_t size = 0;
+    char *buffer = take_buffer(reader, capacity - 1 + PK_READER_PADDING, &size);
     if (buffer == NULL)
         return ENOMEM;
     size_t have = s->carry_len;
@@ -194,16 +246,19 @@ static int read_stream_block(const pk_reader *reader, source *s, pk_line_block *
     block->offset = s->offset;
     s->offset += cut;
     memset(buffer + cut, 0, PK_READER_PADDING);
+    block->storage = buffer;
+    block->storage_size = size;
     block->text = buffer;
     block->len = cut;
     return 0;
 }
 
-static void free_block(const pk_reader *reader, pk_line_block *block)
+static void free_block(pk_reader *reader, pk_line_block *block)
 {
     if (block->parsed != NULL)
         reader->free_parsed(reader->ctx, block->parsed);
-    free(block->storage != NULL ? block->storage : block->text);
+    if (block->storage != NULL)
+        give_back(reader, block->storage, block->storage_size);
     free(block);
 }
 
@@ -336,6 +391,7 @@ int pk_reader_create(pk_reader **out, const char *const *paths, size_t count, in
     reader->free_parsed = free_parsed;
     reader->ctx = ctx;
     pthread_mutex_init(&reader->lock, NULL);
+    pthread_mutex_init(&reader->pool_lock, NULL);
     pthread_cond_init(&reader->changed, NULL);
     for (; reader->thread_count < threads; reader->thread_count++)
         if (pthread_create(&reader->threads[reader->thread_count], NULL, reader_thread, reader) != 0)
@@ -410,8 +466,11 @@ void pk_reader_destroy(pk_reader *reader)
             close(reader->sources[i].fd);
         free(reader->sources[i].carry);
     }
+    for (int i = 0; i < reader->spares; i++)
+        free(reader->spare[i]);
     pthread_cond_destroy(&reader->changed);
     pthread_mutex_destroy(&reader->lock);
+    pthread_mutex_destroy(&reader->pool_lock);
     free(reader->sources);
     free(reader->slots);
     free(reader->threads);
