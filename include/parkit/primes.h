@@ -54,6 +54,10 @@ typedef struct pk_primes_report {
     uint64_t units_run;     /* by this rank */
     int threads;
     double comm_seconds;    /* in MPI calls (this rank) */
+    /* The I/O stage, seen from the compute side: time spent waiting for
+     * parsed input (or reading it, with no reader threads), and waiting for
+     * the writer's queue (or writing, with no writer thread). */
+    double input_seconds, output_seconds;
     uint64_t units_resumed; /* done before this run, read from the checkpoint */
     bool checkpoint_saved;  /* stopped early, after saving a checkpoint */
     char checkpoint_note[512]; /* why a checkpoint was refused, or that there was none */

@@ -381,6 +381,19 @@ static int write_stdout(void *ctx, const char *data, size_t len)
     return -1;
 }
 
+/* With no writer thread: the compute thread whose turn it is writes, and
+ * the time it spends is the output side's.  The engine lets one thread
+ * write at a time (and orders them through its lock), so CTX's clock
+ * needs no lock of its own. */
+static int write_stdout_timed(void *ctx, const char *data, size_t len)
+{
+    double *output_seconds = ctx;
+    double start = pk_clock_seconds();
+    int rc = write_stdout(NULL, data, len);
+    *output_seconds += pk_clock_seconds() - start;
+    return rc;
+}
+
 /* ---- the run ---------------------------------------------------------------------- */
 
 /* One run of check: what rank 0 keeps between blocks. */
@@ -519,8 +532,8 @@ static int answer_block(check_run *run, const check_block *block, size_t first, 
         .unit_output = answer_output,
     };
     pk_engine_options engine = run->options->engine;
-    engine.write = run->writer != NULL ? stage_answers : write_stdout;
-    engine.write_ctx = run;
+    engine.write = run->writer != NULL ? stage_answers : write_stdout_timed;
+    engine.write_ctx = run->writer != NULL ? (void *)run : (void *)&run->report.output_seconds;
     engine.distribute = PK_DISTRIBUTE_BLOCK; /* ordered output across ranks */
     /* With a checkpoint, a block is answered whole or not at all, so the
      * count the checkpoint saves is exact; signals are seen between blocks. */
@@ -613,7 +626,12 @@ static int check_files(check_run *run, const char *const *paths, size_t count)
     int rc = PK_EXIT_OK;
     pk_line_block *block;
     int status;
-    while (rc == PK_EXIT_OK && (status = pk_reader_next(reader, &block)) == PK_OK) {
+    for (;;) {
+        double start = pk_clock_seconds();
+        status = rc == PK_EXIT_OK ? pk_reader_next(reader, &block) : PK_EOF;
+        run->report.input_seconds += pk_clock_seconds() - start;
+        if (status != PK_OK)
+            break;
         const char *name = strcmp(paths[block->source], "-") == 0 ? "<stdin>" : paths[block->source];
         rc = take_block(run, block->parsed, name, block->first_line);
         pk_reader_release(reader, block);
@@ -821,6 +839,8 @@ int primes_run_check(primes_cli *cli, pk_primes_options *options)
         pk_comm_broadcast(&rc, sizeof rc, 0);
     }
     if (run->writer != NULL) {
+        size_t max_queued;
+        pk_writer_stats(run->writer, &max_queued, &run->report.output_seconds);
         /* Answers already made are written, even after a bad line; after a
          * signal they are dropped, since a stalled reader must not keep us. */
         if (cli_signal_received())

@@ -320,12 +320,12 @@ void primes_json_common(const primes_cli *cli, const pk_primes_report *report)
            "\"compute_seconds_per_rank\":{\"min\":%.6f,\"avg\":%.6f,\"max\":%.6f},"
            "\"comm_seconds_per_rank\":{\"min\":%.6f,\"avg\":%.6f,\"max\":%.6f},"
            "\"peak_rss_kib_per_rank\":{\"min\":%.0f,\"avg\":%.0f,\"max\":%.0f},\"peak_rss_kib_total\":%" PRIu64
-           ",\"units\":%" PRIu64,
+           ",\"units\":%" PRIu64 ",\"input_wait_seconds\":%.6f,\"output_wait_seconds\":%.6f",
            pk_comm_size(), cli->threads.threads, cli->threads.source,
            pk_schedule_format(cli->spec.schedule, schedule, sizeof schedule), pk_distribute_name(cli->spec.distribute),
            pk_engine_openmp_version(), pk_clock_seconds() - run_start, report->table_seconds,
            report->compute_seconds, compute_min, compute_avg, compute_max, comm_min, comm_avg, comm_max, rss_min,
-           rss_avg, rss_max, rss_total, report->units);
+           rss_avg, rss_max, rss_total, report->units, report->input_seconds, report->output_seconds);
 }
 
 void primes_print_time(const primes_cli *cli, const pk_primes_report *report)
@@ -337,11 +337,15 @@ void primes_print_time(const primes_cli *cli, const pk_primes_report *report)
     char ranks[64] = "";
     if (pk_comm_size() > 1)
         snprintf(ranks, sizeof ranks, "%d ranks (%s) x ", pk_comm_size(), pk_distribute_name(cli->spec.distribute));
+    char io[96] = "";
+    if (report->input_seconds > 0 || report->output_seconds > 0)
+        snprintf(io, sizeof io, ", input wait %.3f s, output wait %.3f s", report->input_seconds,
+                 report->output_seconds);
     fprintf(stderr,
-            "parkit: %s: %.3f s (sieving-prime table %.3f s, compute %.3f s, communication %.3f s), %s%d thread%s "
+            "parkit: %s: %.3f s (sieving-prime table %.3f s, compute %.3f s, communication %.3f s%s), %s%d thread%s "
             "(%s), schedule %s, %" PRIu64 " units\n",
             cli->what, pk_clock_seconds() - run_start, report->table_seconds, report->compute_seconds,
-            report->comm_seconds, ranks, cli->threads.threads, cli->threads.threads == 1 ? "" : "s",
+            report->comm_seconds, io, ranks, cli->threads.threads, cli->threads.threads == 1 ? "" : "s",
             cli->threads.source, pk_schedule_format(cli->spec.schedule, schedule, sizeof schedule), report->units);
 }
 
@@ -626,6 +630,8 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
         status = pk_primes_list(options, lo, hi, write_to_stream, out.stream, &count, &report);
     }
     if (stream_writer != NULL) {
+        size_t max_queued;
+        pk_writer_stats(stream_writer, &max_queued, &report.output_seconds);
         if (status != PK_OK)
             pk_writer_cancel(stream_writer);
         int written = pk_writer_finish(stream_writer);
