@@ -5,6 +5,8 @@
 # the checker must find no error and no leak.
 #
 #   tests/cli/cancel.sh path/to/parkit asan       (a build made with SANITIZER=address)
+#   tests/cli/cancel.sh path/to/parkit tsan       (SANITIZER=thread OPENMP=0: reader, writer
+#                                                  and compute threads are all pthreads TSan sees)
 #   tests/cli/cancel.sh path/to/parkit valgrind   (any build; needs valgrind)
 #
 # Under valgrind everything runs 20-50x slower, so the inputs are smaller and
@@ -12,8 +14,8 @@
 # the normal build.  The last line is "N passed, N failed".
 set -u
 
-if [ $# -ne 2 ] || { [ "$2" != asan ] && [ "$2" != valgrind ]; }; then
-    echo "usage: $0 path/to/parkit asan|valgrind" >&2
+if [ $# -ne 2 ] || { [ "$2" != asan ] && [ "$2" != tsan ] && [ "$2" != valgrind ]; }; then
+    echo "usage: $0 path/to/parkit asan|tsan|valgrind" >&2
     exit 2
 fi
 P=$1
@@ -30,6 +32,7 @@ trap 'rm -rf "$T"' EXIT
 export OMP_NUM_THREADS=2 LC_ALL=C
 # LeakSanitizer runs at exit whatever the exit code; any report fails.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export TSAN_OPTIONS=halt_on_error=0
 PASSED=0
 FAILED=0
 pass() { PASSED=$((PASSED + 1)); }
@@ -48,6 +51,11 @@ if [ "$MODE" = valgrind ]; then
     SCALE=1      # inputs
     DELAY=4      # seconds before the signal
     TIMEOUT=3
+elif [ "$MODE" = tsan ]; then
+    CHECKER=()
+    SCALE=2
+    DELAY=2
+    TIMEOUT=1
 else
     CHECKER=()
     SCALE=10
@@ -56,7 +64,7 @@ else
 fi
 
 clean_report() {
-    ! grep -qE "AddressSanitizer|LeakSanitizer|runtime error|definitely lost|Invalid (read|write)|uninitialised" "$T/err"
+    ! grep -qE "AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error|definitely lost|Invalid (read|write)|uninitialised" "$T/err"
 }
 
 # run_signaled SIGNAL CMD...: runs CMD in the background, signals it after DELAY s; sets RC.
@@ -102,6 +110,14 @@ fi
 run_signaled TERM "$P" primes check "${inputs[@]}" --io-threads 2 --checkpoint "$T/check.ck" --checkpoint-interval 0.2
 if [ "$RC" = 75 ] && [ -s "$T/check.ck" ] && clean_report; then pass; else
     fail "SIGTERM during check --checkpoint: exit 75 with a checkpoint, clean" "exit $RC"
+fi
+
+# A whole run, not stopped: every stage's threads start, hand over and finish.
+printf '7\n2^61-1\n# note\n\n  13  \r\n' >"$T/small.txt"
+"${CHECKER[@]}" "$P" primes check "$T/numbers.txt" "$T/small.txt" - --io-threads 3 <"$T/small.txt" >"$T/out" 2>"$T/err"
+RC=$?
+if [ "$RC" = 0 ] && [ "$(tail -n 1 "$T/out")" = "13 prime" ] && clean_report; then pass; else
+    fail "a whole check FILE... - run with 3 reader threads: exit 0, clean" "exit $RC, last: $(tail -n 1 "$T/out")"
 fi
 
 echo "$PASSED passed, $FAILED failed"
