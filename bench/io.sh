@@ -102,13 +102,31 @@ rm -f "$work/numbers.txt"
 echo "(c) 2000 small files of 500 numbers each"
 mkdir -p "$work/small"
 for f in $(seq 1 2000); do seq $((f * 1000000000000)) 7 $((f * 1000000000000 + 3493)) >"$work/small/$f.txt"; done
+# Warm: the files are in the page cache, so there is no latency to hide.
+# Cold (root only): the cache is dropped before each run, so the files come
+# from the disk, and reader threads can wait for several of them at once.
+cold=0
+[ -w /proc/sys/vm/drop_caches ] && cold=1
 for io in 1 4; do
-    times=()
+    times=() cold_times=()
     for ((i = 1; i <= RUNS; i++)); do
         read -r s r < <(timed small-files-io$io parkit "$i" "$BIN" primes check "$work"/small/*.txt --io-threads "$io")
         times+=("$s")
+        if [ "$cold" = 1 ]; then
+            sync
+            echo 3 >/proc/sys/vm/drop_caches
+            read -r s r < <(timed small-files-cold-io$io parkit "$i" "$BIN" primes check "$work"/small/*.txt \
+                --io-threads "$io")
+            cold_times+=("$s")
+        fi
     done
-    printf '    --io-threads %d: %6.2f s\n' "$io" "$(printf '%s\n' "${times[@]}" | min_of)"
+    if [ "$cold" = 1 ]; then
+        printf '    --io-threads %d: %6.2f s warm, %6.2f s cold (page cache dropped)\n' "$io" \
+            "$(printf '%s\n' "${times[@]}" | min_of)" "$(printf '%s\n' "${cold_times[@]}" | min_of)"
+    else
+        printf '    --io-threads %d: %6.2f s (warm; run as root to also measure a cold cache)\n' "$io" \
+            "$(printf '%s\n' "${times[@]}" | min_of)"
+    fi
 done
 echo
 echo "raw runs: $csv"
