@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "cli/primes_cli.h"
+#include "core/buffer.h"
 #include "core/clock.h"
 #include "parkit/checkpoint.h"
 #include "parkit/comm.h"
@@ -261,21 +262,6 @@ static void answer_worker_destroy(void *state, void *opaque)
     free(worker);
 }
 
-static bool reserve_text(answer_worker *worker, size_t more)
-{
-    if (worker->used + more <= worker->capacity)
-        return true;
-    size_t capacity = worker->capacity * 2;
-    while (capacity < worker->used + more)
-        capacity *= 2;
-    char *text = realloc(worker->text, capacity);
-    if (text == NULL)
-        return false;
-    worker->text = text;
-    worker->capacity = capacity;
-    return true;
-}
-
 static void put(answer_worker *worker, const char *text, size_t len)
 {
     memcpy(worker->text + worker->used, text, len);
@@ -297,7 +283,7 @@ static int answer_unit(void *state, void *opaque, uint64_t unit, uint64_t counte
     for (size_t i = job->unit_start[unit]; i < job->unit_start[unit + 1]; i++) {
         const char *digits = block->text + block->at[i];
         size_t len = block->len[i];
-        if (!reserve_text(worker, len + 64))
+        if (!pk_buffer_reserve(&worker->text, &worker->capacity, worker->used + len + 64))
             return PK_ENOMEM;
         if (plain && !block->big[i]) {
             bool prime = pk_is_prime_u64(block->values[i]);

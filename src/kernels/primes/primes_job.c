@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/buffer.h"
 #include "core/clock.h"
 #include "kernels/primes/sieve.h"
 #include "kernels/primes/tuplets.h"
@@ -295,17 +296,7 @@ static int count_unit(void *state, void *opaque, uint64_t unit, uint64_t counter
 
 static bool text_reserve(primes_worker *worker, size_t more)
 {
-    if (worker->text_len + more <= worker->text_capacity)
-        return true;
-    size_t capacity = worker->text_capacity ? worker->text_capacity : 1 << 16;
-    while (capacity < worker->text_len + more)
-        capacity *= 2;
-    char *grown = realloc(worker->text, capacity);
-    if (grown == NULL)
-        return false;
-    worker->text = grown;
-    worker->text_capacity = capacity;
-    return true;
+    return pk_buffer_reserve(&worker->text, &worker->text_capacity, worker->text_len + more);
 }
 
 /* One prime as a text line, or as 8 little-endian bytes (--format binary). */
