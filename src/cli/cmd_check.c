@@ -57,7 +57,9 @@ static const char too_big[] = "exceeds 2^64-1 (write numbers of 2^64 and above i
 typedef struct bad_line {
     uint64_t local_line; /* 0-based, within the block */
     char text[120];
-    const char *why;     /* a static string */
+    /* A copy: pk_parse_u64's phrase may live in the reader thread's own
+     * buffer, rewritten by its next error, while the main thread reports. */
+    char why[200];
 } bad_line;
 
 /* What a block of input holds: its numbers and where their digits are in
@@ -120,7 +122,7 @@ static void note_bad(check_block *block, uint64_t local_line, const char *text, 
         bad_line *bad = &block->bad[block->bad_count];
         bad->local_line = local_line;
         snprintf(bad->text, sizeof bad->text, "%.*s", (int)(len < 100 ? len : 100), text);
-        bad->why = why;
+        snprintf(bad->why, sizeof bad->why, "%s", why);
     }
     block->bad_count++;
 }

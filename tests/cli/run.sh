@@ -815,6 +815,15 @@ section_io() {
     if grep -q "skipped 2 bad lines" "$ERR" && grep -q "bad.txt:2: 'xyz'" "$ERR"; then pass; else
         fail "check --on-error skip reports what it skipped" "stderr: $(cat "$ERR")"
     fi
+    # Each skipped line keeps its own reason (the parser's phrase is copied
+    # on the reader thread, before its next error rewrites it).
+    printf '1x\n7\n2y\n' >"$d/reasons.txt"
+    run "$P" primes check "$d/reasons.txt" --on-error skip --io-threads 2
+    if grep -q "reasons.txt:1: '1x': unexpected 'x'" "$ERR" && grep -q "reasons.txt:3: '2y': unexpected 'y'" "$ERR"; then
+        pass
+    else
+        fail "check --on-error skip names each line's own reason" "stderr: $(cat "$ERR")"
+    fi
     run "$P" primes check "$d/bad.txt" --on-error fail
     if [ "$RC" = 1 ] && [ "$(cat "$OUT")" = "7 prime" ] && grep -q "bad.txt:2: 'xyz'" "$ERR"; then pass; else
         fail "check --on-error fail stops at line 2, keeping line 1's answer" "exit $RC, stdout $(cat "$OUT")"
