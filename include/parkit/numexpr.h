@@ -41,7 +41,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 /* How deeply parentheses and '^' may nest, counted together. */
 #define PK_NUMEXPR_MAX_DEPTH 64
@@ -63,46 +62,16 @@
  */
 int pk_parse_u64(const char *text, uint64_t *value, const char **why);
 
-/* The fast path of a reader of many numbers: counts the decimal digits at
- * the start of TEXT, eight at a time, and when there are 1 to 19 of them
- * stores their value.  Returns the count, or 20 for 20 or more (value not
- * stored).  24 bytes from TEXT on must be readable (see PK_READER_PADDING).
- * Inline: a call per line costs as much as the scan. */
-__attribute__((always_inline)) static inline size_t pk_scan_digits_padded(const char *text, uint64_t *value)
-{
-    const uint64_t zeros = UINT64_C(0x3030303030303030);
-    uint64_t w[3], stops[3];
-    memcpy(w, text, sizeof w);
-    for (int i = 0; i < 3; i++) {
-        /* High bit of each byte that is no digit; exact for the lowest such
-         * byte (a carry may flag the bytes above it). */
-        uint64_t x = w[i] ^ zeros;
-        stops[i] = ((x + UINT64_C(0x7676767676767676)) | x) & UINT64_C(0x8080808080808080);
-        w[i] -= zeros; /* digits become 0..9; no borrow leaves a digit */
-    }
-    size_t n = stops[0] ? (size_t)__builtin_ctzll(stops[0]) / 8
-             : stops[1] ? 8 + (size_t)__builtin_ctzll(stops[1]) / 8
-             : stops[2] ? 16 + (size_t)__builtin_ctzll(stops[2]) / 8 : 24;
-    if (n == 0 || n > 19)
-        return n == 0 ? 0 : 20;
-    static const uint64_t scale[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
-    uint64_t result = 0;
-    size_t full = n / 8, rest = n % 8;
-    for (size_t i = 0; i <= full && i < 3; i++) {
-        /* Eight digits, the first in the lowest byte: pairs, quadruples,
-         * then all eight, by multiply-and-shift.  The last word is shifted
-         * so its `rest` digits are right-aligned (what follows drops out). */
-        uint64_t v = i < full ? w[i] : rest > 0 ? w[i] << (8 * (8 - rest)) : 0;
-        if (i == full && rest == 0)
-            break;
-        v = v * 10 + (v >> 8);
-        v = (((v & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
-             (((v >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >> 32;
-        result = result * (i < full ? 100000000 : scale[rest]) + v;
-    }
-    *value = result;
-    return n;
-}
+/* The fast path of a reader of many numbers, one per line: from TEXT[*POS]
+ * on, takes the lines that are 1 to 19 plain digits without a leading zero
+ * ("0" itself is fine) and a newline (or the end, LEN), and stops at the
+ * first other line, at the end, or after ROOM numbers.  Stores each value
+ * and where its digits start and how many there are; advances *POS past
+ * the lines taken; returns how many.  The 32 bytes after TEXT[LEN] must be
+ * readable (see PK_READER_PADDING): digits are read 16 or 8 at a time, with
+ * SSSE3 where the CPU has it (chosen once, at the first call). */
+size_t pk_scan_plain_lines(const char *text, size_t len, size_t *pos, uint64_t *values, uint32_t *at,
+                           uint32_t *digits, size_t room);
 
 /* Writes VALUE in decimal into OUT (at least 20 bytes, no terminator);
  * returns the number of digits. */

@@ -50,6 +50,7 @@ enum {
 
 static const char need_gmp[] = "numbers of 2^64 and above need GMP, and this build has none "
                                "(apt-get install libgmp-dev, then rebuild)";
+static const char out_of_memory[] = "out of memory"; /* fails the read, never skipped */
 static const char too_big[] = "exceeds 2^64-1 (write numbers of 2^64 and above in plain digits)";
 
 /* ---- a block of numbers -------------------------------------------------------- */
@@ -76,6 +77,7 @@ typedef struct check_block {
     uint64_t bad_count;
     bad_line bad[MAX_BAD_NAMED];
     bool stopped;
+    bool failed;       /* out of memory while parsing: the read fails */
     /* A rank's own copy of the text, when it is not the reader's block. */
     char *own_text;
     size_t own_capacity;
@@ -132,7 +134,7 @@ static void note_bad(check_block *block, uint64_t local_line, const char *text, 
 static const char *add_number(check_block *block, char *text, size_t len, size_t at)
 {
     if (!check_block_reserve(block, block->count + 1))
-        return "out of memory";
+        return out_of_memory;
     char saved = text[len];
     text[len] = '\0';
     uint64_t value = 0;
@@ -159,55 +161,64 @@ static const char *add_number(check_block *block, char *text, size_t len, size_t
     return NULL;
 }
 
+/* Any line but a plain one: blanks and CR around the number are trimmed,
+ * blank lines and # comments skipped, expressions and big numbers parsed. */
+static void take_general_line(check_block *parsed, char *text, char *p, char *line_end, uint64_t line,
+                              bool stop_at_bad)
+{
+    if (memchr(p, '\0', (size_t)(line_end - p)) != NULL) {
+        note_bad(parsed, line, "", 0, "contains a NUL byte");
+        parsed->stopped = stop_at_bad;
+        return;
+    }
+    char *hash = memchr(p, '#', (size_t)(line_end - p));
+    char *stop = hash != NULL ? hash : line_end;
+    while (p < stop && isspace((unsigned char)*p))
+        p++;
+    while (stop > p && isspace((unsigned char)stop[-1]))
+        stop--;
+    if (p < stop) {
+        const char *why = add_number(parsed, p, (size_t)(stop - p), (size_t)(p - text));
+        if (why == out_of_memory) {
+            parsed->failed = parsed->stopped = true;
+        } else if (why != NULL) {
+            note_bad(parsed, line, p, (size_t)(stop - p), why);
+            parsed->stopped = stop_at_bad;
+        }
+    }
+}
+
 /* One number per line; blank lines and # comments are skipped, blanks and
- * CR around the number are trimmed.  Sets block->lines.  Runs on a reader
- * thread. */
+ * CR around the number are trimmed.  Runs of plain lines go through
+ * pk_scan_plain_lines; each other line takes the general parser.  Sets
+ * block->lines.  Runs on a reader thread. */
 static void parse_lines(check_block *parsed, pk_line_block *block, bool stop_at_bad)
 {
-    char *text = block->text, *end = text + block->len;
+    char *text = block->text;
+    const size_t len = block->len;
     uint64_t line = 0;
+    size_t pos = 0;
     parsed->text = text;
-    parsed->text_len = block->len;
-    check_block_reserve(parsed, block->len / 24 + 16);
-    for (char *p = text; p < end && !parsed->stopped; line++) {
-        /* The common line, up to 19 plain digits and a newline, read a
-         * word at a time (the reader pads every block for this). */
-        uint64_t value;
-        size_t digits = pk_scan_digits_padded(p, &value);
-        char *after = p + digits;
-        if (digits > 0 && digits < 20 && (*p != '0' || digits == 1) && (*after == '\n' || after == end) &&
-            parsed->count < parsed->capacity) {
-            size_t i = parsed->count++;
-            parsed->values[i] = value;
-            parsed->at[i] = (uint32_t)(p - text);
-            parsed->len[i] = (uint32_t)digits;
-            parsed->big[i] = 0;
-            p = after + (after < end);
+    parsed->text_len = len;
+    while (pos < len && !parsed->stopped) {
+        if (parsed->count == parsed->capacity && !check_block_reserve(parsed, parsed->count + len / 16 + 16)) {
+            parsed->failed = parsed->stopped = true;
+            break;
+        }
+        size_t taken = pk_scan_plain_lines(text, len, &pos, parsed->values + parsed->count,
+                                           parsed->at + parsed->count, parsed->len + parsed->count,
+                                           parsed->capacity - parsed->count);
+        memset(parsed->big + parsed->count, 0, taken);
+        parsed->count += taken;
+        line += taken;
+        if (pos >= len || parsed->count == parsed->capacity)
             continue;
-        }
-        char *newline = memchr(p, '\n', (size_t)(end - p));
-        char *line_end = newline != NULL ? newline : end;
-        char *next = newline != NULL ? newline + 1 : end;
-        if (memchr(p, '\0', (size_t)(line_end - p)) != NULL) {
-            note_bad(parsed, line, "", 0, "contains a NUL byte");
-            parsed->stopped = stop_at_bad;
-            p = next;
-            continue;
-        }
-        char *hash = memchr(p, '#', (size_t)(line_end - p));
-        char *stop = hash != NULL ? hash : line_end;
-        while (p < stop && isspace((unsigned char)*p))
-            p++;
-        while (stop > p && isspace((unsigned char)stop[-1]))
-            stop--;
-        if (p < stop) {
-            const char *why = add_number(parsed, p, (size_t)(stop - p), (size_t)(p - text));
-            if (why != NULL) {
-                note_bad(parsed, line, p, (size_t)(stop - p), why);
-                parsed->stopped = stop_at_bad;
-            }
-        }
-        p = next;
+        /* Not a plain line: the general parser, for this one line. */
+        char *p = text + pos;
+        char *newline = memchr(p, '\n', len - pos);
+        char *line_end = newline != NULL ? newline : text + len;
+        take_general_line(parsed, text, p, line_end, line++, stop_at_bad);
+        pos = newline != NULL ? (size_t)(newline - text) + 1 : len;
     }
     block->lines = line;
 }
@@ -220,7 +231,7 @@ static int parse_check_block(void *ctx, pk_line_block *block)
         return -1;
     block->parsed = parsed;
     parse_lines(parsed, block, !cli->spec.skip_bad_lines);
-    return 0;
+    return parsed->failed ? -1 : 0; /* the reader reports "out of memory" */
 }
 
 static void free_check_block(void *ctx, void *parsed)
@@ -653,6 +664,10 @@ static int add_argument(check_run *run, const char *arg)
     run->argument_len += len + 1;
     memset(run->argument_text + run->argument_len, 0, PK_READER_PADDING);
     const char *why = add_number(&run->arguments, run->argument_text + at, len, at);
+    if (why == out_of_memory) {
+        cli_error(run->cli->what, "out of memory");
+        return PK_EXIT_FAILURE;
+    }
     if (why != NULL) {
         cli_error(run->cli->what, "bad N '%s': %s", arg, why);
         return PK_EXIT_USAGE;

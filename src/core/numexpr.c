@@ -19,6 +19,7 @@
  * Recursion is bounded by PK_NUMEXPR_MAX_DEPTH, so a hostile string of
  * parentheses cannot exhaust the stack.
  */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 #include <stddef.h>
@@ -417,6 +418,151 @@ int pk_parse_u64(const char *text, uint64_t *value, const char **why)
         return fail(why, PK_ERANGE, exceeds_range);
     *value = (uint64_t)result;
     return PK_OK;
+}
+
+/* ---- many plain numbers, one per line ----------------------------------------- */
+
+/* Counts the digits at the start of TEXT, eight at a time, and stores the
+ * value of 1 to 19 of them.  Returns the count (20 for 20 or more).  Reads
+ * 24 bytes. */
+static inline size_t scan_digits_swar(const char *text, uint64_t *value)
+{
+    const uint64_t zeros = UINT64_C(0x3030303030303030);
+    uint64_t w[3], stops[3];
+    memcpy(w, text, sizeof w);
+    for (int i = 0; i < 3; i++) {
+        /* High bit of each byte that is no digit; exact for the lowest such
+         * byte (a carry may flag the bytes above it). */
+        uint64_t x = w[i] ^ zeros;
+        stops[i] = ((x + UINT64_C(0x7676767676767676)) | x) & UINT64_C(0x8080808080808080);
+        w[i] -= zeros; /* digits become 0..9; no borrow leaves a digit */
+    }
+    size_t n = stops[0] ? (size_t)__builtin_ctzll(stops[0]) / 8
+             : stops[1] ? 8 + (size_t)__builtin_ctzll(stops[1]) / 8
+             : stops[2] ? 16 + (size_t)__builtin_ctzll(stops[2]) / 8 : 24;
+    if (n == 0 || n > 19)
+        return n == 0 ? 0 : 20;
+    static const uint64_t scale[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+    uint64_t result = 0;
+    size_t full = n / 8, rest = n % 8;
+    for (size_t i = 0; i <= full && i < 3; i++) {
+        /* Eight digits, the first in the lowest byte: pairs, quadruples,
+         * then all eight, by multiply-and-shift.  The last word is shifted
+         * so its `rest` digits are right-aligned (what follows drops out). */
+        if (i == full && rest == 0)
+            break;
+        uint64_t v = i < full ? w[i] : w[i] << (8 * (8 - rest));
+        v = v * 10 + (v >> 8);
+        v = (((v & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
+             (((v >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >> 32;
+        result = result * (i < full ? 100000000 : scale[rest]) + v;
+    }
+    *value = result;
+    return n;
+}
+
+/* The loop of pk_scan_plain_lines around one digit scanner: written once,
+ * compiled once per scanner (with that scanner inlined). */
+#define SCAN_PLAIN_LINES(SCAN)                                                                                   \
+    size_t taken = 0, p = *pos;                                                                                  \
+    while (taken < room && p < len) {                                                                            \
+        uint64_t value;                                                                                          \
+        size_t n = SCAN(text + p, &value);                                                                       \
+        if (n == 0 || n > 19 || p + n > len || (text[p] == '0' && n > 1) || (p + n < len && text[p + n] != '\n'))               \
+            break;                                                                                               \
+        values[taken] = value;                                                                                   \
+        at[taken] = (uint32_t)p;                                                                                 \
+        digits[taken] = (uint32_t)n;                                                                             \
+        taken++;                                                                                                 \
+        p += n + 1;                                                                                              \
+    }                                                                                                            \
+    *pos = p < len ? p : len;                                                                                    \
+    return taken;
+
+static size_t scan_plain_lines_swar(const char *text, size_t len, size_t *pos, uint64_t *values, uint32_t *at,
+                                    uint32_t *digits, size_t room)
+{
+    SCAN_PLAIN_LINES(scan_digits_swar)
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_SCAN_SSSE3 1
+
+/* For 1..16 digits: a shuffle that moves them to the top of the register,
+ * zeros (-128: "clear") before them. */
+#define ALIGN_ROW(m)                                                                                             \
+    {ALIGN_AT(0, m), ALIGN_AT(1, m), ALIGN_AT(2, m), ALIGN_AT(3, m), ALIGN_AT(4, m), ALIGN_AT(5, m),             \
+     ALIGN_AT(6, m), ALIGN_AT(7, m), ALIGN_AT(8, m), ALIGN_AT(9, m), ALIGN_AT(10, m), ALIGN_AT(11, m),           \
+     ALIGN_AT(12, m), ALIGN_AT(13, m), ALIGN_AT(14, m), ALIGN_AT(15, m)}
+#define ALIGN_AT(j, m) ((j) >= 16 - (m) ? (j) - (16 - (m)) : -128)
+static const int8_t align_digits[17][16] __attribute__((aligned(16))) = {
+    ALIGN_ROW(0),  ALIGN_ROW(1),  ALIGN_ROW(2),  ALIGN_ROW(3),  ALIGN_ROW(4),  ALIGN_ROW(5),
+    ALIGN_ROW(6),  ALIGN_ROW(7),  ALIGN_ROW(8),  ALIGN_ROW(9),  ALIGN_ROW(10), ALIGN_ROW(11),
+    ALIGN_ROW(12), ALIGN_ROW(13), ALIGN_ROW(14), ALIGN_ROW(15), ALIGN_ROW(16),
+};
+#undef ALIGN_AT
+#undef ALIGN_ROW
+
+/* The same as scan_digits_swar, 16 digits per step: pairs (pmaddubsw),
+ * quadruples (pmaddwd), then two runs of eight.  Reads 20 bytes. */
+__attribute__((target("ssse3"))) static inline size_t scan_digits_ssse3(const char *text, uint64_t *value)
+{
+    __m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)text), _mm_set1_epi8('0'));
+    unsigned is_digit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+    size_t n = (size_t)__builtin_ctz(~is_digit), m = n;
+    if (n == 0)
+        return 0;
+    while (n >= 16 && n < 20 && (unsigned)(text[n] - '0') < 10)
+        n++;
+    if (n > 19)
+        return 20;
+    __m128i aligned = _mm_shuffle_epi8(d, _mm_load_si128((const __m128i *)(const void *)align_digits[m]));
+    __m128i pairs = _mm_maddubs_epi16(aligned, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
+    __m128i quads = _mm_madd_epi16(pairs, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
+    __m128i eights = _mm_madd_epi16(_mm_packs_epi32(quads, quads),
+                                    _mm_setr_epi16(10000, 1, 10000, 1, 10000, 1, 10000, 1));
+    uint64_t result = (uint64_t)(uint32_t)_mm_cvtsi128_si32(eights) * 100000000 +
+                      (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(eights, 4));
+    for (size_t k = 16; k < n; k++)
+        result = result * 10 + (uint64_t)(text[k] - '0');
+    *value = result;
+    return n;
+}
+
+__attribute__((target("ssse3"))) static size_t scan_plain_lines_ssse3(const char *text, size_t len, size_t *pos,
+                                                                     uint64_t *values, uint32_t *at,
+                                                                     uint32_t *digits, size_t room)
+{
+    SCAN_PLAIN_LINES(scan_digits_ssse3)
+}
+#endif
+
+typedef size_t (*scan_plain_lines_fn)(const char *, size_t, size_t *, uint64_t *, uint32_t *, uint32_t *, size_t);
+static _Atomic(scan_plain_lines_fn) scan_plain_lines_chosen;
+
+/* For tests: false makes every later call use the portable scanner. */
+void pk_scan_plain_lines_allow_simd(bool allow);
+void pk_scan_plain_lines_allow_simd(bool allow)
+{
+#ifdef HAVE_SCAN_SSSE3
+    if (allow && __builtin_cpu_supports("ssse3")) {
+        atomic_store(&scan_plain_lines_chosen, scan_plain_lines_ssse3);
+        return;
+    }
+#endif
+    atomic_store(&scan_plain_lines_chosen, scan_plain_lines_swar);
+}
+
+size_t pk_scan_plain_lines(const char *text, size_t len, size_t *pos, uint64_t *values, uint32_t *at,
+                           uint32_t *digits, size_t room)
+{
+    scan_plain_lines_fn scan = atomic_load_explicit(&scan_plain_lines_chosen, memory_order_relaxed);
+    if (scan == NULL) {
+        pk_scan_plain_lines_allow_simd(true);
+        scan = atomic_load(&scan_plain_lines_chosen);
+    }
+    return scan(text, len, pos, values, at, digits, room);
 }
 
 /* Two digits per division: listing primes spends much of its time here. */

@@ -371,41 +371,98 @@ static void test_powers_of_ten(void)
     }
 }
 
-/* The word-at-a-time digit scanner against strtoull, for every length from
- * 0 to 24 digits and every kind of byte after them. */
-static void test_scan_digits_padded(void)
+/* Defined in src/core/numexpr.c for this test: false forces the portable
+ * scanner, true lets the CPU's SIMD one be chosen again. */
+void pk_scan_plain_lines_allow_simd(bool allow);
+
+/* Is TEXT[start, end) a plain line: 1 to 19 digits, no leading zero? */
+static bool is_plain(const char *text, size_t start, size_t end)
+{
+    size_t n = end - start;
+    if (n < 1 || n > 19 || (text[start] == '0' && n > 1))
+        return false;
+    for (size_t i = start; i < end; i++)
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+    return true;
+}
+
+/* The block scanner against a line-by-line reading with strtoull, on random
+ * texts mixing plain numbers of every length with lines it must refuse
+ * (leading zeros, 20+ digits, blanks, CR, junk), with both scanners, and
+ * with a room that runs out. */
+static void test_scan_plain_lines(void)
 {
     uint64_t state = 0x2545f4914f6cdd1dULL;
-    static const char after[] = {'\n', '\r', ' ', '#', '\0', '/', ':', 'x', (char)0xff, (char)0x80};
-    for (int round = 0; round < 2000; round++) {
-        size_t digits = (size_t)(next_random(&state) % 25);
-        char text[64];
-        for (size_t i = 0; i < digits; i++)
-            text[i] = (char)('0' + next_random(&state) % 10);
-        text[digits] = after[next_random(&state) % sizeof after];
-        for (size_t i = digits + 1; i < sizeof text; i++)
-            text[i] = (char)(next_random(&state) & 0xff); /* whatever follows must not matter */
-        uint64_t value = 12345;
-        size_t n = pk_scan_digits_padded(text, &value);
-        if (digits >= 20) {
-            CU_ASSERT_EQUAL(n, 20);
-            CU_ASSERT_EQUAL(value, 12345);
-            continue;
-        }
-        CU_ASSERT_EQUAL(n, digits);
-        if (digits > 0) {
-            char copy[32];
-            memcpy(copy, text, digits);
-            copy[digits] = '\0';
-            CU_ASSERT_EQUAL(value, strtoull(copy, NULL, 10));
+    for (int simd = 0; simd <= 1; simd++) {
+        pk_scan_plain_lines_allow_simd(simd);
+        for (int round = 0; round < 300; round++) {
+            char text[4096 + 32];
+            size_t len = 0;
+            while (len < 4000) {
+                unsigned kind = (unsigned)(next_random(&state) % 10);
+                size_t digits = 1 + (size_t)(next_random(&state) % (kind == 0 ? 24 : 19));
+                if (kind == 1)
+                    text[len++] = '0'; /* a leading zero */
+                for (size_t i = 0; i < digits; i++)
+                    text[len++] = (char)('0' + next_random(&state) % 10);
+                if (kind == 2)
+                    text[len++] = next_random(&state) % 2 ? '\r' : 'x';
+                if (kind != 3 || next_random(&state) % 2)
+                    text[len++] = '\n';
+            }
+            if (next_random(&state) % 2 && text[len - 1] == '\n')
+                len--; /* no newline at the end */
+            memset(text + len, 0, 32);
+            size_t pos = 0, line_start = 0, taken_total = 0;
+            uint64_t values[64];
+            uint32_t at[64], digits[64];
+            int wrong = 0;
+            while (pos < len) {
+                size_t room = 1 + (size_t)(next_random(&state) % 64);
+                size_t before = pos;
+                size_t taken = pk_scan_plain_lines(text, len, &pos, values, at, digits, room);
+                CU_ASSERT(taken <= room);
+                /* Every line taken is plain, in order, with its value. */
+                for (size_t i = 0; i < taken; i++) {
+                    size_t end = line_start;
+                    while (end < len && text[end] != '\n')
+                        end++;
+                    char copy[32];
+                    memcpy(copy, text + line_start, end - line_start < 31 ? end - line_start : 31);
+                    copy[end - line_start < 31 ? end - line_start : 31] = '\0';
+                    wrong += at[i] != line_start || digits[i] != end - line_start || !is_plain(text, line_start, end) ||
+                             values[i] != strtoull(copy, NULL, 10);
+                    line_start = end + 1;
+                }
+                taken_total += taken;
+                CU_ASSERT(pos == (line_start < len ? line_start : len));
+                if (pos >= len)
+                    break;
+                if (taken == room)
+                    continue;
+                /* It stopped at a line that is not plain: skip that line. */
+                size_t end = pos;
+                while (end < len && text[end] != '\n')
+                    end++;
+                wrong += is_plain(text, pos, end);
+                CU_ASSERT(taken > 0 || pos == before);
+                pos = line_start = end + 1;
+            }
+            CU_ASSERT_EQUAL(wrong, 0);
+            CU_ASSERT(taken_total > 0);
         }
     }
-    uint64_t value = 0;
-    CU_ASSERT_EQUAL(pk_scan_digits_padded("9999999999999999999\n....", &value), 19);
-    CU_ASSERT_EQUAL(value, UINT64_C(9999999999999999999));
-    CU_ASSERT_EQUAL(pk_scan_digits_padded("0000000000000000007\n....", &value), 19);
-    CU_ASSERT_EQUAL(value, 7);
-    CU_ASSERT_EQUAL(pk_scan_digits_padded("18446744073709551615....", &value), 20);
+    pk_scan_plain_lines_allow_simd(true);
+    /* The largest 19-digit number, "0", and a 20-digit line refused. */
+    char text[64] = "9999999999999999999\n0\n18446744073709551615\n";
+    size_t pos = 0;
+    uint64_t values[4];
+    uint32_t at[4], digits[4];
+    CU_ASSERT_EQUAL(pk_scan_plain_lines(text, strlen(text), &pos, values, at, digits, 4), 2);
+    CU_ASSERT_EQUAL(values[0], UINT64_C(9999999999999999999));
+    CU_ASSERT_EQUAL(values[1], 0);
+    CU_ASSERT_EQUAL(pos, 22);
 }
 
 int pk_suite_numexpr(void)
@@ -420,7 +477,7 @@ int pk_suite_numexpr(void)
         {"random_round_trip", test_random_round_trip},
         {"powers_of_two", test_powers_of_two},
         {"powers_of_ten", test_powers_of_ten},
-        {"scan_digits_padded", test_scan_digits_padded},
+        {"scan_plain_lines", test_scan_plain_lines},
         {NULL, NULL},
     };
     return pk_suite_add("numexpr", cases);
