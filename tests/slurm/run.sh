@@ -152,6 +152,18 @@ expect_exit() {
     fi
 }
 
+# expect_refused NAME ID CODE FILE PATTERN: the job exited CODE and its output
+# FILE has a line matching PATTERN (the message that says why).
+expect_refused() {
+    local name=$1 id=$2 code=$3 file=$4 pattern=$5
+    if [ "$(job_field "$id" ExitCode)" = "$code:0" ] && grep -q -- "$pattern" "$file" 2>/dev/null; then
+        pass "$name: exit $code and '$pattern'"
+    else
+        fail "$name: expected exit $code and '$pattern'" "ExitCode=$(job_field "$id" ExitCode)" \
+            "$(head -c 400 "$file" 2>&1)"
+    fi
+}
+
 # ---- submit everything at once, then wait ------------------------------------
 echo "== submit the jobs"
 ALL_IDS=""
@@ -306,15 +318,8 @@ if [ -n "${ID_bad:-}" ]; then
 fi
 
 # 5. PARKIT pointing nowhere: exit 1 and a clear message
-if [ -n "${ID_nobin:-}" ]; then
-    if [ "$(job_field "$ID_nobin" ExitCode)" = 1:0 ] &&
-       grep -q 'PARKIT=/nonexistent/parkit is not an executable file' "$J/nobin.out" 2>/dev/null; then
-        pass "PARKIT=/nonexistent/parkit: exit 1 and a clear message"
-    else
-        fail "PARKIT=/nonexistent/parkit: expected exit 1 and 'is not an executable file'" \
-            "ExitCode=$(job_field "$ID_nobin" ExitCode)" "$(head -c 400 "$J/nobin.out" 2>&1)"
-    fi
-fi
+[ -n "${ID_nobin:-}" ] && expect_refused "PARKIT=/nonexistent/parkit" "$ID_nobin" 1 \
+    "$J/nobin.out" 'PARKIT=/nonexistent/parkit is not an executable file'
 
 # 6. no PARKIT, nothing on PATH: ../build/parkit from the submit directory
 if [ $LOOKUP = 0 ]; then
@@ -328,15 +333,8 @@ elif [ -n "${ID_lookup:-}" ]; then
 fi
 
 # 7. primes-requeue.sbatch given an option it adds itself: exit 2, a clear message
-if [ -n "${ID_rqbad:-}" ]; then
-    if [ "$(job_field "$ID_rqbad" ExitCode)" = 2:0 ] &&
-       grep -q 'do not pass --resume' "$J/rqbad.out" 2>/dev/null; then
-        pass "primes-requeue.sbatch count 1e6 --resume: exit 2 and 'do not pass --resume'"
-    else
-        fail "primes-requeue.sbatch count 1e6 --resume: expected exit 2 and 'do not pass --resume'" \
-            "ExitCode=$(job_field "$ID_rqbad" ExitCode)" "$(head -c 400 "$J/rqbad.out" 2>&1)"
-    fi
-fi
+[ -n "${ID_rqbad:-}" ] && expect_refused "primes-requeue.sbatch count 1e6 --resume" "$ID_rqbad" 2 \
+    "$J/rqbad.out" 'do not pass --resume'
 
 # ---- the scripts given a job spec (JOB.ini [SECTION.KEY=VALUE ...]) ---------------
 # 8. primes-count.sbatch spec/slurm-test.ini: parkit run, threads from Slurm
@@ -362,33 +360,12 @@ if [ -n "${ID_iniset:-}" ]; then
     expect_exit "primes-count.sbatch $SPEC range.hi=1e9 --set count.pattern=twins" "$ID_iniset" 0 COMPLETED
 fi
 # 10. an argument that is no override, an unknown key, a missing job file: exit 2
-if [ -n "${ID_inibadarg:-}" ]; then
-    if [ "$(job_field "$ID_inibadarg" ExitCode)" = 2:0 ] &&
-       grep -q "'--time': after a job file, the arguments are overrides SECTION.KEY=VALUE" "$J/inibadarg.out" 2>/dev/null; then
-        pass "primes-count.sbatch $SPEC --time: exit 2, 'the arguments are overrides SECTION.KEY=VALUE'"
-    else
-        fail "primes-count.sbatch $SPEC --time: expected exit 2 and 'the arguments are overrides'" \
-            "ExitCode=$(job_field "$ID_inibadarg" ExitCode)" "$(head -c 400 "$J/inibadarg.out" 2>&1)"
-    fi
-fi
-if [ -n "${ID_inibadkey:-}" ]; then
-    if [ "$(job_field "$ID_inibadkey" ExitCode)" = 2:0 ] &&
-       grep -q "^parkit: run: --set range.hii=1e6: unknown key 'hii'" "$J/inibadkey.out" 2>/dev/null; then
-        pass "primes-count.sbatch $SPEC range.hii=1e6: exit 2 and parkit's 'unknown key' message"
-    else
-        fail "primes-count.sbatch $SPEC range.hii=1e6: expected exit 2 and parkit's 'unknown key' message" \
-            "ExitCode=$(job_field "$ID_inibadkey" ExitCode)" "$(head -c 400 "$J/inibadkey.out" 2>&1)"
-    fi
-fi
-if [ -n "${ID_ininofile:-}" ]; then
-    if [ "$(job_field "$ID_ininofile" ExitCode)" = 2:0 ] &&
-       grep -q "job file spec/nonexistent.ini: no such file" "$J/ininofile.out" 2>/dev/null; then
-        pass "primes-count.sbatch spec/nonexistent.ini: exit 2, 'no such file'"
-    else
-        fail "primes-count.sbatch spec/nonexistent.ini: expected exit 2 and 'no such file'" \
-            "ExitCode=$(job_field "$ID_ininofile" ExitCode)" "$(head -c 400 "$J/ininofile.out" 2>&1)"
-    fi
-fi
+[ -n "${ID_inibadarg:-}" ] && expect_refused "primes-count.sbatch $SPEC --time" "$ID_inibadarg" 2 \
+    "$J/inibadarg.out" "'--time': after a job file, the arguments are overrides SECTION.KEY=VALUE"
+[ -n "${ID_inibadkey:-}" ] && expect_refused "primes-count.sbatch $SPEC range.hii=1e6" "$ID_inibadkey" 2 \
+    "$J/inibadkey.out" "^parkit: run: --set range.hii=1e6: unknown key 'hii'"
+[ -n "${ID_ininofile:-}" ] && expect_refused "primes-count.sbatch spec/nonexistent.ini" "$ID_ininofile" 2 \
+    "$J/ininofile.out" "job file spec/nonexistent.ini: no such file"
 # 11. primes-array.sbatch JOB.ini: the job's range [0, 1e8] in 4 windows
 if [ -n "${ID_arrayini:-}" ]; then
     sum=0 nfiles=0 contiguous=1 expect_lo="" first_lo="" last_hi="" bad=""
@@ -438,15 +415,8 @@ else
     fail "primes-array.sbatch JOB.ini: wrong windows near 2^64" "3: $got3" "4: $got4" "$(tail -n 4 "$J/windows.err" 2>&1)"
 fi
 # 13. primes-requeue.sbatch JOB.ini checkpoint.path=...: exit 2
-if [ -n "${ID_rqinibad:-}" ]; then
-    if [ "$(job_field "$ID_rqinibad" ExitCode)" = 2:0 ] &&
-       grep -q 'do not pass checkpoint.path=mine.ck' "$J/rqinibad.out" 2>/dev/null; then
-        pass "primes-requeue.sbatch $SPEC checkpoint.path=mine.ck: exit 2 and 'do not pass checkpoint.path'"
-    else
-        fail "primes-requeue.sbatch $SPEC checkpoint.path=mine.ck: expected exit 2 and 'do not pass checkpoint.path'" \
-            "ExitCode=$(job_field "$ID_rqinibad" ExitCode)" "$(head -c 400 "$J/rqinibad.out" 2>&1)"
-    fi
-fi
+[ -n "${ID_rqinibad:-}" ] && expect_refused "primes-requeue.sbatch $SPEC checkpoint.path=mine.ck" "$ID_rqinibad" 2 \
+    "$J/rqinibad.out" 'do not pass checkpoint.path=mine.ck'
 # 14-17: MPI: primes-mpi.sbatch, primes-multinode.sbatch (per core, hybrid), scaling-study.sbatch
 # info_ranks FILE RANKS THREADS: parkit info in FILE shows RANKS ranks with THREADS threads each.
 info_ranks() {
