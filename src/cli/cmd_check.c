@@ -296,7 +296,9 @@ static int answer_unit(void *state, void *opaque, uint64_t unit, uint64_t counte
     for (size_t i = job->unit_start[unit]; i < job->unit_start[unit + 1]; i++) {
         const char *digits = block->text + block->at[i];
         size_t len = block->len[i];
-        if (!pk_buffer_reserve(&worker->text, &worker->capacity, worker->used + len + 64))
+        /* The call only when the buffer must grow: this loop runs per number. */
+        if (worker->used + len + 64 > worker->capacity &&
+            !pk_buffer_reserve(&worker->text, &worker->capacity, worker->used + len + 64))
             return PK_ENOMEM;
         if (plain && !block->big[i]) {
             bool prime = pk_is_prime_u64(block->values[i]);
@@ -687,31 +689,31 @@ static int flush_arguments(check_run *run)
     return rc;
 }
 
+/* A number argument: a 64-bit value (expressions allowed), or plain digits
+ * of any length (2^64 and above go to GMP). */
+static bool is_number_argument(const char *arg)
+{
+    uint64_t value;
+    return pk_parse_u64(arg, &value, NULL) == PK_OK || (arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg));
+}
+
 /* Every argument is a number, a file, or '-': decide all of them before
  * printing anything, so a typo fails fast.  Returns an exit code. */
 static int validate_check_arguments(const primes_cli *cli)
 {
     for (int i = 0; i < cli->spec.nargs; i++) {
         const char *arg = cli->spec.args[i];
+        if (is_number_argument(arg) || strcmp(arg, "-") == 0 || access(arg, F_OK) == 0)
+            continue;
         uint64_t value;
         const char *why = NULL;
-        int status = pk_parse_u64(arg, &value, &why);
-        bool digits = arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg);
-        if (status == PK_OK || digits || strcmp(arg, "-") == 0 || access(arg, F_OK) == 0)
-            continue;
-        if (status == PK_ERANGE)
+        if (pk_parse_u64(arg, &value, &why) == PK_ERANGE)
             why = too_big;
         cli_error(cli->what, "bad N '%s': %s, and no file of that name exists", arg,
                   why != NULL ? why : "not a number");
         return PK_EXIT_USAGE;
     }
     return PK_EXIT_OK;
-}
-
-static bool is_number_argument(const char *arg)
-{
-    uint64_t value;
-    return pk_parse_u64(arg, &value, NULL) == PK_OK || (arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg));
 }
 
 /* --checkpoint for check: the job is its inputs and formats; the checkpoint
