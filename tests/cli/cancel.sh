@@ -48,17 +48,20 @@ fail() {
 if [ "$MODE" = valgrind ]; then
     CHECKER=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite
         --errors-for-leak-kinds=definite)
-    SCALE=1      # inputs
+    SCALE=1      # list ranges: SCALE e11
+    NUMBERS=1000000 # per input file of check (six of them), enough to outlast DELAY under valgrind
     DELAY=4      # seconds before the signal
     TIMEOUT=3
 elif [ "$MODE" = tsan ]; then
     CHECKER=()
     SCALE=2
+    NUMBERS=400000
     DELAY=2
     TIMEOUT=1
 else
     CHECKER=()
     SCALE=10
+    NUMBERS=2000000
     DELAY=1
     TIMEOUT=0.5
 fi
@@ -94,7 +97,7 @@ if [ "$RC" = 130 ] && grep -q "interrupted by signal 15" "$T/err" && clean_repor
     fail "SIGTERM during list to a pipe with writer threads: exit 130, clean" "exit $RC"
 fi
 
-seq 1000000000000000001 2 $((1000000000000000001 + 2 * (SCALE * 200000 - 1))) >"$T/numbers.txt"
+seq 1000000000000000001 2 $((1000000000000000001 + 2 * (NUMBERS - 1))) >"$T/numbers.txt"
 inputs=("$T/numbers.txt" "$T/numbers.txt" "$T/numbers.txt" "$T/numbers.txt" "$T/numbers.txt" "$T/numbers.txt")
 run_signaled INT "$P" primes check "${inputs[@]}" --io-threads 3
 if [ "$RC" = 130 ] && grep -q "interrupted by signal 2" "$T/err" && clean_report; then pass; else
