@@ -51,6 +51,10 @@ typedef struct pk_job {
     /* Optional: the output of the unit just run by this worker, valid until
      * the worker runs another unit.  The engine writes it in unit order. */
     int (*unit_output)(void *state, void *worker, uint64_t unit, const char **data, size_t *len);
+    /* The output stays valid until the run returns (it is in the job's
+     * state, not the worker's): a unit finished out of turn is then not
+     * copied while it waits for its turn. */
+    bool output_stays;
     /* Optional: the relative cost of a unit, for balanced blocks of ranks. */
     double (*unit_cost)(void *state, uint64_t unit);
 } pk_job;

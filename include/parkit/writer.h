@@ -26,6 +26,18 @@ int pk_writer_create(pk_writer **writer, int threads, size_t queue_depth, pk_wri
  * already serialises its outputs in unit order). */
 int pk_writer_submit(pk_writer *writer, const char *data, size_t len);
 
+/* Queues PARTS[0..COUNT) to be written in order, as one block, without
+ * copying them: they stay OWNER's, and the writer calls RELEASE(OWNER) once
+ * they are written or dropped, on one of its threads.  RELEASE is called
+ * whatever this returns (also when the block is refused), so the caller
+ * never frees OWNER itself.  Otherwise as pk_writer_submit. */
+typedef struct pk_write_part {
+    const char *data;
+    size_t len;
+} pk_write_part;
+typedef void (*pk_release_fn)(void *owner);
+int pk_writer_submit_parts(pk_writer *writer, const pk_write_part *parts, size_t count, pk_release_fn release,
+                           void *owner);
 /* A pk_write_fn for the engine: CTX is the pk_writer. */
 int pk_writer_write_fn(void *writer, const char *data, size_t len);
 

@@ -23,11 +23,25 @@
 #include "parkit/status.h"
 #include "parkit/writer.h"
 
+/* A block is either a copy (one part pointing at data[]) or the
+ * submitter's parts, given back through release once written or dropped. */
 typedef struct block {
     uint64_t number;
-    size_t len;
+    const pk_write_part *parts;
+    size_t part_count;
+    pk_release_fn release; /* NULL: a copy */
+    void *owner;
+    pk_write_part copy;
     char data[];
 } block;
+
+static void free_block(void *item)
+{
+    block *b = item;
+    if (b->release != NULL)
+        b->release(b->owner);
+    free(b);
+}
 
 struct pk_writer {
     pk_queue *queue;
@@ -58,12 +72,15 @@ static void *writer_thread(void *opaque)
         pthread_mutex_unlock(&writer->turn_lock);
         /* Our turn: nobody else writes until we pass it on.  After a failure
          * the rest is dropped, but turns still advance so nobody waits. */
-        if (atomic_load(&writer->failure) == PK_OK && !atomic_load(&writer->canceled) &&
-            writer->write(writer->ctx, b->data, b->len) != 0) {
-            int expected = PK_OK;
-            atomic_compare_exchange_strong(&writer->failure, &expected, PK_EIO);
+        for (size_t i = 0; i < b->part_count; i++) {
+            if (atomic_load(&writer->failure) != PK_OK || atomic_load(&writer->canceled))
+                break;
+            if (writer->write(writer->ctx, b->parts[i].data, b->parts[i].len) != 0) {
+                int expected = PK_OK;
+                atomic_compare_exchange_strong(&writer->failure, &expected, PK_EIO);
+            }
         }
-        free(b);
+        free_block(b);
         pthread_mutex_lock(&writer->turn_lock);
         writer->next_to_write++;
         pthread_cond_broadcast(&writer->turn_changed);
@@ -105,6 +122,28 @@ int pk_writer_create(pk_writer **out, int threads, size_t queue_depth, pk_write_
     return PK_OK;
 }
 
+/* Numbers block B and queues it; frees it (releasing its parts) when it
+ * cannot be queued. */
+static int submit_block(pk_writer *writer, block *b)
+{
+    int failure = atomic_load(&writer->failure);
+    if (failure != PK_OK) {
+        free_block(b);
+        return failure;
+    }
+    pthread_mutex_lock(&writer->submit_lock);
+    b->number = writer->next_number;
+    int rc = pk_queue_push(writer->queue, b, -1);
+    if (rc == PK_OK)
+        writer->next_number++;
+    pthread_mutex_unlock(&writer->submit_lock);
+    if (rc != PK_OK) {
+        free_block(b);
+        return rc == PK_ECANCELED ? PK_ECANCELED : PK_EIO;
+    }
+    return PK_OK;
+}
+
 int pk_writer_submit(pk_writer *writer, const char *data, size_t len)
 {
     int failure = atomic_load(&writer->failure);
@@ -113,19 +152,21 @@ int pk_writer_submit(pk_writer *writer, const char *data, size_t len)
     block *b = malloc(sizeof *b + len);
     if (b == NULL)
         return PK_ENOMEM;
-    b->len = len;
     memcpy(b->data, data, len);
-    pthread_mutex_lock(&writer->submit_lock);
-    b->number = writer->next_number;
-    int rc = pk_queue_push(writer->queue, b, -1);
-    if (rc == PK_OK)
-        writer->next_number++;
-    pthread_mutex_unlock(&writer->submit_lock);
-    if (rc != PK_OK) {
-        free(b);
-        return rc == PK_ECANCELED ? PK_ECANCELED : PK_EIO;
+    *b = (block){.parts = &b->copy, .part_count = 1, .copy = {b->data, len}};
+    return submit_block(writer, b);
+}
+
+int pk_writer_submit_parts(pk_writer *writer, const pk_write_part *parts, size_t count, pk_release_fn release,
+                           void *owner)
+{
+    block *b = malloc(sizeof *b);
+    if (b == NULL) {
+        release(owner);
+        return PK_ENOMEM;
     }
-    return PK_OK;
+    *b = (block){.parts = parts, .part_count = count, .release = release, .owner = owner};
+    return submit_block(writer, b);
 }
 
 int pk_writer_write_fn(void *writer, const char *data, size_t len)
@@ -142,11 +183,6 @@ void pk_writer_cancel(pk_writer *writer)
     atomic_store(&writer->canceled, true);
     pthread_cond_broadcast(&writer->turn_changed);
     pthread_mutex_unlock(&writer->turn_lock);
-}
-
-static void free_block(void *item)
-{
-    free(item);
 }
 
 int pk_writer_finish(pk_writer *writer)

@@ -126,7 +126,7 @@ static int run_block_ordered(const pk_engine_options *options, const pk_job *job
         pk_job capturing = {
             .units = job->units,
             .state = &batch,
-            .worker_create = captured_worker_create,
+            .worker_create = job->worker_create != NULL ? captured_worker_create : NULL,
             .worker_destroy = job->worker_create != NULL ? captured_worker_destroy : NULL,
             .run_unit = captured_run_unit,
         };

@@ -52,7 +52,8 @@ const char *pk_engine_openmp_version(void)
 
 /* Ordered output.  Whoever finishes the unit whose turn it is writes it,
  * then every later unit already finished; a thread that finishes out of
- * turn leaves a copy of its output and goes on computing.  A thread more
+ * turn leaves a copy of its output (or, when the job's output stays put,
+ * only where it is) and goes on computing.  A thread more
  * than `window` units ahead, or whose copy would take the copies past
  * PENDING_BYTES_MAX, waits instead (memory stays bounded), which never
  * deadlocks: every thread takes its units in increasing order, so the
@@ -64,7 +65,8 @@ enum { PENDING_BYTES_MAX = 4 << 20 };
 typedef struct pending_output {
     bool ready;  /* finished, waiting for its turn */
     bool emit;   /* its output is good to write */
-    char *data;  /* a copy, owned here */
+    bool owned;  /* data is a copy, owned here (else it is the job's) */
+    char *data;
     size_t len;
 } pending_output;
 
@@ -76,6 +78,7 @@ typedef struct emitter {
     pending_output *pending; /* ring of `window` slots, by unit */
     size_t pending_bytes;    /* in the copies */
     bool stopped;            /* a unit could not be written: nothing after it is */
+    bool output_stays;       /* the job's pk_job.output_stays: no copies needed */
     const pk_engine_options *options;
     _Atomic int *failure;
 } emitter;
@@ -92,18 +95,24 @@ static void emit_in_order(emitter *e, uint64_t unit, bool emit, const char *data
 {
     pthread_mutex_lock(&e->lock);
     while (unit != e->next_unit &&
-           (unit - e->next_unit >= e->window || e->pending_bytes + len > PENDING_BYTES_MAX))
+           (unit - e->next_unit >= e->window ||
+            (!e->output_stays && e->pending_bytes + len > PENDING_BYTES_MAX)))
         pthread_cond_wait(&e->changed, &e->lock);
     if (unit != e->next_unit) {
         pending_output *slot = &e->pending[unit % e->window];
         slot->emit = emit;
         slot->len = 0;
         slot->data = NULL;
-        if (emit && len > 0) {
+        slot->owned = false;
+        if (emit && len > 0 && e->output_stays) {
+            slot->data = (char *)data;
+            slot->len = len;
+        } else if (emit && len > 0) {
             slot->data = malloc(len);
             if (slot->data != NULL) {
                 memcpy(slot->data, data, len);
                 slot->len = len;
+                slot->owned = true;
                 e->pending_bytes += len;
             } else {
                 slot->emit = false;
@@ -134,10 +143,12 @@ static void emit_in_order(emitter *e, uint64_t unit, bool emit, const char *data
         if (!slot->ready)
             break;
         slot->ready = false;
-        e->pending_bytes -= slot->len;
         emit = slot->emit;
-        data = owned = slot->data;
+        data = slot->data;
         len = slot->len;
+        owned = slot->owned ? slot->data : NULL;
+        if (slot->owned)
+            e->pending_bytes -= slot->len;
     }
     pthread_cond_broadcast(&e->changed);
     pthread_mutex_unlock(&e->lock);
@@ -180,7 +191,7 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
     const bool ordered_output = job->unit_output != NULL && options->write != NULL;
     const int threads = options->threads < 1 ? 1 : options->threads;
     emitter out = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, first, 4 * (uint64_t)threads, NULL,
-                   0, false, options, &failure};
+                   0, false, job->output_stays, options, &failure};
     if (ordered_output && (out.pending = calloc(out.window, sizeof *out.pending)) == NULL)
         return PK_ENOMEM;
     int team = 1;

@@ -1,7 +1,8 @@
 /*
  * Tests of the engine alone, with jobs that know nothing of primes: every
  * unit runs exactly once, counters add up, emits come in unit order under
- * every schedule, a failing unit's status comes back, a cancel stops the
+ * every schedule (also when outputs stay in the job and are not copied),
+ * a failing unit's status comes back, a cancel stops the
  * run and leaves a prefix of the output, and schedules parse and print.
  */
 #include <stdlib.h>
@@ -22,6 +23,9 @@ typedef struct tally_job {
     uint64_t cancel_at; /* UNITS = never: this unit sets *cancel */
     _Atomic int *cancel;
     _Atomic int workers_alive;
+    int output_stays;      /* pk_job.output_stays: outputs kept in stays[] */
+    uint64_t stays[UNITS];
+    int stays_copied;      /* a kept output reached the sink as a copy */
 } tally_job;
 
 static void *tally_worker_create(void *state)
@@ -64,6 +68,17 @@ static int tally_output(void *state, void *worker, uint64_t unit, const char **d
     return PK_OK;
 }
 
+/* The same output, kept in the job's state until the run ends. */
+static int tally_output_stays(void *state, void *worker, uint64_t unit, const char **data, size_t *len)
+{
+    (void)worker;
+    tally_job *job = state;
+    job->stays[unit] = unit;
+    *data = (const char *)&job->stays[unit];
+    *len = sizeof unit;
+    return PK_OK;
+}
+
 /* The sink: outputs must arrive in unit order, never concurrently. */
 static int tally_write(void *ctx, const char *data, size_t len)
 {
@@ -72,21 +87,26 @@ static int tally_write(void *ctx, const char *data, size_t len)
     if (len != sizeof unit)
         return -1;
     memcpy(&unit, data, sizeof unit);
+    if (job->output_stays && unit < UNITS && data != (const char *)&job->stays[unit])
+        job->stays_copied = 1;
     if (unit != job->emit_count)
         job->emit_out_of_order = 1;
     job->emitted[job->emit_count++] = unit;
     return 0;
 }
 
+/* WITH_EMIT: 0 no output, 1 output in the worker, 2 output that stays. */
 static pk_job make_job(tally_job *state, int with_emit)
 {
+    state->output_stays = with_emit == 2;
     pk_job job = {
         .units = UNITS,
         .state = state,
         .worker_create = tally_worker_create,
         .worker_destroy = tally_worker_destroy,
         .run_unit = tally_unit,
-        .unit_output = with_emit ? tally_output : NULL,
+        .unit_output = with_emit == 2 ? tally_output_stays : with_emit ? tally_output : NULL,
+        .output_stays = with_emit == 2,
     };
     return job;
 }
@@ -95,12 +115,13 @@ static void test_every_unit_once_and_ordered_emits(void)
 {
     static const char *const schedules[] = {"static", "static,5", "dynamic", "dynamic,1", "guided", "guided,7"};
     for (int threads = 1; threads <= 4; threads++) {
-        for (size_t s = 0; s < sizeof schedules / sizeof schedules[0]; s++) {
+        for (size_t s = 0; s < 2 * sizeof schedules / sizeof schedules[0]; s++) {
+            const size_t kinds = sizeof schedules / sizeof schedules[0];
             tally_job *state = calloc(1, sizeof *state);
             state->fail_at = UNITS;
-            pk_job job = make_job(state, 1);
+            pk_job job = make_job(state, s < kinds ? 1 : 2);
             pk_engine_options options = {.threads = threads, .write = tally_write, .write_ctx = state};
-            CU_ASSERT_EQUAL_FATAL(pk_schedule_parse(schedules[s], &options.schedule), PK_OK);
+            CU_ASSERT_EQUAL_FATAL(pk_schedule_parse(schedules[s % kinds], &options.schedule), PK_OK);
             pk_progress progress = {0};
             options.progress = &progress;
             uint64_t counters[PK_JOB_MAX_COUNTERS];
@@ -114,6 +135,7 @@ static void test_every_unit_once_and_ordered_emits(void)
             CU_ASSERT_EQUAL(wrong, 0);
             CU_ASSERT_EQUAL(state->emit_count, UNITS);
             CU_ASSERT_FALSE(state->emit_out_of_order);
+            CU_ASSERT_FALSE(state->stays_copied);
             CU_ASSERT_EQUAL(atomic_load(&state->workers_alive), 0);
             CU_ASSERT_EQUAL(atomic_load(&progress.units_done), UNITS);
             CU_ASSERT_EQUAL(atomic_load(&progress.units_total), UNITS);
@@ -158,14 +180,15 @@ static void test_cancel_stops_the_run(void)
  * output (units finished out of turn after it are dropped, not written). */
 static void test_cancel_leaves_a_prefix(void)
 {
-    for (int threads = 2; threads <= 4; threads++) {
+    for (int run = 0; run < 6; run++) {
+        const int threads = 2 + run % 3;
         tally_job *state = calloc(1, sizeof *state);
         static _Atomic int cancel;
         atomic_store(&cancel, 0);
         state->fail_at = UNITS;
         state->cancel_at = 300;
         state->cancel = &cancel;
-        pk_job job = make_job(state, 1);
+        pk_job job = make_job(state, run < 3 ? 1 : 2);
         pk_engine_options options = {.threads = threads, .schedule = {PK_SCHEDULE_DYNAMIC, 1}, .cancel = &cancel,
                                      .write = tally_write, .write_ctx = state};
         uint64_t counters[PK_JOB_MAX_COUNTERS];
@@ -173,6 +196,7 @@ static void test_cancel_leaves_a_prefix(void)
         CU_ASSERT(state->emit_count <= 301);
         CU_ASSERT(state->emit_count < UNITS);
         CU_ASSERT_FALSE(state->emit_out_of_order);
+        CU_ASSERT_FALSE(state->stays_copied);
         CU_ASSERT_EQUAL(atomic_load(&state->workers_alive), 0);
         free(state);
     }

@@ -4,6 +4,7 @@
  * are refused; a slow sink makes submitters wait (backpressure) with at
  * most queue_depth blocks waiting; a cancel returns promptly.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,12 +101,89 @@ static void test_backpressure_and_cancel(void)
     CU_ASSERT_EQUAL(pk_writer_create(&writer, 1, 0, sink_write, &s), PK_EINVAL);
 }
 
+/* Parts handed over without a copy: each owner's parts come out whole and
+ * in submission order among copied blocks, and every owner is released
+ * exactly once, whether written, refused after a failure or dropped by a
+ * cancel. */
+typedef struct parts_owner {
+    pk_write_part parts[3];
+    char text[3][16];
+    _Atomic int *releases;
+} parts_owner;
+
+static void release_owner(void *opaque)
+{
+    parts_owner *owner = opaque;
+    atomic_fetch_add(owner->releases, 1);
+    free(owner);
+}
+
+static parts_owner *make_owner(int i, _Atomic int *releases)
+{
+    parts_owner *owner = malloc(sizeof *owner);
+    owner->releases = releases;
+    for (int k = 0; k < 3; k++) {
+        int n = snprintf(owner->text[k], sizeof owner->text[k], "%d.%d\n", i, k);
+        owner->parts[k] = (pk_write_part){owner->text[k], (size_t)n};
+    }
+    return owner;
+}
+
+static void test_parts_are_written_in_order_and_released_once(void)
+{
+    for (int threads = 1; threads <= 3; threads++) {
+        sink s = {0};
+        _Atomic int releases = 0;
+        pk_writer *writer;
+        CU_ASSERT_EQUAL_FATAL(pk_writer_create(&writer, threads, 2, sink_write, &s), PK_OK);
+        char expected[64 * 1024];
+        size_t expected_len = 0;
+        for (int i = 0; i < 1000; i++) {
+            parts_owner *owner = make_owner(i, &releases);
+            for (int k = 0; k < 3; k++) {
+                memcpy(expected + expected_len, owner->parts[k].data, owner->parts[k].len);
+                expected_len += owner->parts[k].len;
+            }
+            CU_ASSERT_EQUAL(pk_writer_submit_parts(writer, owner->parts, 3, release_owner, owner), PK_OK);
+            char line[16];
+            int n = snprintf(line, sizeof line, "copy %d\n", i);
+            CU_ASSERT_EQUAL(pk_writer_submit(writer, line, (size_t)n), PK_OK);
+            memcpy(expected + expected_len, line, (size_t)n);
+            expected_len += (size_t)n;
+        }
+        CU_ASSERT_EQUAL(pk_writer_finish(writer), PK_OK);
+        CU_ASSERT_EQUAL(atomic_load(&releases), 1000);
+        CU_ASSERT(s.len == expected_len && memcmp(s.data, expected, s.len) == 0);
+        free(s.data);
+    }
+    /* After a failed write, and after a cancel: refused and dropped blocks
+     * are released too. */
+    for (int cancel = 0; cancel <= 1; cancel++) {
+        sink slow = {.fail_after = cancel ? 0 : 5, .delay_ns = cancel ? 1000 * 1000 : 0};
+        _Atomic int releases = 0;
+        pk_writer *writer;
+        CU_ASSERT_EQUAL_FATAL(pk_writer_create(&writer, 2, 2, sink_write, &slow), PK_OK);
+        int refused = 0;
+        for (int i = 0; i < 200; i++) {
+            if (cancel && i == 20)
+                pk_writer_cancel(writer);
+            parts_owner *owner = make_owner(i, &releases);
+            refused += pk_writer_submit_parts(writer, owner->parts, 3, release_owner, owner) != PK_OK;
+        }
+        CU_ASSERT(refused > 0);
+        CU_ASSERT_EQUAL(pk_writer_finish(writer), cancel ? PK_ECANCELED : PK_EIO);
+        CU_ASSERT_EQUAL(atomic_load(&releases), 200);
+        free(slow.data);
+    }
+}
+
 int pk_suite_writer(void)
 {
     static const pk_test_case cases[] = {
         {"order_for_any_thread_count", test_order_for_any_thread_count},
         {"failed_write_is_reported", test_failed_write_is_reported},
         {"backpressure_and_cancel", test_backpressure_and_cancel},
+        {"parts_are_written_in_order_and_released_once", test_parts_are_written_in_order_and_released_once},
         {NULL, NULL},
     };
     return pk_suite_add("writer", cases);
