@@ -25,6 +25,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -81,6 +82,7 @@ typedef struct check_block {
     /* A rank's own copy of the text, when it is not the reader's block. */
     char *own_text;
     size_t own_capacity;
+    struct check_block *next_spare;
 } check_block;
 
 static void check_block_free(check_block *block)
@@ -223,93 +225,105 @@ static void parse_lines(check_block *parsed, pk_line_block *block, bool stop_at_
     block->lines = line;
 }
 
-static int parse_check_block(void *ctx, pk_line_block *block)
-{
-    const primes_cli *cli = ctx;
-    check_block *parsed = calloc(1, sizeof *parsed);
-    if (parsed == NULL)
-        return -1;
-    block->parsed = parsed;
-    parse_lines(parsed, block, !cli->spec.skip_bad_lines);
-    return parsed->failed ? -1 : 0; /* the reader reports "out of memory" */
-}
-
-static void free_check_block(void *ctx, void *parsed)
-{
-    (void)ctx;
-    check_block_free(parsed);
-    free(parsed);
-}
-
 /* ---- answering a block: the engine's job ------------------------------------------ */
+
+/* A block's answers.  Before the engine runs, each unit gets its own range
+ * of `text`, sized for the longest answers its numbers can have, and it
+ * writes there; the engine's ordered output then only records where each
+ * unit's answers are (`parts`), and the writer thread writes them from
+ * there.  So an answer is written once, by the thread that tested the
+ * number, and never copied on its way out.  Sheets are reused (spares).
+ * Under MPI, answers of other ranks arrive in the engine's own buffers and
+ * are copied into `copies`, sized like `text`, so recorded parts stay put. */
+typedef struct answer_sheet {
+    struct check_run *run; /* whose spares it returns to */
+    char *text, *copies;
+    size_t text_capacity, copies_capacity, copies_len;
+    size_t *unit_start; /* units + 1 indices into the block */
+    size_t *unit_at;    /* where each unit's answers start in text */
+    size_t *unit_len;   /* and how long they came out */
+    size_t units_capacity;
+    pk_write_part *parts;
+    size_t part_count, part_capacity;
+    struct answer_sheet *next_spare;
+} answer_sheet;
+
+static void answer_sheet_free(answer_sheet *sheet)
+{
+    free(sheet->text);
+    free(sheet->copies);
+    free(sheet->unit_start);
+    free(sheet->unit_at);
+    free(sheet->unit_len);
+    free(sheet->parts);
+    free(sheet);
+}
+
+static bool reserve_units(answer_sheet *sheet, size_t units)
+{
+    if (units + 1 <= sheet->units_capacity)
+        return true;
+    size_t capacity = 2 * (units + 1), *start, *at, *len;
+    if ((start = realloc(sheet->unit_start, capacity * sizeof *start)) != NULL)
+        sheet->unit_start = start;
+    if ((at = realloc(sheet->unit_at, capacity * sizeof *at)) != NULL)
+        sheet->unit_at = at;
+    if ((len = realloc(sheet->unit_len, capacity * sizeof *len)) != NULL)
+        sheet->unit_len = len;
+    pk_write_part *parts = realloc(sheet->parts, capacity * sizeof *parts);
+    if (parts != NULL)
+        sheet->parts = parts;
+    if (start == NULL || at == NULL || len == NULL || parts == NULL)
+        return false;
+    sheet->units_capacity = sheet->part_capacity = capacity;
+    return true;
+}
+
+/* The most bytes the answer to a number of DIGITS digits can take (0: an
+ * expression, written as its value of at most 20 digits).  answer_unit's
+ * word-sized copies may reach UNIT_SLACK bytes past a unit's last answer. */
+enum { UNIT_SLACK = 32 };
+static size_t answer_bound(const pk_job_spec *spec, size_t digits)
+{
+    /* ",{"n":"" digits "","verdict":"" verdict ""}\n" against
+     * digits " " verdict "\n"; the longest verdict is "probable-prime". */
+    return (digits > 0 ? digits : 20) + (spec->json || spec->jsonl ? 7 + 13 + 14 + 3 : 1 + 14 + 1);
+}
 
 typedef struct answer_job {
     const primes_cli *cli;
     const check_block *block;
-    size_t first;        /* numbers before it were answered before a checkpoint */
-    size_t *unit_start;  /* units * 1 + 1 indices into the block */
-    bool json_first;     /* the block's first answer is the run's first (no comma) */
+    answer_sheet *sheet;
+    size_t first;    /* numbers before it were answered before a checkpoint */
+    bool json_first; /* the block's first answer is the run's first (no comma) */
 } answer_job;
 
-typedef struct answer_worker {
-    char *text;
-    size_t used, capacity;
-} answer_worker;
-
-static void *answer_worker_create(void *state)
+/* Tests the unit's numbers and writes their answers into its range of the sheet. */
+static int answer_unit(void *state, void *worker, uint64_t unit, uint64_t counters[])
 {
-    (void)state;
-    answer_worker *worker = calloc(1, sizeof *worker);
-    if (worker != NULL && (worker->text = malloc(worker->capacity = 64 * UNIT_WEIGHT)) == NULL) {
-        free(worker);
-        worker = NULL;
-    }
-    return worker;
-}
-
-static void answer_worker_destroy(void *state, void *opaque)
-{
-    (void)state;
-    answer_worker *worker = opaque;
-    free(worker->text);
-    free(worker);
-}
-
-static void put(answer_worker *worker, const char *text, size_t len)
-{
-    memcpy(worker->text + worker->used, text, len);
-    worker->used += len;
-}
-
-/* Tests the unit's numbers and writes their answers into the worker's text. */
-static int answer_unit(void *state, void *opaque, uint64_t unit, uint64_t counters[])
-{
+    (void)worker;
     const answer_job *job = state;
     const check_block *block = job->block;
     const pk_job_spec *spec = &job->cli->spec;
-    answer_worker *worker = opaque;
-    worker->used = 0;
+    answer_sheet *sheet = job->sheet;
+    char *const start = sheet->text + sheet->unit_at[unit];
+    char *out = start;
     /* "N prime" lines, the usual answer, by fixed-size copies: the input
      * text is padded (PK_READER_PADDING), so 24 bytes can always be read. */
     const bool plain = !spec->json && !spec->jsonl && !spec->quiet;
     static const char plain_verdicts[2][16] = {" composite\n", " prime\n"};
-    for (size_t i = job->unit_start[unit]; i < job->unit_start[unit + 1]; i++) {
+    for (size_t i = sheet->unit_start[unit]; i < sheet->unit_start[unit + 1]; i++) {
         const char *digits = block->text + block->at[i];
         size_t len = block->len[i];
-        /* The call only when the buffer must grow: this loop runs per number. */
-        if (worker->used + len + 64 > worker->capacity &&
-            !pk_buffer_reserve(&worker->text, &worker->capacity, worker->used + len + 64))
-            return PK_ENOMEM;
         if (plain && !block->big[i]) {
             bool prime = pk_is_prime_u64(block->values[i]);
             counters[0] += prime;
-            char *out = worker->text + worker->used;
             if (len > 0)
                 memcpy(out, digits, 24);
             else
                 len = pk_format_u64(out, block->values[i]);
             memcpy(out + len, plain_verdicts[prime], 16);
-            worker->used += len + (prime ? 7 : 11);
+            out += len + (prime ? 7 : 11);
             continue;
         }
         const char *verdict;
@@ -339,34 +353,36 @@ static int answer_unit(void *state, void *opaque, uint64_t unit, uint64_t counte
             len = pk_format_u64(formatted, block->values[i]);
             digits = formatted;
         }
+#define PUT(text, n) (memcpy(out, (text), (n)), out += (n))
         if (spec->json || spec->jsonl) {
             if (spec->json && !(job->json_first && i == job->first))
-                put(worker, ",", 1);
-            put(worker, "{\"n\":\"", 6);
-            put(worker, digits, len);
-            put(worker, "\",\"verdict\":\"", 13);
-            put(worker, verdict, verdict_len);
-            put(worker, spec->json ? "\"}" : "\"}\n", spec->json ? 2 : 3);
+                PUT(",", 1);
+            PUT("{\"n\":\"", 6);
+            PUT(digits, len);
+            PUT("\",\"verdict\":\"", 13);
+            PUT(verdict, verdict_len);
+            PUT(spec->json ? "\"}" : "\"}\n", spec->json ? 2 : 3);
         } else {
             if (!spec->quiet) {
-                put(worker, digits, len);
-                put(worker, " ", 1);
+                PUT(digits, len);
+                PUT(" ", 1);
             }
-            put(worker, verdict, verdict_len);
-            put(worker, "\n", 1);
+            PUT(verdict, verdict_len);
+            PUT("\n", 1);
         }
+#undef PUT
     }
-    counters[1] += job->unit_start[unit + 1] - job->unit_start[unit];
+    sheet->unit_len[unit] = (size_t)(out - start);
+    counters[1] += sheet->unit_start[unit + 1] - sheet->unit_start[unit];
     return PK_OK;
 }
 
-static int answer_output(void *state, void *opaque, uint64_t unit, const char **data, size_t *len)
+static int answer_output(void *state, void *worker, uint64_t unit, const char **data, size_t *len)
 {
-    (void)state;
-    (void)unit;
-    const answer_worker *worker = opaque;
-    *data = worker->text;
-    *len = worker->used;
+    (void)worker;
+    const answer_sheet *sheet = ((const answer_job *)state)->sheet;
+    *data = sheet->text + sheet->unit_at[unit];
+    *len = sheet->unit_len[unit];
     return PK_OK;
 }
 
@@ -395,6 +411,25 @@ static int write_stdout_timed(void *ctx, const char *data, size_t len)
     return rc;
 }
 
+/* The engine's write function when there is a writer thread: notes where
+ * the answers are, in order, to hand them over once the block is done. */
+static int record_answers(void *ctx, const char *data, size_t len)
+{
+    answer_sheet *sheet = ctx;
+    if (data < sheet->text || data >= sheet->text + sheet->text_capacity) {
+        /* Another rank's: the engine's buffer will not last. */
+        if (sheet->copies_len + len > sheet->copies_capacity)
+            return -1; /* cannot happen: copies is sized like text */
+        memcpy(sheet->copies + sheet->copies_len, data, len);
+        data = sheet->copies + sheet->copies_len;
+        sheet->copies_len += len;
+    }
+    if (sheet->part_count == sheet->part_capacity)
+        return -1; /* cannot happen: one part per unit at most */
+    sheet->parts[sheet->part_count++] = (pk_write_part){data, len};
+    return 0;
+}
+
 /* ---- the run ---------------------------------------------------------------------- */
 
 /* One run of check: what rank 0 keeps between blocks. */
@@ -402,10 +437,12 @@ typedef struct check_run {
     primes_cli *cli;
     pk_primes_options *options;
     pk_writer *writer;      /* NULL: the compute threads write */
-    /* Units' answers gathered for the writer: one hand-over per block
-     * rather than per unit, so the writer thread wakes up rarely. */
-    char *staged;
-    size_t staged_len;
+    /* Sheets and parsed blocks not in use, kept for the next blocks:
+     * fresh arrays of a block's size cost a page fault every 4 KiB.  The
+     * writer thread gives sheets back, reader threads take blocks. */
+    pthread_mutex_t spares_lock;
+    answer_sheet *spare_sheets;
+    check_block *spare_blocks;
     uint64_t tested, primes, skipped;
     /* --checkpoint: results[0] of the one-unit checkpoint is how many numbers
      * have been answered; a resume skips that many before answering again. */
@@ -419,34 +456,59 @@ typedef struct check_run {
     size_t argument_len, argument_capacity;
 } check_run;
 
-enum { STAGE_BYTES = 1 << 20 };
-
-/* The engine's write function when there is a writer thread; runs on the
- * thread whose unit's turn it is, one at a time. */
-static int stage_answers(void *ctx, const char *data, size_t len)
+static answer_sheet *take_sheet(check_run *run)
 {
-    check_run *run = ctx;
-    if (run->staged_len + len > STAGE_BYTES && run->staged_len > 0) {
-        if (pk_writer_submit(run->writer, run->staged, run->staged_len) != PK_OK)
-            return -1;
-        run->staged_len = 0;
-    }
-    if (len > STAGE_BYTES)
-        return pk_writer_submit(run->writer, data, len) == PK_OK ? 0 : -1;
-    memcpy(run->staged + run->staged_len, data, len);
-    run->staged_len += len;
-    return 0;
+    pthread_mutex_lock(&run->spares_lock);
+    answer_sheet *sheet = run->spare_sheets;
+    if (sheet != NULL)
+        run->spare_sheets = sheet->next_spare;
+    pthread_mutex_unlock(&run->spares_lock);
+    if (sheet == NULL && (sheet = calloc(1, sizeof *sheet)) != NULL)
+        sheet->run = run;
+    return sheet;
 }
 
-/* Hands what is staged to the writer (after every block, so a reader of a
- * pipe sees answers as they come).  Returns a pk_status. */
-static int submit_staged(check_run *run)
+/* A pk_release_fn: the writer thread is done with the sheet. */
+static void return_sheet(void *owner)
 {
-    if (run->writer == NULL || run->staged_len == 0)
-        return PK_OK;
-    int rc = pk_writer_submit(run->writer, run->staged, run->staged_len);
-    run->staged_len = 0;
-    return rc == PK_OK ? PK_OK : PK_EIO;
+    answer_sheet *sheet = owner;
+    check_run *run = sheet->run;
+    pthread_mutex_lock(&run->spares_lock);
+    sheet->next_spare = run->spare_sheets;
+    run->spare_sheets = sheet;
+    pthread_mutex_unlock(&run->spares_lock);
+}
+
+/* Cuts numbers FIRST.. of BLOCK into units of about UNIT_WEIGHT numbers (a
+ * big number weighs its digits, so a unit of 1000-digit numbers stays short
+ * enough for a prompt cancel) and gives each unit its range of the sheet.
+ * Returns the number of units, 0 when out of memory. */
+static uint64_t lay_out_units(answer_sheet *sheet, const pk_job_spec *spec, const check_block *block, size_t first)
+{
+    if (!reserve_units(sheet, block->count - first)) /* at least a number per unit */
+        return 0;
+    uint64_t units = 0;
+    size_t weight = UNIT_WEIGHT, bytes = 0;
+    for (size_t i = first; i < block->count; i++) {
+        if (weight >= UNIT_WEIGHT) {
+            if (units > 0)
+                bytes += UNIT_SLACK;
+            sheet->unit_start[units] = i;
+            sheet->unit_at[units++] = bytes;
+            weight = 0;
+        }
+        weight += block->big[i] ? block->len[i] : 1;
+        bytes += answer_bound(spec, block->len[i]);
+    }
+    sheet->unit_start[units] = block->count;
+    bytes += UNIT_SLACK;
+    if ((bytes > sheet->text_capacity && !pk_buffer_reserve(&sheet->text, &sheet->text_capacity, bytes)) ||
+        (pk_comm_size() > 1 && bytes > sheet->copies_capacity &&
+         !pk_buffer_reserve(&sheet->copies, &sheet->copies_capacity, bytes)))
+        return 0;
+    sheet->copies_len = 0;
+    sheet->part_count = 0;
+    return units;
 }
 
 /* A count of BLOCKS_END ends the stream of blocks rank 0 broadcasts. */
@@ -508,33 +570,24 @@ static int answer_block(check_run *run, const check_block *block, size_t first, 
         send_block(block, first, json_first);
     if (first >= block->count)
         return PK_OK;
-    /* Units of about UNIT_WEIGHT numbers; a big number weighs its digits, so
-     * a unit of 1000-digit numbers stays short enough for a prompt cancel. */
-    size_t *unit_start = malloc((block->count - first + 1) * sizeof *unit_start);
-    if (unit_start == NULL)
+    answer_sheet *sheet = take_sheet(run);
+    uint64_t units = sheet != NULL ? lay_out_units(sheet, &run->cli->spec, block, first) : 0;
+    if (units == 0) {
+        if (sheet != NULL)
+            return_sheet(sheet);
         return PK_ENOMEM;
-    uint64_t units = 0;
-    size_t weight = UNIT_WEIGHT;
-    for (size_t i = first; i < block->count; i++) {
-        if (weight >= UNIT_WEIGHT) {
-            unit_start[units++] = i;
-            weight = 0;
-        }
-        weight += block->big[i] ? block->len[i] : 1;
     }
-    unit_start[units] = block->count;
-    answer_job state = {run->cli, block, first, unit_start, json_first};
+    answer_job state = {run->cli, block, sheet, first, json_first};
     pk_job job = {
         .units = units,
         .state = &state,
-        .worker_create = answer_worker_create,
-        .worker_destroy = answer_worker_destroy,
         .run_unit = answer_unit,
         .unit_output = answer_output,
+        .output_stays = true, /* in the sheet until the block is handed over */
     };
     pk_engine_options engine = run->options->engine;
-    engine.write = run->writer != NULL ? stage_answers : write_stdout_timed;
-    engine.write_ctx = run->writer != NULL ? (void *)run : (void *)&run->report.output_seconds;
+    engine.write = run->writer != NULL ? record_answers : write_stdout_timed;
+    engine.write_ctx = run->writer != NULL ? (void *)sheet : (void *)&run->report.output_seconds;
     engine.distribute = PK_DISTRIBUTE_BLOCK; /* ordered output across ranks */
     /* With a checkpoint, a block is answered whole or not at all, so the
      * count the checkpoint saves is exact; signals are seen between blocks. */
@@ -543,9 +596,15 @@ static int answer_block(check_run *run, const check_block *block, size_t first, 
     uint64_t counters[PK_JOB_MAX_COUNTERS];
     pk_engine_stats stats = {0};
     int rc = pk_engine_run(&engine, &job, counters, &stats);
-    free(unit_start);
-    if (rc == PK_OK)
-        rc = submit_staged(run);
+    /* What the engine wrote is a whole prefix of the block's answers, also
+     * after a failure or a cancel: it goes out either way. */
+    if (run->writer != NULL && sheet->part_count > 0) {
+        int submitted = pk_writer_submit_parts(run->writer, sheet->parts, sheet->part_count, return_sheet, sheet);
+        if (rc == PK_OK && submitted != PK_OK)
+            rc = PK_EIO;
+    } else {
+        return_sheet(sheet);
+    }
     run->report.compute_seconds += stats.seconds;
     run->report.comm_seconds += stats.comm_seconds;
     run->report.units_run += stats.units_run;
@@ -612,6 +671,35 @@ static int take_block(check_run *run, const check_block *block, const char *name
     return PK_EXIT_OK;
 }
 
+/* The reader's parse function: runs on a reader thread. */
+static int parse_check_block(void *ctx, pk_line_block *block)
+{
+    check_run *run = ctx;
+    pthread_mutex_lock(&run->spares_lock);
+    check_block *parsed = run->spare_blocks;
+    if (parsed != NULL)
+        run->spare_blocks = parsed->next_spare;
+    pthread_mutex_unlock(&run->spares_lock);
+    if (parsed == NULL && (parsed = calloc(1, sizeof *parsed)) == NULL)
+        return -1;
+    parsed->count = 0;
+    parsed->bad_count = 0;
+    parsed->stopped = parsed->failed = false;
+    block->parsed = parsed;
+    parse_lines(parsed, block, !run->cli->spec.skip_bad_lines);
+    return parsed->failed ? -1 : 0; /* the reader reports "out of memory" */
+}
+
+static void free_check_block(void *ctx, void *parsed)
+{
+    check_run *run = ctx;
+    check_block *block = parsed;
+    pthread_mutex_lock(&run->spares_lock);
+    block->next_spare = run->spare_blocks;
+    run->spare_blocks = block;
+    pthread_mutex_unlock(&run->spares_lock);
+}
+
 /* Reads consecutive file arguments (or -), with reader threads or (0) on
  * this thread.  Returns an exit code. */
 static int check_files(check_run *run, const char *const *paths, size_t count)
@@ -620,7 +708,7 @@ static int check_files(check_run *run, const char *const *paths, size_t count)
     const int io_threads = cli->spec.io_threads < 0 ? 1 : cli->spec.io_threads;
     pk_reader *reader;
     if (pk_reader_create(&reader, paths, count, io_threads, BLOCK_BYTES, 2 * (size_t)io_threads + 2,
-                         parse_check_block, free_check_block, cli) != PK_OK) {
+                         parse_check_block, free_check_block, run) != PK_OK) {
         cli_error(cli->what, "cannot start the reader threads");
         return PK_EXIT_FAILURE;
     }
@@ -815,14 +903,14 @@ int primes_run_check(primes_cli *cli, pk_primes_options *options)
     }
     run->cli = cli;
     run->options = options;
+    pthread_mutex_init(&run->spares_lock, NULL);
     if (cli->spec.json)
         printf("{\"command\":\"primes check\",\"results\":[");
     /* Answers go through a writer thread, except with --io-threads 0 and
      * with a checkpoint (which must know that what it counts was written). */
     const int io_threads = cli->spec.io_threads < 0 ? 1 : cli->spec.io_threads;
     if (pk_comm_rank() == 0 && io_threads > 0 && cli->spec.checkpoint == NULL &&
-        ((run->staged = malloc(STAGE_BYTES)) == NULL ||
-         pk_writer_create(&run->writer, 1, 4, write_stdout, NULL) != PK_OK)) {
+        pk_writer_create(&run->writer, 1, 4, write_stdout, NULL) != PK_OK) {
         cli_error(cli->what, "cannot start the writer thread");
         rc = PK_EXIT_FAILURE;
     }
@@ -870,7 +958,18 @@ int primes_run_check(primes_cli *cli, pk_primes_options *options)
     }
     if (rc == PK_EXIT_OK)
         primes_print_time(cli, &run->report);
-    free(run->staged);
+    while (run->spare_sheets != NULL) { /* all of them: the writer is finished */
+        answer_sheet *sheet = run->spare_sheets;
+        run->spare_sheets = sheet->next_spare;
+        answer_sheet_free(sheet);
+    }
+    while (run->spare_blocks != NULL) { /* all of them: the readers are gone */
+        check_block *block = run->spare_blocks;
+        run->spare_blocks = block->next_spare;
+        check_block_free(block);
+        free(block);
+    }
+    pthread_mutex_destroy(&run->spares_lock);
     check_block_free(&run->shared);
     check_block_free(&run->arguments);
     free(run->argument_text);
