@@ -74,6 +74,10 @@ typedef struct check_block {
     uint32_t *at;      /* where the number's text starts */
     uint32_t *len;     /* its length; 0: an expression, answered as its value */
     uint8_t *big;      /* digits of 2^64 and above: GMP decides */
+    /* Some number is an expression or 2^64 and above: its answer's length
+     * does not follow from its digits (nor its weight), so units are laid
+     * out number by number (lay_out_units). */
+    bool irregular;
     /* Lines that are not numbers; with --on-error fail parsing stops at the first. */
     uint64_t bad_count;
     bad_line bad[MAX_BAD_NAMED];
@@ -160,6 +164,7 @@ static const char *add_number(check_block *block, char *text, size_t len, size_t
     block->at[i] = (uint32_t)at;
     block->len[i] = canonical || big ? (uint32_t)len : 0;
     block->big[i] = big;
+    block->irregular |= block->len[i] == 0 || big;
     return NULL;
 }
 
@@ -279,15 +284,15 @@ static bool reserve_units(answer_sheet *sheet, size_t units)
     return true;
 }
 
-/* The most bytes the answer to a number of DIGITS digits can take (0: an
- * expression, written as its value of at most 20 digits).  answer_unit's
- * word-sized copies may reach UNIT_SLACK bytes past a unit's last answer. */
-enum { UNIT_SLACK = 32 };
-static size_t answer_bound(const pk_job_spec *spec, size_t digits)
+/* The most bytes an answer takes besides the number's digits (at most 20
+ * for an expression, written as its value).  answer_unit's word-sized
+ * copies may reach UNIT_SLACK bytes past a unit's last answer. */
+enum { UNIT_SLACK = 32, EXPRESSION_DIGITS = 20 };
+static size_t answer_extra(const pk_job_spec *spec)
 {
     /* ",{"n":"" digits "","verdict":"" verdict ""}\n" against
      * digits " " verdict "\n"; the longest verdict is "probable-prime". */
-    return (digits > 0 ? digits : 20) + (spec->json || spec->jsonl ? 7 + 13 + 14 + 3 : 1 + 14 + 1);
+    return spec->json || spec->jsonl ? 7 + 13 + 14 + 3 : 1 + 14 + 1;
 }
 
 typedef struct answer_job {
@@ -482,26 +487,43 @@ static void return_sheet(void *owner)
 /* Cuts numbers FIRST.. of BLOCK into units of about UNIT_WEIGHT numbers (a
  * big number weighs its digits, so a unit of 1000-digit numbers stays short
  * enough for a prompt cancel) and gives each unit its range of the sheet.
- * Returns the number of units, 0 when out of memory. */
+ * Every rank cuts a block the same way.  Returns the number of units, 0
+ * when out of memory. */
 static uint64_t lay_out_units(answer_sheet *sheet, const pk_job_spec *spec, const check_block *block, size_t first)
 {
-    if (!reserve_units(sheet, block->count - first)) /* at least a number per unit */
+    const size_t n = block->count - first;
+    if (!reserve_units(sheet, n)) /* at least a number per unit */
         return 0;
     uint64_t units = 0;
-    size_t weight = UNIT_WEIGHT, bytes = 0;
-    for (size_t i = first; i < block->count; i++) {
-        if (weight >= UNIT_WEIGHT) {
-            if (units > 0)
-                bytes += UNIT_SLACK;
+    size_t bytes = 0;
+    if (!block->irregular) {
+        /* The usual block: UNIT_WEIGHT numbers a unit, and an answer is at
+         * most its digits and a constant, while the digits of the numbers
+         * before a unit's first lie in the text before it: so the ranges
+         * come from the numbers' places, without a pass over them all. */
+        const size_t per_number = answer_extra(spec), base = block->at[first];
+        for (size_t i = first; i < block->count; i += UNIT_WEIGHT) {
             sheet->unit_start[units] = i;
-            sheet->unit_at[units++] = bytes;
-            weight = 0;
+            sheet->unit_at[units] = block->at[i] - base + per_number * (i - first) + UNIT_SLACK * units;
+            units++;
         }
-        weight += block->big[i] ? block->len[i] : 1;
-        bytes += answer_bound(spec, block->len[i]);
+        bytes = block->text_len - base + per_number * n + UNIT_SLACK * units;
+    } else {
+        size_t weight = UNIT_WEIGHT;
+        for (size_t i = first; i < block->count; i++) {
+            if (weight >= UNIT_WEIGHT) {
+                if (units > 0)
+                    bytes += UNIT_SLACK;
+                sheet->unit_start[units] = i;
+                sheet->unit_at[units++] = bytes;
+                weight = 0;
+            }
+            weight += block->big[i] ? block->len[i] : 1;
+            bytes += (block->len[i] > 0 ? block->len[i] : EXPRESSION_DIGITS) + answer_extra(spec);
+        }
+        bytes += UNIT_SLACK;
     }
     sheet->unit_start[units] = block->count;
-    bytes += UNIT_SLACK;
     if ((bytes > sheet->text_capacity && !pk_buffer_reserve(&sheet->text, &sheet->text_capacity, bytes)) ||
         (pk_comm_size() > 1 && bytes > sheet->copies_capacity &&
          !pk_buffer_reserve(&sheet->copies, &sheet->copies_capacity, bytes)))
@@ -519,12 +541,13 @@ typedef struct block_header {
     uint64_t count;     /* numbers, or BLOCKS_END */
     uint64_t text_len;
     uint64_t json_first;
+    uint64_t irregular;
 } block_header;
 
 /* Rank 0: sends numbers FIRST.. of BLOCK to the other ranks. */
 static void send_block(const check_block *block, size_t first, bool json_first)
 {
-    block_header header = {block->count - first, block->text_len, json_first};
+    block_header header = {block->count - first, block->text_len, json_first, block->irregular};
     pk_comm_broadcast(&header, sizeof header, 0);
     size_t n = block->count - first;
     pk_comm_broadcast((void *)block->text, block->text_len, 0);
@@ -559,6 +582,7 @@ static bool receive_block(check_block *block, bool *json_first)
     block->text_len = text_len;
     block->count = n;
     *json_first = header.json_first != 0;
+    block->irregular = header.irregular != 0;
     return true;
 }
 
@@ -684,7 +708,7 @@ static int parse_check_block(void *ctx, pk_line_block *block)
         return -1;
     parsed->count = 0;
     parsed->bad_count = 0;
-    parsed->stopped = parsed->failed = false;
+    parsed->stopped = parsed->failed = parsed->irregular = false;
     block->parsed = parsed;
     parse_lines(parsed, block, !run->cli->spec.skip_bad_lines);
     return parsed->failed ? -1 : 0; /* the reader reports "out of memory" */
@@ -773,6 +797,7 @@ static int flush_arguments(check_run *run)
     run->arguments.text_len = run->argument_len;
     int rc = take_block(run, &run->arguments, "arguments", 0);
     run->arguments.count = 0;
+    run->arguments.irregular = false;
     run->argument_len = 0;
     return rc;
 }
@@ -921,7 +946,7 @@ int primes_run_check(primes_cli *cli, pk_primes_options *options)
     } else if (pk_comm_rank() == 0) {
         rc = read_and_check(run);
         if (pk_comm_size() > 1) {
-            block_header end = {BLOCKS_END, 0, 0};
+            block_header end = {BLOCKS_END, 0, 0, 0};
             pk_comm_broadcast(&end, sizeof end, 0);
             pk_comm_broadcast(&rc, sizeof rc, 0);
         }
