@@ -5,7 +5,8 @@
 #   (b) `check` of a large file of 64-bit numbers, end to end against the
 #       compute alone (the same numbers already in memory, tested by
 #       build/check-compute-only), with --io-threads 0 (the compute side
-#       reads and writes) and with reader and writer threads;
+#       reads and writes) and with reader and writer threads; then again
+#       with one core left to the I/O stage (compute on one thread fewer);
 #   (c) many small files read by 1 against 4 reader threads.
 #
 #   bench/io.sh [path/to/parkit] [check-file-MB] [runs]
@@ -95,6 +96,25 @@ for io in 0 1 2; do
     printf '    --io-threads %d: end to end %6.2f s (median %6.2f s) -> %.2fx of the compute-only rate, %d KiB\n' \
         "$io" "$best" "$median" "$(echo "$compute $best" | awk '{ print $1 / $2 }')" "$r"
 done
+# The same with a core left to the I/O stage: compute on one thread fewer,
+# reference included.  On a machine whose cores all compute, the readers'
+# parsing and the writer take cycles from the compute; here they have a core.
+compute_threads=$(($(nproc) - 1))
+if [ "$compute_threads" -ge 1 ]; then
+    read -r spare _ _ < <(OMP_NUM_THREADS=$compute_threads "$reference" "$work/numbers.txt" "$RUNS")
+    echo "check,compute-only-${compute_threads}t,best,$spare," >>"$csv"
+    times=()
+    for ((i = 1; i <= RUNS; i++)); do
+        /usr/bin/time -f '%e %M' -o "$work/time" "$BIN" primes check "$work/numbers.txt" -t "$compute_threads" \
+            --io-threads 1 >/dev/null 2>"$work/stderr"
+        read -r s r <"$work/time"
+        echo "check-${MB}MB-${compute_threads}t-io1,parkit,$i,$s,$r" >>"$csv"
+        times+=("$s")
+    done
+    best=$(printf '%s\n' "${times[@]}" | min_of) median=$(printf '%s\n' "${times[@]}" | median_of)
+    printf '    a core left to I/O: compute only on %d thread(s) %6.2f s; -t %d --io-threads 1: %6.2f s (median %6.2f s) -> %.2fx\n' \
+        "$compute_threads" "$spare" "$compute_threads" "$best" "$median" "$(echo "$spare $best" | awk '{ print $1 / $2 }')"
+fi
 primes=$("$BIN" primes check "$work/numbers.txt" | grep -c ' prime$' || true)
 [ "$primes" = "$ref_primes" ] || echo "    ANSWERS DIFFER: $primes primes end to end, $ref_primes in memory"
 rm -f "$work/numbers.txt"

@@ -461,21 +461,27 @@ static inline size_t scan_digits_swar(const char *text, uint64_t *value)
     return n;
 }
 
-/* The loop of pk_scan_plain_lines around one digit scanner: written once,
- * compiled once per scanner (with that scanner inlined). */
-#define SCAN_PLAIN_LINES(SCAN)                                                                                   \
-    size_t taken = 0, p = *pos;                                                                                  \
-    while (taken < room && p < len) {                                                                            \
+/* Inside a loop over the lines from P: takes the line at P when it is a
+ * plain number (SCAN reads its digits), else leaves the loop. */
+#define TAKE_PLAIN_LINE(SCAN)                                                                                    \
+    {                                                                                                            \
         uint64_t value;                                                                                          \
         size_t n = SCAN(text + p, &value);                                                                       \
-        if (n == 0 || n > 19 || p + n > len || (text[p] == '0' && n > 1) || (p + n < len && text[p + n] != '\n'))               \
+        if (n == 0 || n > 19 || p + n > len || (text[p] == '0' && n > 1) || (p + n < len && text[p + n] != '\n')) \
             break;                                                                                               \
         values[taken] = value;                                                                                   \
         at[taken] = (uint32_t)p;                                                                                 \
         digits[taken] = (uint32_t)n;                                                                             \
         taken++;                                                                                                 \
         p += n + 1;                                                                                              \
-    }                                                                                                            \
+    }
+
+/* The loop of pk_scan_plain_lines around one digit scanner: written once,
+ * compiled once per scanner (with that scanner inlined). */
+#define SCAN_PLAIN_LINES(SCAN)                                                                                   \
+    size_t taken = 0, p = *pos;                                                                                  \
+    while (taken < room && p < len)                                                                              \
+        TAKE_PLAIN_LINE(SCAN)                                                                                    \
     *pos = p < len ? p : len;                                                                                    \
     return taken;
 
@@ -530,11 +536,89 @@ __attribute__((target("ssse3"))) static inline size_t scan_digits_ssse3(const ch
     return n;
 }
 
+/* Keeps the last k bytes of 16 (row k), clears the others. */
+#define KEEP_ROW(k)                                                                                              \
+    {KEEP_AT(0, k),  KEEP_AT(1, k),  KEEP_AT(2, k),  KEEP_AT(3, k), KEEP_AT(4, k),  KEEP_AT(5, k),               \
+     KEEP_AT(6, k),  KEEP_AT(7, k),  KEEP_AT(8, k),  KEEP_AT(9, k), KEEP_AT(10, k), KEEP_AT(11, k),              \
+     KEEP_AT(12, k), KEEP_AT(13, k), KEEP_AT(14, k), KEEP_AT(15, k)}
+#define KEEP_AT(j, k) ((j) >= 16 - (k) ? -1 : 0)
+static const int8_t keep_last[17][16] __attribute__((aligned(16))) = {
+    KEEP_ROW(0),  KEEP_ROW(1),  KEEP_ROW(2),  KEEP_ROW(3),  KEEP_ROW(4),  KEEP_ROW(5),
+    KEEP_ROW(6),  KEEP_ROW(7),  KEEP_ROW(8),  KEEP_ROW(9),  KEEP_ROW(10), KEEP_ROW(11),
+    KEEP_ROW(12), KEEP_ROW(13), KEEP_ROW(14), KEEP_ROW(15), KEEP_ROW(16),
+};
+#undef KEEP_AT
+#undef KEEP_ROW
+
+/* The value of the N (1..19) digits right before END; the 16 bytes before
+ * END are readable.  The last 16 digits as in scan_digits_ssse3, without
+ * the shuffle (they already end the register), the rest one by one. */
+__attribute__((target("ssse3"))) static inline uint64_t digits_ending_at(const char *end, size_t n)
+{
+    __m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(end - 16)), _mm_set1_epi8('0'));
+    d = _mm_and_si128(d, _mm_load_si128((const __m128i *)(const void *)keep_last[n < 16 ? n : 16]));
+    __m128i pairs = _mm_maddubs_epi16(d, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
+    __m128i quads = _mm_madd_epi16(pairs, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
+    __m128i eights = _mm_madd_epi16(_mm_packs_epi32(quads, quads),
+                                    _mm_setr_epi16(10000, 1, 10000, 1, 10000, 1, 10000, 1));
+    uint64_t value = (uint64_t)(uint32_t)_mm_cvtsi128_si32(eights) * 100000000 +
+                     (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(eights, 4));
+    if (n > 16) {
+        uint64_t high = 0;
+        for (const char *q = end - n; q < end - 16; q++)
+            high = high * 10 + (uint64_t)(*q - '0');
+        value += high * UINT64_C(10000000000000000);
+    }
+    return value;
+}
+
+/* Finds the lines first, 64 bytes at a time: where the newlines are, and
+ * that every other byte is a digit, are two masks; each line then costs a
+ * bit scan and a conversion, and no line waits for the one before it to
+ * be converted (as when each line's end comes from its digits).  Near the
+ * edges of the text, and at lines that are not plain, one line at a time. */
 __attribute__((target("ssse3"))) static size_t scan_plain_lines_ssse3(const char *text, size_t len, size_t *pos,
                                                                      uint64_t *values, uint32_t *at,
                                                                      uint32_t *digits, size_t room)
 {
-    SCAN_PLAIN_LINES(scan_digits_ssse3)
+    const __m128i newline = _mm_set1_epi8('\n'), zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+    size_t taken = 0, p = *pos;
+    while (taken < room && p < len) {
+        if (p >= 16 && len - p >= 64) { /* digits_ending_at reads 16 bytes back */
+            uint64_t newlines = 0, digit = 0;
+            for (int k = 0; k < 4; k++) {
+                __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(text + p + 16 * k));
+                __m128i d = _mm_sub_epi8(x, zero);
+                newlines |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, newline)) << (16 * k);
+                digit |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, nine), d)) << (16 * k);
+            }
+            /* The lines that end before the first byte that is neither. */
+            uint64_t other = ~(newlines | digit);
+            uint64_t ends = other != 0 ? newlines & ((other & (0 - other)) - 1) : newlines;
+            if (ends != 0) {
+                const char *w = text + p;
+                size_t start = 0;
+                do {
+                    size_t end = (size_t)__builtin_ctzll(ends), n = end - start;
+                    ends &= ends - 1;
+                    if (n == 0 || n > 19 || (w[start] == '0' && n > 1)) {
+                        *pos = p + start; /* not plain: the caller's */
+                        return taken;
+                    }
+                    values[taken] = digits_ending_at(w + end, n);
+                    at[taken] = (uint32_t)(p + start);
+                    digits[taken] = (uint32_t)n;
+                    taken++;
+                    start = end + 1;
+                } while (ends != 0 && taken < room);
+                p += start;
+                continue;
+            }
+        }
+        TAKE_PLAIN_LINE(scan_digits_ssse3)
+    }
+    *pos = p < len ? p : len;
+    return taken;
 }
 #endif
 

@@ -400,7 +400,11 @@ static void test_scan_plain_lines(void)
             char text[4096 + 32];
             size_t len = 0;
             while (len < 4000) {
-                unsigned kind = (unsigned)(next_random(&state) % 10);
+                unsigned kind = (unsigned)(next_random(&state) % 12);
+                if (kind == 4 && next_random(&state) % 2) {
+                    text[len++] = '\n'; /* a blank line */
+                    continue;
+                }
                 size_t digits = 1 + (size_t)(next_random(&state) % (kind == 0 ? 24 : 19));
                 if (kind == 1)
                     text[len++] = '0'; /* a leading zero */
