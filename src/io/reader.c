@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "parkit/reader.h"
+#include "io/io_thread.h"
 #include "parkit/status.h"
 
 enum { MAX_LINE = 1 << 20, SPARE_BUFFERS = 8 };
@@ -353,6 +354,7 @@ static bool produce_block(pk_reader *reader)
 static void *reader_thread(void *opaque)
 {
     pk_reader *reader = opaque;
+    pk_io_thread_start();
     pthread_mutex_lock(&reader->lock);
     while (produce_block(reader))
         continue;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "parkit/queue.h"
+#include "io/io_thread.h"
 #include "parkit/status.h"
 #include "parkit/writer.h"
 
@@ -61,6 +62,7 @@ struct pk_writer {
 static void *writer_thread(void *opaque)
 {
     pk_writer *writer = opaque;
+    pk_io_thread_start();
     void *item;
     while (pk_queue_pop(writer->queue, &item, -1) == PK_OK) {
         block *b = item;
