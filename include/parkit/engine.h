@@ -93,6 +93,7 @@ typedef struct pk_engine_options {
 typedef struct pk_engine_stats {
     double seconds;      /* wall time of the run */
     double comm_seconds; /* of which in MPI calls */
+    double input_seconds; /* streams: in pk_stream.next (threads, one at a time) */
     int threads_used;
     uint64_t units_run;  /* by this rank */
 } pk_engine_stats;
@@ -101,6 +102,32 @@ typedef struct pk_engine_stats {
  * Returns 0, or the first failing unit's status, or PK_ECANCELED. */
 int pk_engine_run(const pk_engine_options *options, const pk_job *job,
                   uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats);
+
+/* A stream of jobs that arrive while the engine runs (a block of input at a
+ * time).  The threads go from one job's units to the next without waiting
+ * for each other: whoever finds every unit so far handed out fetches the
+ * next job, while the others finish theirs.  Outputs come out in order
+ * across jobs.  Jobs of a stream have at least one unit, and no worker
+ * scratch (run_unit gets NULL). */
+typedef struct pk_stream {
+    /* The next job, or NULL at the end (with *status set on failure).  One
+     * thread at a time calls it.  The job stays the caller's until done(). */
+    const pk_job *(*next)(void *ctx, int *status);
+    /* Called once for every job next() gave, in order, when its last
+     * unit's turn to be written has come: after its outputs went through
+     * options->write, and before any of the next job's did.  STATUS is
+     * PK_OK when all of them were written; otherwise only a prefix (or
+     * none) was.  A non-zero return stops the stream: nothing after is
+     * written, no job is fetched any more, and the run returns it. */
+    int (*done)(void *ctx, const pk_job *job, int status);
+    void *ctx;
+} pk_stream;
+
+/* Runs every job of STREAM on this process's threads (OpenMP; never MPI),
+ * summing their counters.  Returns 0, the first failing status (of a unit,
+ * of next() or of done()), or PK_ECANCELED. */
+int pk_engine_run_stream(const pk_engine_options *options, const pk_stream *stream,
+                         uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats);
 
 /* Parses "block" or "dynamic"; PK_OK or PK_EINVAL. */
 int pk_distribute_parse(const char *text, pk_distribute *distribute);

@@ -449,6 +449,7 @@ typedef struct check_run {
     answer_sheet *spare_sheets;
     check_block *spare_blocks;
     uint64_t tested, primes, skipped;
+    uint64_t numbers_taken; /* handed to the engine so far: the first has no comma in --json */
     /* --checkpoint: results[0] of the one-unit checkpoint is how many numbers
      * have been answered; a resume skips that many before answering again. */
     pk_checkpoint checkpoint;
@@ -492,11 +493,18 @@ static void return_sheet(void *owner)
 static uint64_t lay_out_units(answer_sheet *sheet, const pk_job_spec *spec, const check_block *block, size_t first)
 {
     const size_t n = block->count - first;
-    if (!reserve_units(sheet, n)) /* at least a number per unit */
+    if (!reserve_units(sheet, n > 0 ? n : 1)) /* at least a number per unit */
         return 0;
     uint64_t units = 0;
     size_t bytes = 0;
-    if (!block->irregular) {
+    if (n == 0) {
+        /* Nothing to answer (a block of comments, say): one empty unit,
+         * so the block still goes through the engine in its turn. */
+        sheet->unit_start[0] = first;
+        sheet->unit_at[0] = 0;
+        units = 1;
+        bytes = UNIT_SLACK;
+    } else if (!block->irregular) {
         /* The usual block: UNIT_WEIGHT numbers a unit, and an answer is at
          * most its digits and a constant, while the digits of the numbers
          * before a unit's first lie in the text before it: so the ranges
@@ -657,22 +665,11 @@ static void maybe_save_checkpoint(check_run *run, bool now)
     run->last_save = pk_clock_seconds();
 }
 
-/* Rank 0: answers a block, then reports its bad lines.  Returns an exit code. */
-static int take_block(check_run *run, const check_block *block, const char *name, uint64_t first_line)
+/* After a block's answers: its bad lines, named on stderr (skipped), or
+ * the first one as the error.  Returns an exit code. */
+static int report_bad_lines(check_run *run, const check_block *block, const char *name, uint64_t first_line)
 {
-    primes_cli *cli = run->cli;
-    size_t first = 0;
-    if (run->to_skip > 0) { /* answered before the checkpoint */
-        first = run->to_skip < block->count ? (size_t)run->to_skip : block->count;
-        run->to_skip -= first;
-    }
-    int status = answer_block(run, block, first, run->tested == 0);
-    if (status != PK_OK) {
-        if (status == PK_EIO)
-            cli_error(cli->what, "writing standard output: %s", strerror(stdout_errno));
-        return status == PK_EIO ? PK_EXIT_FAILURE : primes_job_failed(cli, status);
-    }
-    maybe_save_checkpoint(run, false);
+    const primes_cli *cli = run->cli;
     size_t named = block->bad_count < MAX_BAD_NAMED ? (size_t)block->bad_count : MAX_BAD_NAMED;
     for (size_t i = 0; i < named; i++) {
         const bad_line *bad = &block->bad[i];
@@ -690,6 +687,29 @@ static int take_block(check_run *run, const check_block *block, const char *name
         }
     }
     run->skipped += block->bad_count;
+    return PK_EXIT_OK;
+}
+
+/* Rank 0: answers a block, then reports its bad lines.  Returns an exit code. */
+static int take_block(check_run *run, const check_block *block, const char *name, uint64_t first_line)
+{
+    primes_cli *cli = run->cli;
+    size_t first = 0;
+    if (run->to_skip > 0) { /* answered before the checkpoint */
+        first = run->to_skip < block->count ? (size_t)run->to_skip : block->count;
+        run->to_skip -= first;
+    }
+    int status = answer_block(run, block, first, run->numbers_taken == 0);
+    run->numbers_taken += block->count - first;
+    if (status != PK_OK) {
+        if (status == PK_EIO)
+            cli_error(cli->what, "writing standard output: %s", strerror(stdout_errno));
+        return status == PK_EIO ? PK_EXIT_FAILURE : primes_job_failed(cli, status);
+    }
+    maybe_save_checkpoint(run, false);
+    int rc = report_bad_lines(run, block, name, first_line);
+    if (rc != PK_EXIT_OK)
+        return rc;
     if (cli_signal_received())
         return cli->spec.checkpoint != NULL ? PK_EXIT_CHECKPOINTED : primes_job_failed(cli, PK_ECANCELED);
     return PK_EXIT_OK;
@@ -724,6 +744,154 @@ static void free_check_block(void *ctx, void *parsed)
     pthread_mutex_unlock(&run->spares_lock);
 }
 
+/* ---- one process: the blocks as a stream ----------------------------------------- */
+
+/* Without MPI and without a checkpoint, the blocks go to the engine as one
+ * stream (pk_engine_run_stream): the threads go from one block's units to
+ * the next without a barrier, and whichever thread runs out of units
+ * fetches the next block while the others finish theirs.  A block's answers
+ * are handed to the writer, and its bad lines reported, in its turn. */
+typedef struct streamed_block {
+    pk_job job; /* first: done() gets &job back */
+    answer_job state;
+    pk_line_block *line_block;
+    struct streamed_block *younger; /* blocks between next() and done(), oldest first */
+} streamed_block;
+
+typedef struct check_stream {
+    check_run *run;
+    pk_reader *reader;
+    const char *const *paths;
+    /* The blocks whose answers are being written, oldest first: the engine
+     * writes in order, so answers always belong to the oldest. */
+    pthread_mutex_t lock;
+    streamed_block *oldest, *newest;
+    int exit_code;    /* a bad line stopped the run (already reported) */
+    bool read_failed; /* the stream ended on a read error */
+} check_stream;
+
+static const pk_job *next_streamed_block(void *ctx, int *status)
+{
+    check_stream *stream = ctx;
+    check_run *run = stream->run;
+    pk_line_block *line_block;
+    int rc = pk_reader_next(stream->reader, &line_block);
+    if (rc != PK_OK) {
+        stream->read_failed = rc != PK_EOF;
+        *status = rc == PK_EOF ? PK_OK : rc;
+        return NULL;
+    }
+    const check_block *block = line_block->parsed;
+    streamed_block *streamed = calloc(1, sizeof *streamed);
+    answer_sheet *sheet = streamed != NULL ? take_sheet(run) : NULL;
+    uint64_t units = sheet != NULL ? lay_out_units(sheet, &run->cli->spec, block, 0) : 0;
+    if (units == 0) {
+        if (sheet != NULL)
+            return_sheet(sheet);
+        free(streamed);
+        pk_reader_release(stream->reader, line_block);
+        *status = PK_ENOMEM;
+        return NULL;
+    }
+    streamed->state = (answer_job){run->cli, block, sheet, 0, run->numbers_taken == 0};
+    run->numbers_taken += block->count;
+    streamed->job = (pk_job){
+        .units = units,
+        .state = &streamed->state,
+        .run_unit = answer_unit,
+        .unit_output = answer_output,
+        .output_stays = true,
+    };
+    streamed->line_block = line_block;
+    pthread_mutex_lock(&stream->lock);
+    if (stream->newest != NULL)
+        stream->newest->younger = streamed;
+    else
+        stream->oldest = streamed;
+    stream->newest = streamed;
+    pthread_mutex_unlock(&stream->lock);
+    return &streamed->job;
+}
+
+/* The engine's write function with a writer thread: notes where the
+ * oldest block's answers are. */
+static int record_streamed_answers(void *ctx, const char *data, size_t len)
+{
+    check_stream *stream = ctx;
+    pthread_mutex_lock(&stream->lock);
+    answer_sheet *sheet = stream->oldest->state.sheet;
+    pthread_mutex_unlock(&stream->lock);
+    return record_answers(sheet, data, len);
+}
+
+static int finish_streamed_block(void *ctx, const pk_job *job, int status)
+{
+    check_stream *stream = ctx;
+    check_run *run = stream->run;
+    streamed_block *streamed = (streamed_block *)(void *)job;
+    pthread_mutex_lock(&stream->lock);
+    stream->oldest = streamed->younger;
+    if (stream->oldest == NULL)
+        stream->newest = NULL;
+    pthread_mutex_unlock(&stream->lock);
+    answer_sheet *sheet = streamed->state.sheet;
+    int rc = PK_OK;
+    /* What was written is a whole prefix of the answers, also after a
+     * failure or a cancel: it goes out either way. */
+    if (run->writer != NULL && sheet->part_count > 0)
+        rc = pk_writer_submit_parts(run->writer, sheet->parts, sheet->part_count, return_sheet, sheet) == PK_OK
+                 ? PK_OK
+                 : PK_EIO;
+    else
+        return_sheet(sheet);
+    run->report.units += job->units;
+    if (status == PK_OK && rc == PK_OK) {
+        const char *name = stream->paths[streamed->line_block->source];
+        stream->exit_code = report_bad_lines(run, streamed->state.block, strcmp(name, "-") == 0 ? "<stdin>" : name,
+                                             streamed->line_block->first_line);
+        if (stream->exit_code != PK_EXIT_OK)
+            rc = PK_EINVAL; /* stops the stream; the error is reported */
+    }
+    pk_reader_release(stream->reader, streamed->line_block);
+    free(streamed);
+    return rc;
+}
+
+/* The files of check_files as one stream.  Returns an exit code. */
+static int stream_files(check_run *run, pk_reader *reader, const char *const *paths)
+{
+    primes_cli *cli = run->cli;
+    check_stream stream = {.run = run, .reader = reader, .paths = paths, .exit_code = PK_EXIT_OK};
+    pthread_mutex_init(&stream.lock, NULL);
+    pk_stream jobs = {next_streamed_block, finish_streamed_block, &stream};
+    pk_engine_options engine = run->options->engine;
+    engine.write = run->writer != NULL ? record_streamed_answers : write_stdout_timed;
+    engine.write_ctx = run->writer != NULL ? (void *)&stream : (void *)&run->report.output_seconds;
+    uint64_t counters[PK_JOB_MAX_COUNTERS];
+    pk_engine_stats stats = {0};
+    int rc = pk_engine_run_stream(&engine, &jobs, counters, &stats);
+    pthread_mutex_destroy(&stream.lock);
+    run->report.compute_seconds += stats.seconds;
+    run->report.input_seconds += stats.input_seconds;
+    run->report.units_run += stats.units_run;
+    run->report.threads = stats.threads_used;
+    run->primes += counters[0];
+    run->tested += counters[1];
+    if (stream.exit_code != PK_EXIT_OK)
+        return stream.exit_code;
+    if (rc == PK_OK)
+        return PK_EXIT_OK;
+    if (stream.read_failed) {
+        cli_error(cli->what, "cannot read %s", pk_reader_error(reader));
+        return PK_EXIT_FAILURE;
+    }
+    if (rc == PK_EIO) {
+        cli_error(cli->what, "writing standard output: %s", strerror(stdout_errno));
+        return PK_EXIT_FAILURE;
+    }
+    return primes_job_failed(cli, rc);
+}
+
 /* Reads consecutive file arguments (or -), with reader threads or (0) on
  * this thread.  Returns an exit code. */
 static int check_files(check_run *run, const char *const *paths, size_t count)
@@ -735,6 +903,13 @@ static int check_files(check_run *run, const char *const *paths, size_t count)
                          parse_check_block, free_check_block, run) != PK_OK) {
         cli_error(cli->what, "cannot start the reader threads");
         return PK_EXIT_FAILURE;
+    }
+    /* Under MPI rank 0 sends each block to the others, and a checkpoint
+     * counts whole blocks: both take one block at a time. */
+    if (pk_comm_size() == 1 && cli->spec.checkpoint == NULL) {
+        int rc = stream_files(run, reader, paths);
+        pk_reader_destroy(reader);
+        return rc;
     }
     int rc = PK_EXIT_OK;
     pk_line_block *block;

@@ -70,6 +70,14 @@ typedef struct pending_output {
     size_t len;
 } pending_output;
 
+/* A job of a stream (pk_engine_run_stream) whose output is not all out:
+ * its units end before unit `end` of the stream. */
+typedef struct stream_job {
+    const pk_job *job;
+    uint64_t end;
+    struct stream_job *next;
+} stream_job;
+
 typedef struct emitter {
     pthread_mutex_t lock;
     pthread_cond_t changed;
@@ -78,9 +86,13 @@ typedef struct emitter {
     pending_output *pending; /* ring of `window` slots, by unit */
     size_t pending_bytes;    /* in the copies */
     bool stopped;            /* a unit could not be written: nothing after it is */
-    bool output_stays;       /* the job's pk_job.output_stays: no copies needed */
     const pk_engine_options *options;
     _Atomic int *failure;
+    /* Streams only: the jobs not yet done, oldest first.  When the turn
+     * reaches the last unit of the oldest, stream->done is called for it
+     * before anything after it is written. */
+    const pk_stream *stream;
+    stream_job *jobs_head, *jobs_tail;
 } emitter;
 
 static void record_failure(_Atomic int *failure, int rc)
@@ -89,14 +101,34 @@ static void record_failure(_Atomic int *failure, int rc)
     atomic_compare_exchange_strong(failure, &expected, rc);
 }
 
+/* The turn is at the last unit of the oldest job of a stream: calls its
+ * done() (with the lock released, still holding the turn, so nothing after
+ * the job is written before done returns).  Called with the lock held. */
+static void finish_stream_job(emitter *e)
+{
+    stream_job *finished = e->jobs_head;
+    e->jobs_head = finished->next;
+    if (e->jobs_head == NULL)
+        e->jobs_tail = NULL;
+    int status = !e->stopped ? PK_OK : atomic_load(e->failure) != PK_OK ? atomic_load(e->failure) : PK_ECANCELED;
+    pthread_mutex_unlock(&e->lock);
+    int rc = e->stream->done(e->stream->ctx, finished->job, status);
+    free(finished);
+    pthread_mutex_lock(&e->lock);
+    if (rc != PK_OK) {
+        e->stopped = true;
+        record_failure(e->failure, rc);
+    }
+}
+
 /* Hands over the output of UNIT (EMIT false: none, and none after it).
- * DATA stays the caller's; it is copied only when it must wait. */
-static void emit_in_order(emitter *e, uint64_t unit, bool emit, const char *data, size_t len)
+ * DATA stays the caller's; it is copied only when it must wait, unless
+ * STAYS (pk_job.output_stays). */
+static void emit_in_order(emitter *e, uint64_t unit, bool emit, const char *data, size_t len, bool stays)
 {
     pthread_mutex_lock(&e->lock);
     while (unit != e->next_unit &&
-           (unit - e->next_unit >= e->window ||
-            (!e->output_stays && e->pending_bytes + len > PENDING_BYTES_MAX)))
+           (unit - e->next_unit >= e->window || (!stays && e->pending_bytes + len > PENDING_BYTES_MAX)))
         pthread_cond_wait(&e->changed, &e->lock);
     if (unit != e->next_unit) {
         pending_output *slot = &e->pending[unit % e->window];
@@ -104,7 +136,7 @@ static void emit_in_order(emitter *e, uint64_t unit, bool emit, const char *data
         slot->len = 0;
         slot->data = NULL;
         slot->owned = false;
-        if (emit && len > 0 && e->output_stays) {
+        if (emit && len > 0 && stays) {
             slot->data = (char *)data;
             slot->len = len;
         } else if (emit && len > 0) {
@@ -138,6 +170,8 @@ static void emit_in_order(emitter *e, uint64_t unit, bool emit, const char *data
         pthread_mutex_lock(&e->lock);
         if (!emit)
             e->stopped = true;
+        if (e->jobs_head != NULL && e->jobs_head->end == e->next_unit + 1)
+            finish_stream_job(e);
         e->next_unit++;
         pending_output *slot = &e->pending[e->next_unit % e->window];
         if (!slot->ready)
@@ -191,7 +225,7 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
     const bool ordered_output = job->unit_output != NULL && options->write != NULL;
     const int threads = options->threads < 1 ? 1 : options->threads;
     emitter out = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, first, 4 * (uint64_t)threads, NULL,
-                   0, false, job->output_stays, options, &failure};
+                   0, false, options, &failure, NULL, NULL, NULL};
     if (ordered_output && (out.pending = calloc(out.window, sizeof *out.pending)) == NULL)
         return PK_ENOMEM;
     int team = 1;
@@ -237,7 +271,7 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
                 bool emit = rc == PK_OK && !skip && atomic_load(&failure) == PK_OK;
                 if (emit && (rc = job->unit_output(job->state, worker, unit, &data, &len)) != PK_OK)
                     emit = false;
-                emit_in_order(&out, unit, emit, data, len);
+                emit_in_order(&out, unit, emit, data, len, job->output_stays);
             }
             if (rc != PK_OK) {
                 int expected = PK_OK;
@@ -258,6 +292,137 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
     free(out.pending);
     if (threads_used != NULL)
         *threads_used = team;
+    int rc = atomic_load(&failure);
+    if (rc == PK_OK && cancel_requested(options))
+        rc = PK_ECANCELED;
+    return rc;
+}
+
+/* What the threads of a stream share, under the emitter's lock: the job
+ * whose units are being handed out, and whether someone is fetching the
+ * next one. */
+typedef struct stream_state {
+    const pk_job *job; /* may be freed by done() once all its units are handed out */
+    uint64_t units; /* its units */
+    uint64_t next;  /* its next unit to hand out */
+    uint64_t base;  /* the stream's number of its unit 0 */
+    uint64_t total; /* units in the stream so far */
+    bool fetching, ended;
+    double fetch_seconds;
+} stream_state;
+
+/* Fetches the next job of the stream for everyone (with the lock released
+ * while stream->next runs).  Called with the lock held. */
+static void fetch_stream_job(emitter *e, stream_state *s, const pk_engine_options *options)
+{
+    const pk_stream *stream = e->stream;
+    s->fetching = true;
+    pthread_mutex_unlock(&e->lock);
+    stream_job *record = malloc(sizeof *record);
+    int status = PK_OK;
+    double start = pk_clock_seconds();
+    const pk_job *job = record != NULL ? stream->next(stream->ctx, &status) : NULL;
+    double seconds = pk_clock_seconds() - start;
+    pthread_mutex_lock(&e->lock);
+    s->fetching = false;
+    s->fetch_seconds += seconds;
+    if (job == NULL) {
+        s->ended = true;
+        record_failure(e->failure, record == NULL ? PK_ENOMEM : status);
+        free(record);
+    } else {
+        *record = (stream_job){job, s->total + job->units, NULL};
+        if (e->jobs_tail != NULL)
+            e->jobs_tail->next = record;
+        else
+            e->jobs_head = record;
+        e->jobs_tail = record;
+        s->job = job;
+        s->units = job->units;
+        s->next = 0;
+        s->base = s->total;
+        s->total = record->end;
+        if (options->progress != NULL)
+            atomic_fetch_add(&options->progress->units_total, job->units);
+    }
+    pthread_cond_broadcast(&e->changed);
+}
+
+/* A stream on this process's threads, with no barrier between jobs: the
+ * thread that finds every unit handed out fetches the next job while the
+ * others finish theirs, and units are numbered across jobs so the output
+ * comes out in order through one emitter. */
+int pk_engine_run_stream(const pk_engine_options *options, const pk_stream *stream,
+                         uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats)
+{
+    memset(counters, 0, PK_JOB_MAX_COUNTERS * sizeof counters[0]);
+    pk_engine_stats local = {0};
+    if (stats == NULL)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    _Atomic int failure = PK_OK;
+    const int threads = options->threads < 1 ? 1 : options->threads;
+    emitter out = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 4 * (uint64_t)threads, NULL,
+                   0, false, options, &failure, stream, NULL, NULL};
+    if ((out.pending = calloc(out.window, sizeof *out.pending)) == NULL)
+        return PK_ENOMEM;
+    stream_state shared = {0};
+    int team = 1;
+    double start = pk_clock_seconds();
+
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+        uint64_t mine[PK_JOB_MAX_COUNTERS] = {0};
+#ifdef _OPENMP
+        if (omp_get_thread_num() == 0)
+            team = omp_get_num_threads();
+#endif
+        for (;;) {
+            pthread_mutex_lock(&out.lock);
+            /* A job's units are all handed out before the stream stops, so
+             * every job fetched reaches done(). */
+            while (shared.next >= shared.units) {
+                if (shared.ended || atomic_load(&failure) != PK_OK || cancel_requested(options))
+                    break;
+                if (shared.fetching)
+                    pthread_cond_wait(&out.changed, &out.lock);
+                else
+                    fetch_stream_job(&out, &shared, options);
+            }
+            if (shared.next >= shared.units) {
+                pthread_mutex_unlock(&out.lock);
+                break;
+            }
+            const pk_job *job = shared.job;
+            const uint64_t unit = shared.next++, number = shared.base + unit;
+            pthread_mutex_unlock(&out.lock);
+            int skip = atomic_load(&failure) != PK_OK || cancel_requested(options);
+            int rc = run_one_unit(options, job, NULL, unit, mine, skip);
+            const char *data = NULL;
+            size_t len = 0;
+            bool emit = rc == PK_OK && !skip && atomic_load(&failure) == PK_OK;
+            if (emit && job->unit_output != NULL && (rc = job->unit_output(job->state, NULL, unit, &data, &len)) != PK_OK)
+                emit = false;
+            emit_in_order(&out, number, emit, data, len, job->output_stays);
+            if (rc != PK_OK)
+                record_failure(&failure, rc);
+        }
+#ifdef _OPENMP
+#pragma omp critical(pk_engine_reduce)
+#endif
+        for (int i = 0; i < PK_JOB_MAX_COUNTERS; i++)
+            counters[i] += mine[i];
+    }
+
+    pthread_cond_destroy(&out.changed);
+    pthread_mutex_destroy(&out.lock);
+    free(out.pending);
+    stats->seconds = pk_clock_seconds() - start;
+    stats->input_seconds = shared.fetch_seconds;
+    stats->threads_used = team;
+    stats->units_run = shared.total;
     int rc = atomic_load(&failure);
     if (rc == PK_OK && cancel_requested(options))
         rc = PK_ECANCELED;

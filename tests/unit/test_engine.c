@@ -5,6 +5,7 @@
  * a failing unit's status comes back, a cancel stops the
  * run and leaves a prefix of the output, and schedules parse and print.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,6 +220,160 @@ static void test_schedule_text(void)
         CU_ASSERT_EQUAL(pk_schedule_parse(bad[i], &s), PK_EINVAL);
 }
 
+/* ---- streams ---------------------------------------------------------------- */
+
+enum { STREAM_JOBS = 60 };
+
+typedef struct stream_sink stream_sink;
+
+/* A job of the stream: unit u of job j outputs the 8 bytes j * 1000 + u. */
+typedef struct stream_test_job {
+    pk_job job;
+    stream_sink *sink;
+    int index;
+    uint64_t units;   /* job.units, which done() poisons */
+    uint64_t out[32]; /* stays here until done (pk_job.output_stays) */
+} stream_test_job;
+
+struct stream_sink {
+    stream_test_job jobs[STREAM_JOBS];
+    int fetched, done_count, out_of_order;
+    uint64_t written[STREAM_JOBS * 32];
+    size_t written_count;
+    int fail_done_at;   /* this job's done() fails; -1 never */
+    int fail_next_at;   /* next() fails instead of giving this job; -1 never */
+    int cancel_at;      /* this job's first unit sets cancel; -1 never */
+    _Atomic int *cancel;
+    int statuses_not_ok;
+};
+
+static int stream_unit(void *state, void *worker, uint64_t unit, uint64_t counters[])
+{
+    stream_test_job *job = state;
+    if (worker != NULL || unit >= job->units)
+        return PK_EINVAL;
+    if (job->sink->cancel != NULL && job->index == job->sink->cancel_at && unit == 0)
+        atomic_store(job->sink->cancel, 1);
+    volatile uint64_t spin = 0; /* uneven, so units finish out of turn */
+    for (uint64_t i = 0; i < (unit * 7 + (uint64_t)job->index) % 5 * 3000; i++)
+        spin += i;
+    job->out[unit] = (uint64_t)job->index * 1000 + unit;
+    counters[0] += 1;
+    return PK_OK;
+}
+
+static int stream_output(void *state, void *worker, uint64_t unit, const char **data, size_t *len)
+{
+    (void)worker;
+    stream_test_job *job = state;
+    *data = (const char *)&job->out[unit];
+    *len = sizeof job->out[unit];
+    return PK_OK;
+}
+
+static const pk_job *stream_next(void *ctx, int *status)
+{
+    stream_sink *sink = ctx;
+    if (sink->fetched == sink->fail_next_at) {
+        *status = PK_EIO;
+        return NULL;
+    }
+    if (sink->fetched == STREAM_JOBS)
+        return NULL;
+    stream_test_job *job = &sink->jobs[sink->fetched];
+    job->sink = sink;
+    job->index = sink->fetched++;
+    job->units = 1 + (uint64_t)(job->index * 7) % 20;
+    job->job = (pk_job){.units = job->units, .state = job, .run_unit = stream_unit, .unit_output = stream_output,
+                        .output_stays = true};
+    return &job->job;
+}
+
+/* Every unit of a job is written before its done(), none of the next
+ * job's before it. */
+static int stream_write(void *ctx, const char *data, size_t len)
+{
+    stream_sink *sink = ctx;
+    uint64_t value;
+    memcpy(&value, data, sizeof value);
+    if (len != sizeof value || value / 1000 != (uint64_t)sink->done_count)
+        sink->out_of_order = 1;
+    sink->written[sink->written_count++] = value;
+    return 0;
+}
+
+static int stream_done(void *ctx, const pk_job *job, int status)
+{
+    stream_sink *sink = ctx;
+    const stream_test_job *mine = job->state;
+    if (mine->index != sink->done_count)
+        sink->out_of_order = 1;
+    if (status == PK_OK) {
+        /* All its units were written, in order, just before. */
+        for (uint64_t u = 0; u < mine->units; u++) {
+            size_t at = sink->written_count - mine->units + u;
+            if (sink->written_count < mine->units || sink->written[at] != (uint64_t)mine->index * 1000 + u)
+                sink->out_of_order = 1;
+        }
+    } else {
+        sink->statuses_not_ok++;
+    }
+    sink->done_count++;
+    /* The job is the caller's again: the engine must not look at it. */
+    sink->jobs[mine->index].job.units = 1000;
+    return mine->index == sink->fail_done_at ? PK_EIO : PK_OK;
+}
+
+static void test_stream_in_order_across_jobs(void)
+{
+    for (int threads = 1; threads <= 4; threads++) {
+        for (int mode = 0; mode < 4; mode++) { /* whole, done() fails, next() fails, cancel */
+            stream_sink *sink = calloc(1, sizeof *sink);
+            static _Atomic int cancel;
+            atomic_store(&cancel, 0);
+            sink->fail_done_at = mode == 1 ? 20 : -1;
+            sink->fail_next_at = mode == 2 ? 33 : -1;
+            sink->cancel_at = mode == 3 ? 25 : -1;
+            sink->cancel = &cancel;
+            pk_stream stream = {stream_next, stream_done, sink};
+            pk_engine_options options = {.threads = threads, .write = stream_write, .write_ctx = sink,
+                                         .cancel = &cancel};
+            uint64_t counters[PK_JOB_MAX_COUNTERS];
+            pk_engine_stats stats;
+            int rc = pk_engine_run_stream(&options, &stream, counters, &stats);
+            CU_ASSERT_EQUAL(rc, mode == 0 ? PK_OK : mode == 3 ? PK_ECANCELED : PK_EIO);
+            CU_ASSERT_FALSE(sink->out_of_order);
+            /* done() for every job fetched, whatever happened. */
+            CU_ASSERT_EQUAL(sink->done_count, sink->fetched);
+            /* The output is a whole prefix: job by job, unit by unit. */
+            size_t expected = 0;
+            int wrong = 0;
+            for (int j = 0; j < sink->fetched && expected < sink->written_count; j++)
+                for (uint64_t u = 0; u < sink->jobs[j].units && expected < sink->written_count; u++)
+                    wrong += sink->written[expected++] != (uint64_t)j * 1000 + u;
+            CU_ASSERT_EQUAL(wrong, 0);
+            if (mode == 0) {
+                CU_ASSERT_EQUAL(sink->fetched, STREAM_JOBS);
+                CU_ASSERT_EQUAL(counters[0], stats.units_run);
+                CU_ASSERT_EQUAL(sink->written_count, stats.units_run);
+                CU_ASSERT_EQUAL(sink->statuses_not_ok, 0);
+            } else if (mode == 1) {
+                /* Nothing after the job whose done() failed. */
+                CU_ASSERT(sink->written_count <= expected);
+                size_t through_20 = 0;
+                for (int j = 0; j <= 20; j++)
+                    through_20 += sink->jobs[j].units;
+                CU_ASSERT_EQUAL(sink->written_count, through_20);
+            } else if (mode == 2) {
+                CU_ASSERT_EQUAL(sink->fetched, 33);
+            } else {
+                CU_ASSERT(sink->fetched < STREAM_JOBS);
+            }
+            free(sink);
+        }
+    }
+}
+
 int pk_suite_engine(void)
 {
     static const pk_test_case cases[] = {
@@ -226,6 +381,7 @@ int pk_suite_engine(void)
         {"cancel_leaves_a_prefix", test_cancel_leaves_a_prefix},
         {"failure_is_reported", test_failure_is_reported},
         {"cancel_stops_the_run", test_cancel_stops_the_run},
+        {"stream_in_order_across_jobs", test_stream_in_order_across_jobs},
         {"schedule_text", test_schedule_text},
         {NULL, NULL},
     };
