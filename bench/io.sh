@@ -77,44 +77,50 @@ lines=$((MB * 1000000 / 20))
 seq 1000000000000000001 2 $((1000000000000000001 + 2 * (lines - 1))) >"$work/numbers.txt"
 echo "    $(wc -l <"$work/numbers.txt") numbers, $(du -m "$work/numbers.txt" | cut -f1) MB"
 # The reference: the same numbers already in memory, tested on the same
-# threads by pk_primes_check (bench/check_compute_only.c), best of RUNS.
+# threads by pk_primes_check (bench/check_compute_only.c).  Each round times
+# the reference once and then parkit in every configuration, so a ratio
+# compares runs minutes apart at most: this host's speed drifts by 10-30%,
+# and a reference taken once, in a fast moment, skewed every ratio.
 reference=$(dirname "$BIN")/check-compute-only
 make -s "$reference" BUILD="$(dirname "$BIN")" >/dev/null
-read -r compute _ ref_primes < <("$reference" "$work/numbers.txt" "$RUNS")
-echo "check,compute-only,best,$compute," >>"$csv"
-printf '    compute only (numbers in memory): %6.2f s, %d primes\n' "$compute" "$ref_primes"
-for io in 0 1 2; do
-    times=()
-    for ((i = 1; i <= RUNS; i++)); do
-        /usr/bin/time -f '%e %M' -o "$work/time" "$BIN" primes check "$work/numbers.txt" --io-threads "$io" \
+compute_threads=$(($(nproc) - 1)) # the last configuration leaves a core to the I/O stage
+configs=("--io-threads 0" "--io-threads 1" "--io-threads 2")
+[ "$compute_threads" -ge 1 ] && configs+=("-t $compute_threads --io-threads 1")
+declare -A seconds ratios rss
+ref_all=() spare_all=()
+for ((i = 1; i <= RUNS; i++)); do
+    read -r compute _ ref_primes < <("$reference" "$work/numbers.txt" 1)
+    echo "check,compute-only,$i,$compute," >>"$csv"
+    ref_all+=("$compute")
+    if [ "$compute_threads" -ge 1 ]; then
+        read -r spare _ _ < <(OMP_NUM_THREADS=$compute_threads "$reference" "$work/numbers.txt" 1)
+        echo "check,compute-only-${compute_threads}t,$i,$spare," >>"$csv"
+        spare_all+=("$spare")
+    fi
+    for config in "${configs[@]}"; do
+        # shellcheck disable=SC2086 # config is words on purpose
+        /usr/bin/time -f '%e %M' -o "$work/time" "$BIN" primes check "$work/numbers.txt" $config \
             >/dev/null 2>"$work/stderr"
         read -r s r <"$work/time"
-        echo "check-${MB}MB-io$io,parkit,$i,$s,$r" >>"$csv"
-        times+=("$s")
+        echo "check-${MB}MB $config,parkit,$i,$s,$r" >>"$csv"
+        ref=$compute
+        [[ $config == -t* ]] && ref=$spare
+        seconds[$config]+="$s " ratios[$config]+="$(echo "$ref $s" | awk '{ print $1 / $2 }') "
+        rss[$config]=$r
     done
-    best=$(printf '%s\n' "${times[@]}" | min_of) median=$(printf '%s\n' "${times[@]}" | median_of)
-    printf '    --io-threads %d: end to end %6.2f s (median %6.2f s) -> %.2fx of the compute-only rate, %d KiB\n' \
-        "$io" "$best" "$median" "$(echo "$compute $best" | awk '{ print $1 / $2 }')" "$r"
 done
-# The same with a core left to the I/O stage: compute on one thread fewer,
-# reference included.  On a machine whose cores all compute, the readers'
-# parsing and the writer take cycles from the compute; here they have a core.
-compute_threads=$(($(nproc) - 1))
-if [ "$compute_threads" -ge 1 ]; then
-    read -r spare _ _ < <(OMP_NUM_THREADS=$compute_threads "$reference" "$work/numbers.txt" "$RUNS")
-    echo "check,compute-only-${compute_threads}t,best,$spare," >>"$csv"
-    times=()
-    for ((i = 1; i <= RUNS; i++)); do
-        /usr/bin/time -f '%e %M' -o "$work/time" "$BIN" primes check "$work/numbers.txt" -t "$compute_threads" \
-            --io-threads 1 >/dev/null 2>"$work/stderr"
-        read -r s r <"$work/time"
-        echo "check-${MB}MB-${compute_threads}t-io1,parkit,$i,$s,$r" >>"$csv"
-        times+=("$s")
-    done
-    best=$(printf '%s\n' "${times[@]}" | min_of) median=$(printf '%s\n' "${times[@]}" | median_of)
-    printf '    a core left to I/O: compute only on %d thread(s) %6.2f s; -t %d --io-threads 1: %6.2f s (median %6.2f s) -> %.2fx\n' \
-        "$compute_threads" "$spare" "$compute_threads" "$best" "$median" "$(echo "$spare $best" | awk '{ print $1 / $2 }')"
-fi
+printf '    compute only (numbers in memory): %6.2f s (median %6.2f s), %d primes\n' \
+    "$(printf '%s\n' "${ref_all[@]}" | min_of)" "$(printf '%s\n' "${ref_all[@]}" | median_of)" "$ref_primes"
+[ "$compute_threads" -ge 1 ] && printf '    compute only on %d thread(s):     %6.2f s (median %6.2f s)\n' "$compute_threads" \
+    "$(printf '%s\n' "${spare_all[@]}" | min_of)" "$(printf '%s\n' "${spare_all[@]}" | median_of)"
+for config in "${configs[@]}"; do
+    # shellcheck disable=SC2086
+    best=$(printf '%s\n' ${seconds[$config]} | min_of) median=$(printf '%s\n' ${seconds[$config]} | median_of)
+    # shellcheck disable=SC2086
+    printf '    %-26s end to end %6.2f s (median %6.2f s) -> %.2fx of the compute-only rate (median of rounds; best %.2fx), %d KiB\n' \
+        "$config:" "$best" "$median" "$(printf '%s\n' ${ratios[$config]} | median_of)" \
+        "$(printf '%s\n' ${ratios[$config]} | sort -n | tail -1)" "${rss[$config]}"
+done
 primes=$("$BIN" primes check "$work/numbers.txt" | grep -c ' prime$' || true)
 [ "$primes" = "$ref_primes" ] || echo "    ANSWERS DIFFER: $primes primes end to end, $ref_primes in memory"
 rm -f "$work/numbers.txt"
