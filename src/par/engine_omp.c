@@ -206,6 +206,24 @@ static int run_one_unit(const pk_engine_options *options, const pk_job *job, voi
     return rc;
 }
 
+/* Runs UNIT of JOB unless SKIP and, when E is not NULL, hands its output
+ * to E as output unit NUMBER.  Records the first failure in *FAILURE. */
+static void run_and_emit(const pk_engine_options *options, const pk_job *job, void *worker, uint64_t unit,
+                         uint64_t number, uint64_t counters[], int skip, emitter *e, _Atomic int *failure)
+{
+    int rc = run_one_unit(options, job, worker, unit, counters, skip);
+    if (e != NULL) {
+        const char *data = NULL;
+        size_t len = 0;
+        bool emit = rc == PK_OK && !skip && atomic_load(failure) == PK_OK;
+        if (emit && job->unit_output != NULL && (rc = job->unit_output(job->state, worker, unit, &data, &len)) != PK_OK)
+            emit = false;
+        emit_in_order(e, number, emit, data, len, job->output_stays);
+    }
+    if (rc != PK_OK)
+        record_failure(failure, rc);
+}
+
 #ifdef _OPENMP
 static void set_runtime_schedule(pk_schedule schedule)
 {
@@ -241,8 +259,7 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
         if (job->worker_create != NULL) {
             worker = job->worker_create(job->state);
             if (worker == NULL) {
-                int expected = PK_OK;
-                atomic_compare_exchange_strong(&failure, &expected, PK_ENOMEM);
+                record_failure(&failure, PK_ENOMEM);
                 ok = 0;
             }
         }
@@ -257,7 +274,7 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
             /* Once anything failed or a cancel came, remaining units are
              * skipped; OpenMP loops cannot break, so they fall through. */
             int skip = !ok || atomic_load(&failure) != PK_OK || cancel_requested(options);
-            int rc = run_one_unit(options, job, worker, unit, mine, skip);
+            run_and_emit(options, job, worker, unit, unit, mine, skip, ordered_output ? &out : NULL, &failure);
 #ifdef _OPENMP
             const bool main_thread = omp_get_thread_num() == 0;
 #else
@@ -265,18 +282,6 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
 #endif
             if (hook != NULL && main_thread)
                 hook->run(hook->ctx);
-            if (ordered_output) {
-                const char *data = NULL;
-                size_t len = 0;
-                bool emit = rc == PK_OK && !skip && atomic_load(&failure) == PK_OK;
-                if (emit && (rc = job->unit_output(job->state, worker, unit, &data, &len)) != PK_OK)
-                    emit = false;
-                emit_in_order(&out, unit, emit, data, len, job->output_stays);
-            }
-            if (rc != PK_OK) {
-                int expected = PK_OK;
-                atomic_compare_exchange_strong(&failure, &expected, rc);
-            }
         }
         if (worker != NULL && job->worker_destroy != NULL)
             job->worker_destroy(job->state, worker);
@@ -399,15 +404,7 @@ int pk_engine_run_stream(const pk_engine_options *options, const pk_stream *stre
             const uint64_t unit = shared.next++, number = shared.base + unit;
             pthread_mutex_unlock(&out.lock);
             int skip = atomic_load(&failure) != PK_OK || cancel_requested(options);
-            int rc = run_one_unit(options, job, NULL, unit, mine, skip);
-            const char *data = NULL;
-            size_t len = 0;
-            bool emit = rc == PK_OK && !skip && atomic_load(&failure) == PK_OK;
-            if (emit && job->unit_output != NULL && (rc = job->unit_output(job->state, NULL, unit, &data, &len)) != PK_OK)
-                emit = false;
-            emit_in_order(&out, number, emit, data, len, job->output_stays);
-            if (rc != PK_OK)
-                record_failure(&failure, rc);
+            run_and_emit(options, job, NULL, unit, number, mine, skip, &out, &failure);
         }
 #ifdef _OPENMP
 #pragma omp critical(pk_engine_reduce)
