@@ -512,7 +512,8 @@ static void return_sheet(void *owner)
 static uint64_t lay_out_units(answer_sheet *sheet, const pk_job_spec *spec, const check_block *block, size_t first)
 {
     const size_t n = block->count - first;
-    if (!reserve_units(sheet, n > 0 ? n : 1)) /* at least a number per unit */
+    /* UNIT_WEIGHT numbers a unit, or at least one when numbers weigh more. */
+    if (!reserve_units(sheet, block->irregular ? (n > 0 ? n : 1) : n / UNIT_WEIGHT + 1))
         return 0;
     uint64_t units = 0;
     size_t bytes = 0;
@@ -613,6 +614,45 @@ static bool receive_block(check_block *block, bool *json_first)
     return true;
 }
 
+/* Sets up the answering of numbers FIRST.. of BLOCK: a sheet laid out in
+ * units, and the engine's job over them in *JOB (its state in *STATE, which
+ * must outlive the job).  Returns false when out of memory. */
+static bool set_up_answers(check_run *run, const check_block *block, size_t first, bool json_first,
+                           answer_job *state, pk_job *job)
+{
+    answer_sheet *sheet = take_sheet(run);
+    uint64_t units = sheet != NULL ? lay_out_units(sheet, &run->cli->spec, block, first) : 0;
+    if (units == 0) {
+        if (sheet != NULL)
+            return_sheet(sheet);
+        return false;
+    }
+    *state = (answer_job){run->cli, block, sheet, first, json_first};
+    *job = (pk_job){
+        .units = units,
+        .state = state,
+        .run_unit = answer_unit,
+        .unit_output = answer_output,
+        .output_stays = true, /* in the sheet until the block is handed over */
+    };
+    return true;
+}
+
+/* After the engine: what it wrote of SHEET (always a whole prefix of the
+ * block's answers, also after a failure or a cancel) goes to the writer
+ * thread, and the sheet back to the spares once written.  Returns a
+ * pk_status. */
+static int hand_over_answers(check_run *run, answer_sheet *sheet)
+{
+    if (run->writer == NULL || sheet->part_count == 0) {
+        return_sheet(sheet);
+        return PK_OK;
+    }
+    return pk_writer_submit_parts(run->writer, sheet->parts, sheet->part_count, return_sheet, sheet) == PK_OK
+               ? PK_OK
+               : PK_EIO;
+}
+
 /* Answers numbers FIRST.. of BLOCK; collective under MPI (rank 0 sends the
  * block first).  Returns a pk_status. */
 static int answer_block(check_run *run, const check_block *block, size_t first, bool json_first)
@@ -621,21 +661,11 @@ static int answer_block(check_run *run, const check_block *block, size_t first, 
         send_block(block, first, json_first);
     if (first >= block->count)
         return PK_OK;
-    answer_sheet *sheet = take_sheet(run);
-    uint64_t units = sheet != NULL ? lay_out_units(sheet, &run->cli->spec, block, first) : 0;
-    if (units == 0) {
-        if (sheet != NULL)
-            return_sheet(sheet);
+    answer_job state;
+    pk_job job;
+    if (!set_up_answers(run, block, first, json_first, &state, &job))
         return PK_ENOMEM;
-    }
-    answer_job state = {run->cli, block, sheet, first, json_first};
-    pk_job job = {
-        .units = units,
-        .state = &state,
-        .run_unit = answer_unit,
-        .unit_output = answer_output,
-        .output_stays = true, /* in the sheet until the block is handed over */
-    };
+    answer_sheet *sheet = state.sheet;
     pk_engine_options engine = run->options->engine;
     engine.write = run->writer != NULL ? record_answers : write_stdout_timed;
     engine.write_ctx = run->writer != NULL ? (void *)sheet : (void *)&run->report.output_seconds;
@@ -647,19 +677,13 @@ static int answer_block(check_run *run, const check_block *block, size_t first, 
     uint64_t counters[PK_JOB_MAX_COUNTERS];
     pk_engine_stats stats = {0};
     int rc = pk_engine_run(&engine, &job, counters, &stats);
-    /* What the engine wrote is a whole prefix of the block's answers, also
-     * after a failure or a cancel: it goes out either way. */
-    if (run->writer != NULL && sheet->part_count > 0) {
-        int submitted = pk_writer_submit_parts(run->writer, sheet->parts, sheet->part_count, return_sheet, sheet);
-        if (rc == PK_OK && submitted != PK_OK)
-            rc = PK_EIO;
-    } else {
-        return_sheet(sheet);
-    }
+    int handed = hand_over_answers(run, sheet);
+    if (rc == PK_OK)
+        rc = handed;
     run->report.compute_seconds += stats.seconds;
     run->report.comm_seconds += stats.comm_seconds;
     run->report.units_run += stats.units_run;
-    run->report.units += units;
+    run->report.units += job.units;
     run->report.threads = stats.threads_used;
     if (rc == PK_OK) {
         run->primes += counters[0];
@@ -802,25 +826,14 @@ static const pk_job *next_streamed_block(void *ctx, int *status)
     }
     const check_block *block = line_block->parsed;
     streamed_block *streamed = calloc(1, sizeof *streamed);
-    answer_sheet *sheet = streamed != NULL ? take_sheet(run) : NULL;
-    uint64_t units = sheet != NULL ? lay_out_units(sheet, &run->cli->spec, block, 0) : 0;
-    if (units == 0) {
-        if (sheet != NULL)
-            return_sheet(sheet);
+    if (streamed == NULL ||
+        !set_up_answers(run, block, 0, run->numbers_taken == 0, &streamed->state, &streamed->job)) {
         free(streamed);
         pk_reader_release(stream->reader, line_block);
         *status = PK_ENOMEM;
         return NULL;
     }
-    streamed->state = (answer_job){run->cli, block, sheet, 0, run->numbers_taken == 0};
     run->numbers_taken += block->count;
-    streamed->job = (pk_job){
-        .units = units,
-        .state = &streamed->state,
-        .run_unit = answer_unit,
-        .unit_output = answer_output,
-        .output_stays = true,
-    };
     streamed->line_block = line_block;
     pthread_mutex_lock(&stream->lock);
     if (stream->newest != NULL)
@@ -853,16 +866,7 @@ static int finish_streamed_block(void *ctx, const pk_job *job, int status)
     if (stream->oldest == NULL)
         stream->newest = NULL;
     pthread_mutex_unlock(&stream->lock);
-    answer_sheet *sheet = streamed->state.sheet;
-    int rc = PK_OK;
-    /* What was written is a whole prefix of the answers, also after a
-     * failure or a cancel: it goes out either way. */
-    if (run->writer != NULL && sheet->part_count > 0)
-        rc = pk_writer_submit_parts(run->writer, sheet->parts, sheet->part_count, return_sheet, sheet) == PK_OK
-                 ? PK_OK
-                 : PK_EIO;
-    else
-        return_sheet(sheet);
+    int rc = hand_over_answers(run, streamed->state.sheet);
     run->report.units += job->units;
     if (status == PK_OK && rc == PK_OK) {
         const char *name = stream->paths[streamed->line_block->source];
