@@ -224,6 +224,26 @@ static void run_and_emit(const pk_engine_options *options, const pk_job *job, vo
         record_failure(failure, rc);
 }
 
+/* A thread's counters into the run's, once at its end. */
+static void add_counters(uint64_t counters[PK_JOB_MAX_COUNTERS], const uint64_t mine[PK_JOB_MAX_COUNTERS])
+{
+#ifdef _OPENMP
+#pragma omp critical(pk_engine_reduce)
+#endif
+    for (int i = 0; i < PK_JOB_MAX_COUNTERS; i++)
+        counters[i] += mine[i];
+}
+
+/* After the parallel region: frees E and returns the run's status. */
+static int finish_run(emitter *e, const pk_engine_options *options)
+{
+    pthread_cond_destroy(&e->changed);
+    pthread_mutex_destroy(&e->lock);
+    free(e->pending);
+    int rc = atomic_load(e->failure);
+    return rc == PK_OK && cancel_requested(options) ? PK_ECANCELED : rc;
+}
+
 #ifdef _OPENMP
 static void set_runtime_schedule(pk_schedule schedule)
 {
@@ -285,22 +305,12 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
         }
         if (worker != NULL && job->worker_destroy != NULL)
             job->worker_destroy(job->state, worker);
-#ifdef _OPENMP
-#pragma omp critical(pk_engine_reduce)
-#endif
-        for (int i = 0; i < PK_JOB_MAX_COUNTERS; i++)
-            counters[i] += mine[i];
+        add_counters(counters, mine);
     }
 
-    pthread_cond_destroy(&out.changed);
-    pthread_mutex_destroy(&out.lock);
-    free(out.pending);
     if (threads_used != NULL)
         *threads_used = team;
-    int rc = atomic_load(&failure);
-    if (rc == PK_OK && cancel_requested(options))
-        rc = PK_ECANCELED;
-    return rc;
+    return finish_run(&out, options);
 }
 
 /* What the threads of a stream share, under the emitter's lock: the job
@@ -406,24 +416,14 @@ int pk_engine_run_stream(const pk_engine_options *options, const pk_stream *stre
             int skip = atomic_load(&failure) != PK_OK || cancel_requested(options);
             run_and_emit(options, job, NULL, unit, number, mine, skip, &out, &failure);
         }
-#ifdef _OPENMP
-#pragma omp critical(pk_engine_reduce)
-#endif
-        for (int i = 0; i < PK_JOB_MAX_COUNTERS; i++)
-            counters[i] += mine[i];
+        add_counters(counters, mine);
     }
 
-    pthread_cond_destroy(&out.changed);
-    pthread_mutex_destroy(&out.lock);
-    free(out.pending);
     stats->seconds = pk_clock_seconds() - start;
     stats->input_seconds = shared.fetch_seconds;
     stats->threads_used = team;
     stats->units_run = shared.total;
-    int rc = atomic_load(&failure);
-    if (rc == PK_OK && cancel_requested(options))
-        rc = PK_ECANCELED;
-    return rc;
+    return finish_run(&out, options);
 }
 
 int pk_engine_run(const pk_engine_options *options, const pk_job *job,
