@@ -536,27 +536,16 @@ __attribute__((target("ssse3"))) static inline size_t scan_digits_ssse3(const ch
     return n;
 }
 
-/* Keeps the last k bytes of 16 (row k), clears the others. */
-#define KEEP_ROW(k)                                                                                              \
-    {KEEP_AT(0, k),  KEEP_AT(1, k),  KEEP_AT(2, k),  KEEP_AT(3, k), KEEP_AT(4, k),  KEEP_AT(5, k),               \
-     KEEP_AT(6, k),  KEEP_AT(7, k),  KEEP_AT(8, k),  KEEP_AT(9, k), KEEP_AT(10, k), KEEP_AT(11, k),              \
-     KEEP_AT(12, k), KEEP_AT(13, k), KEEP_AT(14, k), KEEP_AT(15, k)}
-#define KEEP_AT(j, k) ((j) >= 16 - (k) ? -1 : 0)
-static const int8_t keep_last[17][16] __attribute__((aligned(16))) = {
-    KEEP_ROW(0),  KEEP_ROW(1),  KEEP_ROW(2),  KEEP_ROW(3),  KEEP_ROW(4),  KEEP_ROW(5),
-    KEEP_ROW(6),  KEEP_ROW(7),  KEEP_ROW(8),  KEEP_ROW(9),  KEEP_ROW(10), KEEP_ROW(11),
-    KEEP_ROW(12), KEEP_ROW(13), KEEP_ROW(14), KEEP_ROW(15), KEEP_ROW(16),
-};
-#undef KEEP_AT
-#undef KEEP_ROW
-
 /* The value of the N (1..19) digits right before END; the 16 bytes before
  * END are readable.  The last 16 digits as in scan_digits_ssse3, without
  * the shuffle (they already end the register), the rest one by one. */
 __attribute__((target("ssse3"))) static inline uint64_t digits_ending_at(const char *end, size_t n)
 {
     __m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(end - 16)), _mm_set1_epi8('0'));
-    d = _mm_and_si128(d, _mm_load_si128((const __m128i *)(const void *)keep_last[n < 16 ? n : 16]));
+    /* Keep the last min(n, 16) bytes: those whose index j is past 15 - n. */
+    __m128i keep = _mm_cmpgt_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                  _mm_set1_epi8((char)(15 - (int)(n < 16 ? n : 16))));
+    d = _mm_and_si128(d, keep);
     __m128i pairs = _mm_maddubs_epi16(d, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
     __m128i quads = _mm_madd_epi16(pairs, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
     __m128i eights = _mm_madd_epi16(_mm_packs_epi32(quads, quads),
