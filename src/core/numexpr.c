@@ -510,8 +510,20 @@ static const int8_t align_digits[17][16] __attribute__((aligned(16))) = {
 #undef ALIGN_AT
 #undef ALIGN_ROW
 
-/* The same as scan_digits_swar, 16 digits per step: pairs (pmaddubsw),
- * quadruples (pmaddwd), then two runs of eight.  Reads 20 bytes. */
+/* The value of 16 digit values (0..9, the first in the lowest byte):
+ * pairs (pmaddubsw), quadruples (pmaddwd), then two runs of eight. */
+__attribute__((target("ssse3"))) static inline uint64_t sixteen_digits(__m128i d)
+{
+    __m128i pairs = _mm_maddubs_epi16(d, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
+    __m128i quads = _mm_madd_epi16(pairs, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
+    __m128i eights = _mm_madd_epi16(_mm_packs_epi32(quads, quads),
+                                    _mm_setr_epi16(10000, 1, 10000, 1, 10000, 1, 10000, 1));
+    return (uint64_t)(uint32_t)_mm_cvtsi128_si32(eights) * 100000000 +
+           (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(eights, 4));
+}
+
+/* The same as scan_digits_swar, 16 digits per step (sixteen_digits),
+ * after moving the digits to the top of a register.  Reads 20 bytes. */
 __attribute__((target("ssse3"))) static inline size_t scan_digits_ssse3(const char *text, uint64_t *value)
 {
     __m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)text), _mm_set1_epi8('0'));
@@ -523,13 +535,7 @@ __attribute__((target("ssse3"))) static inline size_t scan_digits_ssse3(const ch
         n++;
     if (n > 19)
         return 20;
-    __m128i aligned = _mm_shuffle_epi8(d, _mm_load_si128((const __m128i *)(const void *)align_digits[m]));
-    __m128i pairs = _mm_maddubs_epi16(aligned, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
-    __m128i quads = _mm_madd_epi16(pairs, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
-    __m128i eights = _mm_madd_epi16(_mm_packs_epi32(quads, quads),
-                                    _mm_setr_epi16(10000, 1, 10000, 1, 10000, 1, 10000, 1));
-    uint64_t result = (uint64_t)(uint32_t)_mm_cvtsi128_si32(eights) * 100000000 +
-                      (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(eights, 4));
+    uint64_t result = sixteen_digits(_mm_shuffle_epi8(d, _mm_load_si128((const __m128i *)(const void *)align_digits[m])));
     for (size_t k = 16; k < n; k++)
         result = result * 10 + (uint64_t)(text[k] - '0');
     *value = result;
@@ -545,13 +551,7 @@ __attribute__((target("ssse3"))) static inline uint64_t digits_ending_at(const c
     /* Keep the last min(n, 16) bytes: those whose index j is past 15 - n. */
     __m128i keep = _mm_cmpgt_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                   _mm_set1_epi8((char)(15 - (int)(n < 16 ? n : 16))));
-    d = _mm_and_si128(d, keep);
-    __m128i pairs = _mm_maddubs_epi16(d, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
-    __m128i quads = _mm_madd_epi16(pairs, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
-    __m128i eights = _mm_madd_epi16(_mm_packs_epi32(quads, quads),
-                                    _mm_setr_epi16(10000, 1, 10000, 1, 10000, 1, 10000, 1));
-    uint64_t value = (uint64_t)(uint32_t)_mm_cvtsi128_si32(eights) * 100000000 +
-                     (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(eights, 4));
+    uint64_t value = sixteen_digits(_mm_and_si128(d, keep));
     if (n > 16) {
         uint64_t high = 0;
         for (const char *q = end - n; q < end - 16; q++)
