@@ -234,6 +234,18 @@ static void add_counters(uint64_t counters[PK_JOB_MAX_COUNTERS], const uint64_t 
         counters[i] += mine[i];
 }
 
+/* Zeroes the counters and the stats (LOCAL when the caller wants none);
+ * returns the stats to fill. */
+static pk_engine_stats *clear_results(uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats,
+                                      pk_engine_stats *local)
+{
+    memset(counters, 0, PK_JOB_MAX_COUNTERS * sizeof counters[0]);
+    if (stats == NULL)
+        stats = local;
+    memset(stats, 0, sizeof *stats);
+    return stats;
+}
+
 /* After the parallel region: frees E and returns the run's status. */
 static int finish_run(emitter *e, const pk_engine_options *options)
 {
@@ -370,11 +382,8 @@ static void fetch_stream_job(emitter *e, stream_state *s, const pk_engine_option
 int pk_engine_run_stream(const pk_engine_options *options, const pk_stream *stream,
                          uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats)
 {
-    memset(counters, 0, PK_JOB_MAX_COUNTERS * sizeof counters[0]);
-    pk_engine_stats local = {0};
-    if (stats == NULL)
-        stats = &local;
-    memset(stats, 0, sizeof *stats);
+    pk_engine_stats local;
+    stats = clear_results(counters, stats, &local);
     _Atomic int failure = PK_OK;
     const int threads = options->threads < 1 ? 1 : options->threads;
     emitter out = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 4 * (uint64_t)threads, NULL,
@@ -429,11 +438,8 @@ int pk_engine_run_stream(const pk_engine_options *options, const pk_stream *stre
 int pk_engine_run(const pk_engine_options *options, const pk_job *job,
                   uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats)
 {
-    memset(counters, 0, PK_JOB_MAX_COUNTERS * sizeof counters[0]);
-    pk_engine_stats local = {0};
-    if (stats == NULL)
-        stats = &local;
-    memset(stats, 0, sizeof *stats);
+    pk_engine_stats local;
+    stats = clear_results(counters, stats, &local);
     if (options->progress != NULL)
         atomic_fetch_add(&options->progress->units_total, job->units);
     if (options->distributed && pk_comm_size() > 1)
