@@ -21,13 +21,16 @@
  * '\0' sentinel, and parsers may load whole words near the end. */
 enum { PK_READER_PADDING = 32 };
 
+#define PK_LINES_UNCOUNTED UINT64_MAX
+
 typedef struct pk_line_block {
     size_t source;      /* index of the input */
     uint64_t offset;    /* of the block's first byte in that input */
     uint64_t first_line; /* 1-based number of its first line in that input */
     /* Lines in the block (the last counted even without its newline): the
      * parse function may set it while it walks the text; when it leaves 0
-     * the reader counts them. */
+     * the reader counts them.  PK_LINES_UNCOUNTED: the consumer counts them
+     * itself, later (first_line is then 0). */
     uint64_t lines;
     char *text;         /* whole lines; the last may lack its newline at the end of the input */
     size_t len;         /* text[len] is '\0'; see PK_READER_PADDING */

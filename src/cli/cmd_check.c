@@ -3,10 +3,11 @@
  *
  * A pipeline of three stages, each on its own threads:
  *   read    reader threads (src/io/reader.c) read the files in blocks of
- *           whole lines and parse each block, ahead of the compute;
- *   answer  the engine's threads (and ranks) test a block's numbers and
- *           format the answers, unit by unit, in parallel; the engine
- *           hands the units' text on in input order;
+ *           whole lines, ahead of the compute, and cut each block into
+ *           pieces of about PIECE_BYTES;
+ *   answer  the engine's threads parse a block's pieces, test their
+ *           numbers and format the answers, piece by piece, in parallel;
+ *           the engine hands the pieces' text on in input order;
  *   write   a writer thread (src/io/writer.c) writes that text while the
  *           next block is being answered.
  * The queues between the stages are bounded (reader slots, writer queue),
@@ -19,9 +20,14 @@
  * already in canonical form (the common case), so formatting an answer
  * costs a copy; expressions such as 2^61-1 are written as their value.
  *
- * Under MPI rank 0 reads and writes; it broadcasts each block, every rank
- * answers a share of its units, and the engine brings their text back to
- * rank 0 in order.
+ * Parsing where the numbers are tested keeps them in that core's cache;
+ * parsed on a reader thread, they cost as much again to move to the core
+ * that tests them (docs/design.md has the figures).
+ *
+ * Under MPI, and with --checkpoint, rank 0's reader threads parse whole
+ * blocks instead (parse_block): rank 0 broadcasts each parsed block, every
+ * rank answers a share of its units, and the engine brings their text back
+ * to rank 0 in order; a checkpoint counts whole blocks.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -46,6 +52,8 @@
 enum {
     BLOCK_BYTES = 1 << 20,   /* of input text per block */
     UNIT_WEIGHT = 1024,      /* numbers per unit; a big number weighs its digits */
+    PIECE_BYTES = 16 << 10,  /* of text per unit in a stream (about 800 numbers of 64 bits) */
+    PIECE_CHUNK = 256,       /* numbers a stream's unit parses, then answers, at a time */
     MAX_BAD_NAMED = 5,       /* bad lines named on stderr, per block and per run */
 };
 
@@ -64,8 +72,17 @@ typedef struct bad_line {
     char why[200];
 } bad_line;
 
+/* The lines of some text that are not numbers: all counted, the first
+ * MAX_BAD_NAMED kept to be named. */
+typedef struct bad_lines {
+    uint64_t count;
+    bad_line named[MAX_BAD_NAMED];
+} bad_lines;
+
 /* What a block of input holds: its numbers and where their digits are in
- * the block's text.  Every rank gets a copy (send_block, receive_block). */
+ * the block's text.  Every rank gets a copy (send_block, receive_block).
+ * In a stream (one process, stream_files) the reader only cuts the block
+ * into pieces, and each piece is parsed by the thread that answers it. */
 typedef struct check_block {
     const char *text;
     size_t text_len;
@@ -79,13 +96,15 @@ typedef struct check_block {
      * out number by number (lay_out_units). */
     bool irregular;
     /* Lines that are not numbers; with --on-error fail parsing stops at the first. */
-    uint64_t bad_count;
-    bad_line bad[MAX_BAD_NAMED];
+    bad_lines bad;
     bool stopped;
     bool failed;       /* out of memory while parsing: the read fails */
     /* A rank's own copy of the text, when it is not the reader's block. */
     char *own_text;
     size_t own_capacity;
+    /* A stream's block: piece i is text[piece_start[i]..piece_start[i+1]), whole lines. */
+    size_t pieces, pieces_capacity;
+    uint32_t *piece_start;
     struct check_block *next_spare;
 } check_block;
 
@@ -96,6 +115,7 @@ static void check_block_free(check_block *block)
     free(block->len);
     free(block->big);
     free(block->own_text);
+    free(block->piece_start);
     memset(block, 0, sizeof *block);
 }
 
@@ -124,30 +144,36 @@ static bool check_block_reserve(check_block *block, size_t count)
     return true;
 }
 
-static void note_bad(check_block *block, uint64_t local_line, const char *text, size_t len, const char *why)
+static void note_bad(bad_lines *bad, uint64_t local_line, const char *text, size_t len, const char *why)
 {
-    if (block->bad_count < MAX_BAD_NAMED) {
-        bad_line *bad = &block->bad[block->bad_count];
-        bad->local_line = local_line;
-        snprintf(bad->text, sizeof bad->text, "%.*s", (int)(len < 100 ? len : 100), text);
-        snprintf(bad->why, sizeof bad->why, "%s", why);
+    if (bad->count < MAX_BAD_NAMED) {
+        bad_line *named = &bad->named[bad->count];
+        named->local_line = local_line;
+        snprintf(named->text, sizeof named->text, "%.*s", (int)(len < 100 ? len : 100), text);
+        snprintf(named->why, sizeof named->why, "%s", why);
     }
-    block->bad_count++;
+    bad->count++;
 }
 
 /* Appends the number written as TEXT[0..LEN) (trimmed, not empty), found at
- * offset AT of the block's text.  Returns NULL, or why it is no number. */
-static const char *add_number(check_block *block, char *text, size_t len, size_t at)
+ * offset AT of the block's text.  Returns NULL, or why it is no number.
+ * The text is only read: in a stream, other threads read the lines around. */
+static const char *add_number(check_block *block, const char *text, size_t len, size_t at)
 {
-    if (!check_block_reserve(block, block->count + 1))
+    char small[64], *copy = len < sizeof small ? small : malloc(len + 1);
+    if (!check_block_reserve(block, block->count + 1) || copy == NULL) {
+        if (copy != small)
+            free(copy);
         return out_of_memory;
-    char saved = text[len];
-    text[len] = '\0';
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
     uint64_t value = 0;
     const char *why = NULL;
-    int status = pk_parse_u64(text, &value, &why);
-    const bool digits = strspn(text, "0123456789") == len;
-    text[len] = saved;
+    int status = pk_parse_u64(copy, &value, &why);
+    const bool digits = strspn(copy, "0123456789") == len;
+    if (copy != small)
+        free(copy);
     uint8_t big = 0;
     if (status == PK_ERANGE && digits) {
         if (!pk_primality_have_gmp())
@@ -170,16 +196,16 @@ static const char *add_number(check_block *block, char *text, size_t len, size_t
 
 /* Any line but a plain one: blanks and CR around the number are trimmed,
  * blank lines and # comments skipped, expressions and big numbers parsed. */
-static void take_general_line(check_block *parsed, char *text, char *p, char *line_end, uint64_t line,
-                              bool stop_at_bad)
+static void take_general_line(check_block *parsed, const char *text, const char *p, const char *line_end,
+                              uint64_t line, bool stop_at_bad)
 {
     if (memchr(p, '\0', (size_t)(line_end - p)) != NULL) {
-        note_bad(parsed, line, "", 0, "contains a NUL byte");
+        note_bad(&parsed->bad, line, "", 0, "contains a NUL byte");
         parsed->stopped = stop_at_bad;
         return;
     }
-    char *hash = memchr(p, '#', (size_t)(line_end - p));
-    char *stop = hash != NULL ? hash : line_end;
+    const char *hash = memchr(p, '#', (size_t)(line_end - p));
+    const char *stop = hash != NULL ? hash : line_end;
     while (p < stop && isspace((unsigned char)*p))
         p++;
     while (stop > p && isspace((unsigned char)stop[-1]))
@@ -189,45 +215,91 @@ static void take_general_line(check_block *parsed, char *text, char *p, char *li
         if (why == out_of_memory) {
             parsed->failed = parsed->stopped = true;
         } else if (why != NULL) {
-            note_bad(parsed, line, p, (size_t)(stop - p), why);
+            note_bad(&parsed->bad, line, p, (size_t)(stop - p), why);
             parsed->stopped = stop_at_bad;
         }
     }
 }
 
 /* One number per line; blank lines and # comments are skipped, blanks and
- * CR around the number are trimmed.  Runs of plain lines go through
- * pk_scan_plain_lines; each other line takes the general parser.  Sets
- * block->lines.  Runs on a reader thread. */
-static void parse_lines(check_block *parsed, pk_line_block *block, bool stop_at_bad)
+ * CR around the number are trimmed.  Parses the lines of TEXT from *POS
+ * up to END into PARSED, until it is full, stopped, or END; advances *POS
+ * and counts the lines taken in *LINE.  Runs of plain lines go through
+ * pk_scan_plain_lines; each other line takes the general parser. */
+static void parse_lines(check_block *parsed, const char *text, size_t end, size_t *pos, uint64_t *line,
+                        bool stop_at_bad)
 {
-    char *text = block->text;
-    const size_t len = block->len;
-    uint64_t line = 0;
-    size_t pos = 0;
-    parsed->text = text;
-    parsed->text_len = len;
-    while (pos < len && !parsed->stopped) {
-        if (parsed->count == parsed->capacity && !check_block_reserve(parsed, parsed->count + len / 16 + 16)) {
-            parsed->failed = parsed->stopped = true;
-            break;
-        }
-        size_t taken = pk_scan_plain_lines(text, len, &pos, parsed->values + parsed->count,
+    while (*pos < end && !parsed->stopped && parsed->count < parsed->capacity) {
+        size_t taken = pk_scan_plain_lines(text, end, pos, parsed->values + parsed->count,
                                            parsed->at + parsed->count, parsed->len + parsed->count,
                                            parsed->capacity - parsed->count);
         memset(parsed->big + parsed->count, 0, taken);
         parsed->count += taken;
-        line += taken;
-        if (pos >= len || parsed->count == parsed->capacity)
-            continue;
+        *line += taken;
+        if (*pos >= end || parsed->count == parsed->capacity)
+            break;
         /* Not a plain line: the general parser, for this one line. */
-        char *p = text + pos;
-        char *newline = memchr(p, '\n', len - pos);
-        char *line_end = newline != NULL ? newline : text + len;
-        take_general_line(parsed, text, p, line_end, line++, stop_at_bad);
-        pos = newline != NULL ? (size_t)(newline - text) + 1 : len;
+        const char *p = text + *pos, *newline = memchr(p, '\n', end - *pos);
+        const char *line_end = newline != NULL ? newline : text + end;
+        take_general_line(parsed, text, p, line_end, (*line)++, stop_at_bad);
+        *pos = newline != NULL ? (size_t)(newline - text) + 1 : end;
+    }
+}
+
+/* A whole block, on a reader thread (under MPI and with a checkpoint):
+ * its numbers, in arrays grown as needed.  Sets block->lines. */
+static void parse_block(check_block *parsed, pk_line_block *block, bool stop_at_bad)
+{
+    size_t pos = 0;
+    uint64_t line = 0;
+    parsed->text = block->text;
+    parsed->text_len = block->len;
+    while (pos < block->len && !parsed->stopped) {
+        if (parsed->count == parsed->capacity &&
+            !check_block_reserve(parsed, parsed->count + block->len / 16 + 16)) {
+            parsed->failed = parsed->stopped = true;
+            break;
+        }
+        parse_lines(parsed, block->text, block->len, &pos, &line, stop_at_bad);
     }
     block->lines = line;
+}
+
+/* A stream's block, on a reader thread: only cut into pieces of about
+ * PIECE_BYTES at line ends.  Parsing, and counting the lines, is left to
+ * the threads that answer the pieces: the text then goes to the test in
+ * the same core's cache, where parsing here would pass 17 bytes a number
+ * from this core to the others (and counting would read it all once more).
+ * The lines are added up as blocks finish (finish_streamed_block). */
+static void cut_into_pieces(check_block *parsed, pk_line_block *block)
+{
+    const char *text = block->text;
+    const size_t len = block->len;
+    parsed->text = text;
+    parsed->text_len = len;
+    parsed->pieces = 0;
+    block->lines = PK_LINES_UNCOUNTED;
+    size_t start = 0;
+    do {
+        if (parsed->pieces + 2 > parsed->pieces_capacity) {
+            size_t capacity = 2 * parsed->pieces_capacity + 64;
+            uint32_t *starts = realloc(parsed->piece_start, capacity * sizeof *starts);
+            if (starts == NULL) {
+                parsed->failed = true;
+                return;
+            }
+            parsed->piece_start = starts;
+            parsed->pieces_capacity = capacity;
+        }
+        size_t end = len;
+        if (len - start > PIECE_BYTES) {
+            const char *newline = memchr(text + start + PIECE_BYTES - 1, '\n', len - start - PIECE_BYTES + 1);
+            end = newline != NULL ? (size_t)(newline - text) + 1 : len;
+        }
+        parsed->piece_start[parsed->pieces++] = (uint32_t)start;
+        start = end;
+    } while (start < len);
+    parsed->piece_start[parsed->pieces] = (uint32_t)len;
 }
 
 /* ---- answering a block: the engine's job ------------------------------------------ */
@@ -239,7 +311,19 @@ static void parse_lines(check_block *parsed, pk_line_block *block, bool stop_at_
  * there.  So an answer is written once, by the thread that tested the
  * number, and never copied on its way out.  Sheets are reused (spares).
  * Under MPI, answers of other ranks arrive in the engine's own buffers and
- * are copied into `copies`, sized like `text`, so recorded parts stay put. */
+ * are copied into `copies`, sized like `text`, so recorded parts stay put.
+ * In a stream, a unit is a piece of text that it parses itself, so how
+ * much it answers is known only as it goes: each piece writes into a
+ * buffer of its own (`pieces`, reused with the sheet) instead of `text`. */
+typedef struct piece_answers {
+    char *text;
+    size_t capacity, len;
+    uint64_t lines; /* in the piece (up to a bad line that stopped it) */
+    uint64_t counts[2]; /* primes, numbers: added to the run's as they are written */
+    bad_lines bad;  /* numbered from the piece's first line */
+    bool stopped;   /* at a bad line (--on-error fail): the block's answers end here */
+} piece_answers;
+
 typedef struct answer_sheet {
     struct check_run *run; /* whose spares it returns to */
     char *text, *copies;
@@ -250,6 +334,10 @@ typedef struct answer_sheet {
     size_t units_capacity;
     pk_write_part *parts;
     size_t part_count, part_capacity;
+    piece_answers *pieces;
+    size_t pieces_capacity;
+    size_t next_piece; /* while written: the first piece not yet written */
+    bool dropping;     /* a piece before stopped: none after it is written */
     struct answer_sheet *next_spare;
 } answer_sheet;
 
@@ -261,6 +349,9 @@ static void answer_sheet_free(answer_sheet *sheet)
     free(sheet->unit_at);
     free(sheet->unit_len);
     free(sheet->parts);
+    for (size_t i = 0; i < sheet->pieces_capacity; i++)
+        free(sheet->pieces[i].text);
+    free(sheet->pieces);
     free(sheet);
 }
 
@@ -284,6 +375,19 @@ static bool reserve_units(answer_sheet *sheet, size_t units)
     return true;
 }
 
+static bool reserve_pieces(answer_sheet *sheet, size_t pieces)
+{
+    if (pieces <= sheet->pieces_capacity)
+        return true;
+    piece_answers *grown = realloc(sheet->pieces, pieces * sizeof *grown);
+    if (grown == NULL)
+        return false;
+    memset(grown + sheet->pieces_capacity, 0, (pieces - sheet->pieces_capacity) * sizeof *grown);
+    sheet->pieces = grown;
+    sheet->pieces_capacity = pieces;
+    return true;
+}
+
 /* The most bytes an answer takes besides the number's digits (at most 20
  * for an expression, written as its value).  answer_unit's word-sized
  * copies may reach UNIT_SLACK bytes past a unit's last answer. */
@@ -303,24 +407,21 @@ typedef struct answer_job {
     bool json_first; /* the block's first answer is the run's first (no comma) */
 } answer_job;
 
-/* Tests the unit's numbers and writes their answers into its range of the sheet. */
-static int answer_unit(void *state, void *worker, uint64_t unit, uint64_t counters[])
+/* Tests numbers BEGIN..END of BLOCK and writes their answers from *OUT on,
+ * advancing it; NO_COMMA is the number whose --json answer is the run's
+ * first (no comma before it), or SIZE_MAX.  Adds the primes to counters[0]
+ * and the numbers tested to counters[1].  Returns a pk_status. */
+static int answer_numbers(const pk_job_spec *spec, const check_block *block, size_t begin, size_t end,
+                          size_t no_comma, char **out_p, uint64_t counters[])
 {
-    (void)worker;
-    const answer_job *job = state;
-    const check_block *block = job->block;
-    const pk_job_spec *spec = &job->cli->spec;
-    answer_sheet *sheet = job->sheet;
-    char *const start = sheet->text + sheet->unit_at[unit];
-    char *out = start;
+    char *out = *out_p;
     /* "N prime" lines, the usual answer, by fixed-size copies: the input
      * text is padded (PK_READER_PADDING), so 24 bytes can always be read. */
     const bool plain = !spec->json && !spec->jsonl && !spec->quiet;
     static const char plain_verdicts[2][16] = {" composite\n", " prime\n"};
-    const size_t begin = sheet->unit_start[unit], end = sheet->unit_start[unit + 1];
     if (plain && !block->irregular) {
-        /* The usual unit: every number in canonical digits below 2^64.  The
-         * block's arrays in locals, so nothing is reloaded per number. */
+        /* The usual numbers: canonical digits below 2^64.  The block's
+         * arrays in locals, so nothing is reloaded per number. */
         const uint64_t *values = block->values;
         const uint32_t *at = block->at, *len = block->len;
         const char *text = block->text;
@@ -378,7 +479,7 @@ static int answer_unit(void *state, void *worker, uint64_t unit, uint64_t counte
         }
 #define PUT(text, n) (memcpy(out, (text), (n)), out += (n))
         if (spec->json || spec->jsonl) {
-            if (spec->json && !(job->json_first && i == job->first))
+            if (spec->json && i != no_comma)
                 PUT(",", 1);
             PUT("{\"n\":\"", 6);
             PUT(digits, len);
@@ -396,9 +497,23 @@ static int answer_unit(void *state, void *worker, uint64_t unit, uint64_t counte
 #undef PUT
     }
 done:
-    sheet->unit_len[unit] = (size_t)(out - start);
+    *out_p = out;
     counters[1] += end - begin;
     return PK_OK;
+}
+
+/* Tests the unit's numbers and writes their answers into its range of the sheet. */
+static int answer_unit(void *state, void *worker, uint64_t unit, uint64_t counters[])
+{
+    (void)worker;
+    const answer_job *job = state;
+    answer_sheet *sheet = job->sheet;
+    char *const start = sheet->text + sheet->unit_at[unit];
+    char *out = start;
+    int rc = answer_numbers(&job->cli->spec, job->block, sheet->unit_start[unit], sheet->unit_start[unit + 1],
+                            job->json_first ? job->first : SIZE_MAX, &out, counters);
+    sheet->unit_len[unit] = (size_t)(out - start);
+    return rc;
 }
 
 static int answer_output(void *state, void *worker, uint64_t unit, const char **data, size_t *len)
@@ -407,6 +522,64 @@ static int answer_output(void *state, void *worker, uint64_t unit, const char **
     const answer_sheet *sheet = ((const answer_job *)state)->sheet;
     *data = sheet->text + sheet->unit_at[unit];
     *len = sheet->unit_len[unit];
+    return PK_OK;
+}
+
+/* A stream's unit: parses its piece of the block PIECE_CHUNK numbers at a
+ * time into arrays on the stack, and answers them, so the numbers stay in
+ * this core's cache from the text to the test.  Every --json answer gets a
+ * comma before it here; the run's first loses it as it is written
+ * (write_streamed_answers), the only place that knows which one it is. */
+static int answer_piece(void *state, void *worker, uint64_t unit, uint64_t counters[])
+{
+    (void)worker;
+    const answer_job *job = state;
+    const check_block *block = job->block;
+    const pk_job_spec *spec = &job->cli->spec;
+    piece_answers *piece = &job->sheet->pieces[unit];
+    uint64_t values[PIECE_CHUNK];
+    uint32_t at[PIECE_CHUNK], len[PIECE_CHUNK];
+    uint8_t big[PIECE_CHUNK];
+    check_block chunk = {.text = block->text, .text_len = block->text_len, .capacity = PIECE_CHUNK,
+                         .values = values, .at = at, .len = len, .big = big};
+    size_t pos = block->piece_start[unit];
+    const size_t end = block->piece_start[unit + 1], extra = answer_extra(spec);
+    uint64_t line = 0;
+    piece->len = 0;
+    piece->counts[0] = piece->counts[1] = 0;
+    (void)counters; /* the counts go with the answers (write_streamed_answers) */
+    while (pos < end && !chunk.stopped) {
+        const size_t from = pos;
+        chunk.count = 0;
+        chunk.irregular = false;
+        parse_lines(&chunk, block->text, end, &pos, &line, !spec->skip_bad_lines);
+        if (chunk.failed)
+            return PK_ENOMEM;
+        /* Answers take at most the digits of their numbers, which lie in
+         * the text just parsed, and a verdict or an expression's value. */
+        size_t room = (pos - from) + chunk.count * (EXPRESSION_DIGITS + extra) + UNIT_SLACK;
+        if (!pk_buffer_reserve(&piece->text, &piece->capacity, piece->len + room))
+            return PK_ENOMEM;
+        char *out = piece->text + piece->len;
+        int rc = answer_numbers(spec, &chunk, 0, chunk.count, SIZE_MAX, &out, piece->counts);
+        if (rc != PK_OK)
+            return rc;
+        piece->len = (size_t)(out - piece->text);
+    }
+    piece->lines = line;
+    piece->bad.count = chunk.bad.count;
+    if (chunk.bad.count > 0)
+        memcpy(piece->bad.named, chunk.bad.named, sizeof chunk.bad.named);
+    piece->stopped = chunk.stopped;
+    return PK_OK;
+}
+
+static int piece_output(void *state, void *worker, uint64_t unit, const char **data, size_t *len)
+{
+    (void)worker;
+    const piece_answers *piece = &((const answer_job *)state)->sheet->pieces[unit];
+    *data = piece->text;
+    *len = piece->len;
     return PK_OK;
 }
 
@@ -435,6 +608,15 @@ static int write_stdout_timed(void *ctx, const char *data, size_t len)
     return rc;
 }
 
+/* Notes where answers are, in order, to hand them over once the block is done. */
+static int add_part(answer_sheet *sheet, const char *data, size_t len)
+{
+    if (sheet->part_count == sheet->part_capacity)
+        return -1; /* cannot happen: one part per unit at most */
+    sheet->parts[sheet->part_count++] = (pk_write_part){data, len};
+    return 0;
+}
+
 /* The engine's write function when there is a writer thread: notes where
  * the answers are, in order, to hand them over once the block is done. */
 static int record_answers(void *ctx, const char *data, size_t len)
@@ -448,10 +630,7 @@ static int record_answers(void *ctx, const char *data, size_t len)
         data = sheet->copies + sheet->copies_len;
         sheet->copies_len += len;
     }
-    if (sheet->part_count == sheet->part_capacity)
-        return -1; /* cannot happen: one part per unit at most */
-    sheet->parts[sheet->part_count++] = (pk_write_part){data, len};
-    return 0;
+    return add_part(sheet, data, len);
 }
 
 /* ---- the run ---------------------------------------------------------------------- */
@@ -469,6 +648,7 @@ typedef struct check_run {
     check_block *spare_blocks;
     uint64_t tested, primes, skipped;
     uint64_t numbers_taken; /* handed to the engine so far: the first has no comma in --json */
+    bool streaming;         /* files go to the engine as a stream (stream_files) */
     /* --checkpoint: results[0] of the one-unit checkpoint is how many numbers
      * have been answered; a resume skips that many before answering again. */
     pk_checkpoint checkpoint;
@@ -708,14 +888,15 @@ static void maybe_save_checkpoint(check_run *run, bool now)
     run->last_save = pk_clock_seconds();
 }
 
-/* After a block's answers: its bad lines, named on stderr (skipped), or
- * the first one as the error.  Returns an exit code. */
-static int report_bad_lines(check_run *run, const check_block *block, const char *name, uint64_t first_line)
+/* After answers: the bad lines among them (BAD, numbered from FIRST_LINE),
+ * named on stderr (skipped), or the first one as the error.  Returns an
+ * exit code. */
+static int report_bad_lines(check_run *run, const bad_lines *lines, const char *name, uint64_t first_line)
 {
     const primes_cli *cli = run->cli;
-    size_t named = block->bad_count < MAX_BAD_NAMED ? (size_t)block->bad_count : MAX_BAD_NAMED;
+    size_t named = lines->count < MAX_BAD_NAMED ? (size_t)lines->count : MAX_BAD_NAMED;
     for (size_t i = 0; i < named; i++) {
-        const bad_line *bad = &block->bad[i];
+        const bad_line *bad = &lines->named[i];
         uint64_t line = first_line + bad->local_line;
         if (cli->spec.skip_bad_lines) {
             if (run->skipped + i < MAX_BAD_NAMED)
@@ -729,7 +910,7 @@ static int report_bad_lines(check_run *run, const check_block *block, const char
             return PK_EXIT_FAILURE;
         }
     }
-    run->skipped += block->bad_count;
+    run->skipped += lines->count;
     return PK_EXIT_OK;
 }
 
@@ -750,7 +931,7 @@ static int take_block(check_run *run, const check_block *block, const char *name
         return status == PK_EIO ? PK_EXIT_FAILURE : primes_job_failed(cli, status);
     }
     maybe_save_checkpoint(run, false);
-    int rc = report_bad_lines(run, block, name, first_line);
+    int rc = report_bad_lines(run, &block->bad, name, first_line);
     if (rc != PK_EXIT_OK)
         return rc;
     if (cli_signal_received())
@@ -770,10 +951,13 @@ static int parse_check_block(void *ctx, pk_line_block *block)
     if (parsed == NULL && (parsed = calloc(1, sizeof *parsed)) == NULL)
         return -1;
     parsed->count = 0;
-    parsed->bad_count = 0;
+    parsed->bad.count = 0;
     parsed->stopped = parsed->failed = parsed->irregular = false;
     block->parsed = parsed;
-    parse_lines(parsed, block, !run->cli->spec.skip_bad_lines);
+    if (run->streaming)
+        cut_into_pieces(parsed, block);
+    else
+        parse_block(parsed, block, !run->cli->spec.skip_bad_lines);
     return parsed->failed ? -1 : 0; /* the reader reports "out of memory" */
 }
 
@@ -809,6 +993,10 @@ typedef struct check_stream {
      * writes in order, so answers always belong to the oldest. */
     pthread_mutex_t lock;
     streamed_block *oldest, *newest;
+    bool comma_pending; /* --json: the next answer written is the run's first */
+    /* Lines of the current input before the block being finished. */
+    size_t line_source;
+    uint64_t lines_before;
     int exit_code;    /* a bad line stopped the run (already reported) */
     bool read_failed; /* the stream ended on a read error */
 } check_stream;
@@ -826,14 +1014,26 @@ static const pk_job *next_streamed_block(void *ctx, int *status)
     }
     const check_block *block = line_block->parsed;
     streamed_block *streamed = calloc(1, sizeof *streamed);
-    if (streamed == NULL ||
-        !set_up_answers(run, block, 0, run->numbers_taken == 0, &streamed->state, &streamed->job)) {
+    answer_sheet *sheet = streamed != NULL ? take_sheet(run) : NULL;
+    if (sheet == NULL || !reserve_units(sheet, block->pieces) || !reserve_pieces(sheet, block->pieces)) {
+        if (sheet != NULL)
+            return_sheet(sheet);
         free(streamed);
         pk_reader_release(stream->reader, line_block);
         *status = PK_ENOMEM;
         return NULL;
     }
-    run->numbers_taken += block->count;
+    sheet->part_count = 0;
+    sheet->next_piece = 0;
+    sheet->dropping = false;
+    streamed->state = (answer_job){run->cli, block, sheet, 0, false};
+    streamed->job = (pk_job){
+        .units = block->pieces,
+        .state = &streamed->state,
+        .run_unit = answer_piece,
+        .unit_output = piece_output,
+        .output_stays = true, /* in the pieces' buffers until the block is handed over */
+    };
     streamed->line_block = line_block;
     pthread_mutex_lock(&stream->lock);
     if (stream->newest != NULL)
@@ -845,15 +1045,43 @@ static const pk_job *next_streamed_block(void *ctx, int *status)
     return &streamed->job;
 }
 
-/* The engine's write function with a writer thread: notes where the
- * oldest block's answers are. */
-static int record_streamed_answers(void *ctx, const char *data, size_t len)
+/* The engine's write function in a stream, called in order: a piece's
+ * answers, of the oldest block.  After a piece that stopped at a bad line
+ * (--on-error fail) nothing more of its block is written, though later
+ * pieces may have been answered meanwhile: the answers end right before
+ * the bad line.  Then the answers go to the writer thread (noted in the
+ * sheet, handed over when the block is done) or straight out, and their
+ * numbers are counted: the counts are those of the answers given. */
+static int write_streamed_answers(void *ctx, const char *data, size_t len)
 {
     check_stream *stream = ctx;
+    check_run *run = stream->run;
     pthread_mutex_lock(&stream->lock);
-    answer_sheet *sheet = stream->oldest->state.sheet;
+    const streamed_block *oldest = stream->oldest;
     pthread_mutex_unlock(&stream->lock);
-    return record_answers(sheet, data, len);
+    answer_sheet *sheet = oldest->state.sheet;
+    /* Which piece: pieces with no answers are never written, so it is the
+     * first from next_piece on whose buffer this is. */
+    size_t piece = sheet->next_piece;
+    while (piece < oldest->job.units && sheet->pieces[piece].text != data)
+        sheet->dropping |= sheet->pieces[piece++].stopped;
+    if (piece == oldest->job.units)
+        return -1; /* cannot happen: the engine writes what piece_output gave */
+    const bool drop = sheet->dropping;
+    sheet->dropping |= sheet->pieces[piece].stopped;
+    sheet->next_piece = piece + 1;
+    if (drop)
+        return 0;
+    run->primes += sheet->pieces[piece].counts[0];
+    run->tested += sheet->pieces[piece].counts[1];
+    run->numbers_taken += sheet->pieces[piece].counts[1];
+    if (stream->comma_pending) {
+        data++, len--; /* every --json answer of a piece starts with a comma */
+        stream->comma_pending = false;
+    }
+    if (run->writer == NULL)
+        return write_stdout_timed(&run->report.output_seconds, data, len);
+    return add_part(sheet, data, len);
 }
 
 static int finish_streamed_block(void *ctx, const pk_job *job, int status)
@@ -866,15 +1094,22 @@ static int finish_streamed_block(void *ctx, const pk_job *job, int status)
     if (stream->oldest == NULL)
         stream->newest = NULL;
     pthread_mutex_unlock(&stream->lock);
-    int rc = hand_over_answers(run, streamed->state.sheet);
     run->report.units += job->units;
-    if (status == PK_OK && rc == PK_OK) {
-        const char *name = stream->paths[streamed->line_block->source];
-        stream->exit_code = report_bad_lines(run, streamed->state.block, strcmp(name, "-") == 0 ? "<stdin>" : name,
-                                             streamed->line_block->first_line);
-        if (stream->exit_code != PK_EXIT_OK)
-            rc = PK_EINVAL; /* stops the stream; the error is reported */
+    /* The bad lines first: once handed over, the sheet may be reused. */
+    const answer_sheet *sheet = streamed->state.sheet;
+    const size_t source = streamed->line_block->source;
+    const char *name = strcmp(stream->paths[source], "-") == 0 ? "<stdin>" : stream->paths[source];
+    if (source != stream->line_source)
+        stream->line_source = source, stream->lines_before = 0;
+    for (size_t i = 0; i < job->units; i++) {
+        const piece_answers *piece = &sheet->pieces[i];
+        if (status == PK_OK && stream->exit_code == PK_EXIT_OK)
+            stream->exit_code = report_bad_lines(run, &piece->bad, name, stream->lines_before + 1);
+        stream->lines_before += piece->lines;
     }
+    int rc = hand_over_answers(run, streamed->state.sheet);
+    if (rc == PK_OK && stream->exit_code != PK_EXIT_OK)
+        rc = PK_EINVAL; /* stops the stream; the error is reported */
     pk_reader_release(stream->reader, streamed->line_block);
     free(streamed);
     return rc;
@@ -884,12 +1119,13 @@ static int finish_streamed_block(void *ctx, const pk_job *job, int status)
 static int stream_files(check_run *run, pk_reader *reader, const char *const *paths)
 {
     primes_cli *cli = run->cli;
-    check_stream stream = {.run = run, .reader = reader, .paths = paths, .exit_code = PK_EXIT_OK};
+    check_stream stream = {.run = run, .reader = reader, .paths = paths, .exit_code = PK_EXIT_OK,
+                           .comma_pending = cli->spec.json && run->numbers_taken == 0};
     pthread_mutex_init(&stream.lock, NULL);
     pk_stream jobs = {next_streamed_block, finish_streamed_block, &stream};
     pk_engine_options engine = run->options->engine;
-    engine.write = run->writer != NULL ? record_streamed_answers : write_stdout_timed;
-    engine.write_ctx = run->writer != NULL ? (void *)&stream : (void *)&run->report.output_seconds;
+    engine.write = write_streamed_answers;
+    engine.write_ctx = &stream;
     uint64_t counters[PK_JOB_MAX_COUNTERS];
     pk_engine_stats stats = {0};
     int rc = pk_engine_run_stream(&engine, &jobs, counters, &stats);
@@ -898,8 +1134,6 @@ static int stream_files(check_run *run, pk_reader *reader, const char *const *pa
     run->report.input_seconds += stats.input_seconds;
     run->report.units_run += stats.units_run;
     run->report.threads = stats.threads_used;
-    run->primes += counters[0];
-    run->tested += counters[1];
     if (stream.exit_code != PK_EXIT_OK)
         return stream.exit_code;
     if (rc == PK_OK)
@@ -921,15 +1155,16 @@ static int check_files(check_run *run, const char *const *paths, size_t count)
 {
     primes_cli *cli = run->cli;
     const int io_threads = cli->spec.io_threads < 0 ? 1 : cli->spec.io_threads;
+    /* Under MPI rank 0 sends each block to the others, and a checkpoint
+     * counts whole blocks: both take one parsed block at a time. */
+    run->streaming = pk_comm_size() == 1 && cli->spec.checkpoint == NULL;
     pk_reader *reader;
     if (pk_reader_create(&reader, paths, count, io_threads, BLOCK_BYTES, 2 * (size_t)io_threads + 2,
                          parse_check_block, free_check_block, run) != PK_OK) {
         cli_error(cli->what, "cannot start the reader threads");
         return PK_EXIT_FAILURE;
     }
-    /* Under MPI rank 0 sends each block to the others, and a checkpoint
-     * counts whole blocks: both take one block at a time. */
-    if (pk_comm_size() == 1 && cli->spec.checkpoint == NULL) {
+    if (run->streaming) {
         int rc = stream_files(run, reader, paths);
         pk_reader_destroy(reader);
         return rc;

@@ -574,6 +574,8 @@ __attribute__((target("ssse3"))) static size_t scan_plain_lines_ssse3(const char
     size_t taken = 0, p = *pos;
     while (taken < room && p < len) {
         if (p >= 16 && len - p >= 64) { /* digits_ending_at reads 16 bytes back */
+            /* The text was written on another core (the reader's): ask for it well ahead. */
+            __builtin_prefetch(text + p + 1024);
             uint64_t newlines = 0, digit = 0;
             for (int k = 0; k < 4; k++) {
                 __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(text + p + 16 * k));

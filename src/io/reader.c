@@ -415,8 +415,8 @@ int pk_reader_next(pk_reader *reader, pk_line_block **block)
             reader->slots[reader->next_delivery % reader->depth] = NULL;
             reader->next_delivery++;
             source *s = &reader->sources[ready->source];
-            ready->first_line = s->lines_before + 1;
-            s->lines_before += ready->lines;
+            ready->first_line = ready->lines != PK_LINES_UNCOUNTED ? s->lines_before + 1 : 0;
+            s->lines_before += ready->lines != PK_LINES_UNCOUNTED ? ready->lines : 0;
             pthread_cond_broadcast(&reader->changed);
             pthread_mutex_unlock(&reader->lock);
             *block = ready;

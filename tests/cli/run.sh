@@ -745,7 +745,9 @@ section_io() {
     cat "$d/r1.txt" "$d/r2.txt" | "$P" primes check - --io-threads 2 >"$d/rds.txt"
     "$P" primes check "$d/r1.txt" "$d/r2.txt" --io-threads 0 >"$d/rds0.txt"
     if cmp -s "$d/rds0.txt" "$d/rds.txt"; then pass; else fail "check - with reader threads" "cmp"; fi
-    { seq 1 250000; echo oops; seq 1 10; } >"$d/r4.txt"
+    # Lines after the bad one, in the same block: answered meanwhile by
+    # other threads, never written.
+    { seq 1 250000; echo oops; seq 1 100000; } >"$d/r4.txt"
     for n in 0 3; do
         run "$P" primes check "$d/r4.txt" --io-threads "$n"
         if [ "$RC" = 1 ] && grep -q "r4.txt:250001: 'oops': not a number" "$ERR" && [ "$(wc -l <"$OUT")" = 250000 ]; then
@@ -753,6 +755,24 @@ section_io() {
         else
             fail "check --io-threads $n: a bad line deep in a large file" "exit $RC, $(wc -l <"$OUT") answers, $(cat "$ERR")"
         fi
+    done
+    # --on-error skip: bad lines throughout a large file, each named by its
+    # own line number, the others all answered.
+    { seq 1 70000; echo bad1; seq 1 90000; echo 'bad2 # two'; seq 1 3; echo '12 13'; seq 1 200000; } >"$d/r5.txt"
+    run "$P" primes check "$d/r5.txt" --on-error skip --io-threads 2
+    if [ "$RC" = 0 ] && grep -q "r5.txt:70001: 'bad1'" "$ERR" && grep -q "r5.txt:160002: 'bad2'" "$ERR" &&
+        grep -q "r5.txt:160006: '12 13'" "$ERR" && grep -q "skipped 3 bad lines" "$ERR" &&
+        [ "$(wc -l <"$OUT")" = 360003 ]; then
+        pass
+    else
+        fail "check --on-error skip: bad lines deep in a large file" "exit $RC, $(wc -l <"$OUT") answers, $(cat "$ERR")"
+    fi
+    # --json, where the first answers come after a long run of comments.
+    { for i in $(seq 1 3000); do echo "# comment line $i of a long header"; done; seq 1 5000; } >"$d/r6.txt"
+    for n in 0 2; do
+        run "$P" primes check "$d/r6.txt" --json --io-threads "$n"
+        cp "$OUT" "$d/late.json"
+        expect_json "check --json --io-threads $n after a long header is valid JSON" "$d/late.json"
     done
     # --json over many blocks: one array, a comma between every two answers.
     run "$P" primes check "$d/r1.txt" "$d/r1.txt" --json --io-threads 2

@@ -13,10 +13,12 @@
 #include "parkit/status.h"
 #include "suites.h"
 
-/* The parse step only copies the block, so the test sees what readers read. */
+/* The parse step only copies the block, so the test sees what readers
+ * read.  A non-NULL CTX: it leaves the lines to the consumer. */
 static int copy_block(void *ctx, pk_line_block *block)
 {
-    (void)ctx;
+    if (ctx != NULL)
+        block->lines = PK_LINES_UNCOUNTED;
     if (block->text[block->len] != '\0')
         return -1; /* the promised sentinel is missing: fails the read */
     char *copy = malloc(block->len + 1);
@@ -109,6 +111,36 @@ static void test_blocks_in_order(void)
     free(expected);
 }
 
+/* A parse function that leaves the lines uncounted: the blocks come with
+ * first_line 0, and still every line, in order. */
+static void test_lines_uncounted(void)
+{
+    char *a = write_temp("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    const char *paths[] = {a, a};
+    for (int threads = 0; threads <= 2; threads++) {
+        pk_reader *reader;
+        int uncounted = 1;
+        CU_ASSERT_EQUAL_FATAL(pk_reader_create(&reader, paths, 2, threads, 8, 3, copy_block, free_copy, &uncounted),
+                              PK_OK);
+        pk_line_block *block;
+        char all[128] = "";
+        int blocks = 0, numbered = 0;
+        while (pk_reader_next(reader, &block) == PK_OK) {
+            blocks++;
+            numbered += block->first_line != 0 || block->lines != PK_LINES_UNCOUNTED;
+            strncat(all, block->text, sizeof all - strlen(all) - 1);
+            pk_reader_release(reader, block);
+        }
+        pk_reader_destroy(reader);
+        CU_ASSERT(blocks > 2);
+        CU_ASSERT_EQUAL(numbered, 0);
+        CU_ASSERT_STRING_EQUAL(all, "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n121\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12");
+    }
+    unlink(a);
+    free(a);
+}
+
 static void test_errors(void)
 {
     const char *missing[] = {"/nonexistent/parkit-input.txt"};
@@ -140,6 +172,7 @@ int pk_suite_reader(void)
 {
     static const pk_test_case cases[] = {
         {"blocks_in_order", test_blocks_in_order},
+        {"lines_uncounted", test_lines_uncounted},
         {"errors", test_errors},
         {NULL, NULL},
     };
