@@ -355,8 +355,23 @@ static void answer_sheet_free(answer_sheet *sheet)
     free(sheet);
 }
 
+/* Room for a part per unit (or piece): what the engine writes of a block. */
+static bool reserve_parts(answer_sheet *sheet, size_t units)
+{
+    if (units <= sheet->part_capacity)
+        return true;
+    pk_write_part *parts = realloc(sheet->parts, 2 * units * sizeof *parts);
+    if (parts == NULL)
+        return false;
+    sheet->parts = parts;
+    sheet->part_capacity = 2 * units;
+    return true;
+}
+
 static bool reserve_units(answer_sheet *sheet, size_t units)
 {
+    if (!reserve_parts(sheet, units))
+        return false;
     if (units + 1 <= sheet->units_capacity)
         return true;
     size_t capacity = 2 * (units + 1), *start, *at, *len;
@@ -366,17 +381,16 @@ static bool reserve_units(answer_sheet *sheet, size_t units)
         sheet->unit_at = at;
     if ((len = realloc(sheet->unit_len, capacity * sizeof *len)) != NULL)
         sheet->unit_len = len;
-    pk_write_part *parts = realloc(sheet->parts, capacity * sizeof *parts);
-    if (parts != NULL)
-        sheet->parts = parts;
-    if (start == NULL || at == NULL || len == NULL || parts == NULL)
+    if (start == NULL || at == NULL || len == NULL)
         return false;
-    sheet->units_capacity = sheet->part_capacity = capacity;
+    sheet->units_capacity = capacity;
     return true;
 }
 
 static bool reserve_pieces(answer_sheet *sheet, size_t pieces)
 {
+    if (!reserve_parts(sheet, pieces))
+        return false;
     if (pieces <= sheet->pieces_capacity)
         return true;
     piece_answers *grown = realloc(sheet->pieces, pieces * sizeof *grown);
@@ -647,7 +661,7 @@ typedef struct check_run {
     answer_sheet *spare_sheets;
     check_block *spare_blocks;
     uint64_t tested, primes, skipped;
-    uint64_t numbers_taken; /* handed to the engine so far: the first has no comma in --json */
+    uint64_t numbers_taken; /* answered so far: the first has no comma in --json */
     bool streaming;         /* files go to the engine as a stream (stream_files) */
     /* --checkpoint: results[0] of the one-unit checkpoint is how many numbers
      * have been answered; a resume skips that many before answering again. */
@@ -684,7 +698,7 @@ static void return_sheet(void *owner)
     pthread_mutex_unlock(&run->spares_lock);
 }
 
-/* Cuts numbers FIRST.. of BLOCK into units of about UNIT_WEIGHT numbers (a
+/* Cuts numbers FIRST.. of BLOCK (one at least) into units of about UNIT_WEIGHT numbers (a
  * big number weighs its digits, so a unit of 1000-digit numbers stays short
  * enough for a prompt cancel) and gives each unit its range of the sheet.
  * Every rank cuts a block the same way.  Returns the number of units, 0
@@ -693,18 +707,11 @@ static uint64_t lay_out_units(answer_sheet *sheet, const pk_job_spec *spec, cons
 {
     const size_t n = block->count - first;
     /* UNIT_WEIGHT numbers a unit, or at least one when numbers weigh more. */
-    if (!reserve_units(sheet, block->irregular ? (n > 0 ? n : 1) : n / UNIT_WEIGHT + 1))
+    if (!reserve_units(sheet, block->irregular ? n : n / UNIT_WEIGHT + 1))
         return 0;
     uint64_t units = 0;
     size_t bytes = 0;
-    if (n == 0) {
-        /* Nothing to answer (a block of comments, say): one empty unit,
-         * so the block still goes through the engine in its turn. */
-        sheet->unit_start[0] = first;
-        sheet->unit_at[0] = 0;
-        units = 1;
-        bytes = UNIT_SLACK;
-    } else if (!block->irregular) {
+    if (!block->irregular) {
         /* The usual block: UNIT_WEIGHT numbers a unit, and an answer is at
          * most its digits and a constant, while the digits of the numbers
          * before a unit's first lie in the text before it: so the ranges
@@ -993,7 +1000,6 @@ typedef struct check_stream {
      * writes in order, so answers always belong to the oldest. */
     pthread_mutex_t lock;
     streamed_block *oldest, *newest;
-    bool comma_pending; /* --json: the next answer written is the run's first */
     /* Lines of the current input before the block being finished. */
     size_t line_source;
     uint64_t lines_before;
@@ -1015,7 +1021,7 @@ static const pk_job *next_streamed_block(void *ctx, int *status)
     const check_block *block = line_block->parsed;
     streamed_block *streamed = calloc(1, sizeof *streamed);
     answer_sheet *sheet = streamed != NULL ? take_sheet(run) : NULL;
-    if (sheet == NULL || !reserve_units(sheet, block->pieces) || !reserve_pieces(sheet, block->pieces)) {
+    if (sheet == NULL || !reserve_pieces(sheet, block->pieces)) {
         if (sheet != NULL)
             return_sheet(sheet);
         free(streamed);
@@ -1072,13 +1078,11 @@ static int write_streamed_answers(void *ctx, const char *data, size_t len)
     sheet->next_piece = piece + 1;
     if (drop)
         return 0;
+    if (run->cli->spec.json && run->numbers_taken == 0)
+        data++, len--; /* the run's first answer: every --json answer of a piece starts with a comma */
     run->primes += sheet->pieces[piece].counts[0];
     run->tested += sheet->pieces[piece].counts[1];
     run->numbers_taken += sheet->pieces[piece].counts[1];
-    if (stream->comma_pending) {
-        data++, len--; /* every --json answer of a piece starts with a comma */
-        stream->comma_pending = false;
-    }
     if (run->writer == NULL)
         return write_stdout_timed(&run->report.output_seconds, data, len);
     return add_part(sheet, data, len);
@@ -1119,8 +1123,7 @@ static int finish_streamed_block(void *ctx, const pk_job *job, int status)
 static int stream_files(check_run *run, pk_reader *reader, const char *const *paths)
 {
     primes_cli *cli = run->cli;
-    check_stream stream = {.run = run, .reader = reader, .paths = paths, .exit_code = PK_EXIT_OK,
-                           .comma_pending = cli->spec.json && run->numbers_taken == 0};
+    check_stream stream = {.run = run, .reader = reader, .paths = paths, .exit_code = PK_EXIT_OK};
     pthread_mutex_init(&stream.lock, NULL);
     pk_stream jobs = {next_streamed_block, finish_streamed_block, &stream};
     pk_engine_options engine = run->options->engine;
