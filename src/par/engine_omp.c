@@ -215,7 +215,9 @@ static void run_and_emit(const pk_engine_options *options, const pk_job *job, vo
     if (e != NULL) {
         const char *data = NULL;
         size_t len = 0;
-        bool emit = rc == PK_OK && !skip && atomic_load(failure) == PK_OK;
+        /* Once a cancel came, nothing more is written, not even units that
+         * were already running: the output ends promptly, and a prefix. */
+        bool emit = rc == PK_OK && !skip && atomic_load(failure) == PK_OK && !cancel_requested(options);
         if (emit && job->unit_output != NULL && (rc = job->unit_output(job->state, worker, unit, &data, &len)) != PK_OK)
             emit = false;
         emit_in_order(e, number, emit, data, len, job->output_stays);
