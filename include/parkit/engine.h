@@ -111,7 +111,9 @@ int pk_engine_run(const pk_engine_options *options, const pk_job *job,
  * scratch (run_unit gets NULL). */
 typedef struct pk_stream {
     /* The next job, or NULL at the end (with *status set on failure).  One
-     * thread at a time calls it.  The job stays the caller's until done(). */
+     * thread at a time calls it.  The job stays the caller's until done().
+     * A failure ends the stream as the end would: the jobs given before it
+     * are finished and written, then the run returns *status. */
     const pk_job *(*next)(void *ctx, int *status);
     /* Called once for every job next() gave, in order, when its last
      * unit's turn to be written has come: after its outputs went through

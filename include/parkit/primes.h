@@ -60,7 +60,11 @@ typedef struct pk_primes_report {
     double input_seconds, output_seconds;
     uint64_t units_resumed; /* done before this run, read from the checkpoint */
     bool checkpoint_saved;  /* stopped early, after saving a checkpoint */
-    char checkpoint_note[512]; /* why a checkpoint was refused, or that there was none */
+    char checkpoint_note[512]; /* that there was no checkpoint to resume from */
+    /* Why the checkpoint failed the run: "cannot resume from PATH: why"
+     * (with PK_EINVAL: another job's, or not its partial output; PK_EIO:
+     * damaged or unreadable) or "cannot save the checkpoint to PATH: why". */
+    char checkpoint_error[512];
 } pk_primes_report;
 
 /* Counts primes, or k-tuplets whose first member is in [lo, hi] and whose

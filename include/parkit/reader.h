@@ -14,6 +14,7 @@
 #ifndef PARKIT_READER_H
 #define PARKIT_READER_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,12 +48,17 @@ typedef struct pk_reader pk_reader;
 
 /* Reads PATHS in order ("-" is standard input).  threads >= 1 reader
  * threads, or 0: each pk_reader_next reads and parses its block on the
- * caller's thread (no overlap, for comparison). */
+ * caller's thread (no overlap, for comparison).  CANCEL (optional): once it
+ * is non-zero, every wait ends within about a tenth of a second (a pipe or
+ * FIFO with no data or no writer included) and pk_reader_next returns
+ * PK_ECANCELED. */
 int pk_reader_create(pk_reader **reader, const char *const *paths, size_t count, int threads, size_t block_bytes,
-                     size_t queue_depth, pk_block_parse_fn parse, pk_block_free_fn free_parsed, void *ctx);
+                     size_t queue_depth, pk_block_parse_fn parse, pk_block_free_fn free_parsed, void *ctx,
+                     const volatile _Atomic int *cancel);
 
-/* The next block in input order: PK_OK, PK_EOF after the last, or PK_EIO
- * (pk_reader_error says what failed, with the file name).  The block is the
+/* The next block in input order: PK_OK, PK_EOF after the last, PK_EIO
+ * (pk_reader_error says what failed, with the file name) once every block
+ * before the failed one was taken, or PK_ECANCELED.  The block is the
  * caller's until pk_reader_release. */
 int pk_reader_next(pk_reader *reader, pk_line_block **block);
 void pk_reader_release(pk_reader *reader, pk_line_block *block);

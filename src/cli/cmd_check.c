@@ -36,6 +36,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/primes_cli.h"
@@ -879,20 +880,39 @@ static int answer_block(check_run *run, const check_block *block, size_t first, 
     return rc;
 }
 
-/* After a block: a checkpoint when the interval is up. */
-static void maybe_save_checkpoint(check_run *run, bool now)
+/* After a block: a checkpoint when the interval is up.  When standard
+ * output is a regular file, the checkpoint also records how long it was,
+ * so a resume into the same file can cut off what came after (answers a
+ * resume gives again, or a line torn by SIGKILL).  Returns an exit code:
+ * a checkpoint that cannot be saved fails the run, with the reason. */
+static int maybe_save_checkpoint(check_run *run, bool now)
 {
     const primes_cli *cli = run->cli;
     if (cli->spec.checkpoint == NULL || pk_comm_rank() != 0)
-        return;
+        return PK_EXIT_OK;
     double interval = cli->spec.checkpoint_interval > 0 ? cli->spec.checkpoint_interval : 60;
     if (!now && pk_clock_seconds() - run->last_save < interval)
-        return;
-    fflush(stdout); /* the answers are out before the checkpoint says so */
+        return PK_EXIT_OK;
+    /* The answers are out before the checkpoint says so. */
+    if (fflush(stdout) != 0) {
+        cli_error(cli->what, "writing standard output: %s", strerror(errno));
+        return PK_EXIT_FAILURE;
+    }
+    struct stat out;
+    if (fstat(STDOUT_FILENO, &out) == 0 && S_ISREG(out.st_mode) &&
+        (fsync(STDOUT_FILENO) != 0 || pk_checkpoint_set_note(&run->checkpoint, "stdout_inode", out.st_ino) != PK_OK ||
+         pk_checkpoint_set_note(&run->checkpoint, "stdout_size", (uint64_t)out.st_size) != PK_OK)) {
+        cli_error(cli->what, "writing standard output: %s", strerror(errno));
+        return PK_EXIT_FAILURE;
+    }
     run->checkpoint.results[0] = run->resumed + run->tested;
     run->checkpoint.done[0] = 1;
-    pk_checkpoint_save(&run->checkpoint, cli->spec.checkpoint);
+    if (pk_checkpoint_save(&run->checkpoint, cli->spec.checkpoint) != PK_OK) {
+        cli_error(cli->what, "cannot save the checkpoint to %s: %s", cli->spec.checkpoint, strerror(errno));
+        return PK_EXIT_FAILURE;
+    }
     run->last_save = pk_clock_seconds();
+    return PK_EXIT_OK;
 }
 
 /* After answers: the bad lines among them (BAD, numbered from FIRST_LINE),
@@ -937,8 +957,10 @@ static int take_block(check_run *run, const check_block *block, const char *name
             cli_error(cli->what, "writing standard output: %s", strerror(stdout_errno));
         return status == PK_EIO ? PK_EXIT_FAILURE : primes_job_failed(cli, status);
     }
-    maybe_save_checkpoint(run, false);
-    int rc = report_bad_lines(run, &block->bad, name, first_line);
+    int rc = maybe_save_checkpoint(run, false);
+    if (rc != PK_EXIT_OK)
+        return rc;
+    rc = report_bad_lines(run, &block->bad, name, first_line);
     if (rc != PK_EXIT_OK)
         return rc;
     if (cli_signal_received())
@@ -1014,7 +1036,7 @@ static const pk_job *next_streamed_block(void *ctx, int *status)
     pk_line_block *line_block;
     int rc = pk_reader_next(stream->reader, &line_block);
     if (rc != PK_OK) {
-        stream->read_failed = rc != PK_EOF;
+        stream->read_failed = rc == PK_EIO;
         *status = rc == PK_EOF ? PK_OK : rc;
         return NULL;
     }
@@ -1163,7 +1185,7 @@ static int check_files(check_run *run, const char *const *paths, size_t count)
     run->streaming = pk_comm_size() == 1 && cli->spec.checkpoint == NULL;
     pk_reader *reader;
     if (pk_reader_create(&reader, paths, count, io_threads, BLOCK_BYTES, 2 * (size_t)io_threads + 2,
-                         parse_check_block, free_check_block, run) != PK_OK) {
+                         parse_check_block, free_check_block, run, run->options->engine.cancel) != PK_OK) {
         cli_error(cli->what, "cannot start the reader threads");
         return PK_EXIT_FAILURE;
     }
@@ -1188,6 +1210,9 @@ static int check_files(check_run *run, const char *const *paths, size_t count)
     if (rc == PK_EXIT_OK && status == PK_EIO) {
         cli_error(cli->what, "cannot read %s", pk_reader_error(reader));
         rc = PK_EXIT_FAILURE;
+    } else if (rc == PK_EXIT_OK && status == PK_ECANCELED) {
+        /* A signal or the timeout while waiting for input. */
+        rc = cli->spec.checkpoint != NULL ? PK_EXIT_CHECKPOINTED : primes_job_failed(cli, PK_ECANCELED);
     }
     pk_reader_destroy(reader);
     return rc;
@@ -1265,6 +1290,39 @@ static int validate_check_arguments(const primes_cli *cli)
     return PK_EXIT_OK;
 }
 
+/* Resuming into the very file the checkpoint recorded as standard output:
+ * what was written after the checkpoint (answers the resume gives again,
+ * or a line torn by SIGKILL) is cut off, so every number is answered once.
+ * Shorter than recorded means answers were lost: refused.  Another file or
+ * a pipe is written as it is.  Returns an exit code. */
+static int cut_stdout_to_checkpoint(check_run *run)
+{
+    const primes_cli *cli = run->cli;
+    uint64_t inode, size;
+    struct stat out;
+    if (pk_checkpoint_get_note(&run->checkpoint, "stdout_inode", &inode) != PK_OK ||
+        pk_checkpoint_get_note(&run->checkpoint, "stdout_size", &size) != PK_OK ||
+        fstat(STDOUT_FILENO, &out) != 0 || !S_ISREG(out.st_mode) || out.st_ino != inode)
+        return PK_EXIT_OK;
+    if ((uint64_t)out.st_size < size) {
+        cli_error(cli->what,
+                  "cannot resume from %s: standard output is the file it recorded, but shorter (%" PRIu64
+                  " bytes, recorded %" PRIu64 "): answers were lost (append with >>, or write to another file)",
+                  cli->spec.checkpoint, (uint64_t)out.st_size, size);
+        return PK_EXIT_USAGE;
+    }
+    if ((uint64_t)out.st_size > size) {
+        if (ftruncate(STDOUT_FILENO, (off_t)size) != 0 || lseek(STDOUT_FILENO, 0, SEEK_END) < 0) {
+            cli_error(cli->what, "cannot cut standard output back to its checkpoint: %s", strerror(errno));
+            return PK_EXIT_FAILURE;
+        }
+        if (!cli->spec.quiet)
+            fprintf(stderr, "parkit: %s: standard output cut back to the %" PRIu64 " bytes the checkpoint knows\n",
+                    cli->what, size);
+    }
+    return PK_EXIT_OK;
+}
+
 /* --checkpoint for check: the job is its inputs and formats; the checkpoint
  * holds how many numbers were answered.  Returns an exit code. */
 static int start_check_checkpoint(check_run *run)
@@ -1292,8 +1350,11 @@ static int start_check_checkpoint(check_run *run)
     }
     if (rc != PK_OK) {
         cli_error(cli->what, "cannot resume from %s: %s", cli->spec.checkpoint, why);
-        return PK_EXIT_USAGE;
+        return rc == PK_EINVAL ? PK_EXIT_USAGE : PK_EXIT_FAILURE;
     }
+    rc = cut_stdout_to_checkpoint(run);
+    if (rc != PK_EXIT_OK)
+        return rc;
     run->resumed = run->to_skip = run->checkpoint.results[0];
     if (!cli->spec.quiet)
         fprintf(stderr, "parkit: %s: resumed from %s: %" PRIu64 " numbers were answered\n", cli->what,
@@ -1307,9 +1368,15 @@ static int finish_check_checkpoint(check_run *run, int rc)
 {
     const primes_cli *cli = run->cli;
     if (rc == PK_EXIT_CHECKPOINTED) {
-        maybe_save_checkpoint(run, true);
-        cli_error(cli->what, "stopped by signal %d; checkpoint saved to %s; run again with --resume to continue",
-                  cli_signal_received(), cli->spec.checkpoint);
+        rc = maybe_save_checkpoint(run, true) == PK_EXIT_OK ? PK_EXIT_CHECKPOINTED : PK_EXIT_FAILURE;
+        if (rc == PK_EXIT_CHECKPOINTED)
+            cli_error(cli->what, "stopped by signal %d; checkpoint saved to %s; run again with --resume to continue",
+                      cli_signal_received(), cli->spec.checkpoint);
+    } else if (rc == PK_EXIT_OK && run->to_skip > 0) {
+        cli_error(cli->what, "cannot resume from %s: it says %" PRIu64 " numbers were answered, but the inputs hold "
+                  "only %" PRIu64 " (other inputs than when it was saved?)", cli->spec.checkpoint, run->resumed,
+                  run->resumed - run->to_skip);
+        rc = PK_EXIT_USAGE;
     } else if (rc == PK_EXIT_OK) {
         unlink(cli->spec.checkpoint); /* done: nothing to resume */
     }
@@ -1323,8 +1390,10 @@ static int read_and_check(check_run *run)
 {
     primes_cli *cli = run->cli;
     int rc = cli->spec.checkpoint != NULL ? start_check_checkpoint(run) : PK_EXIT_OK;
-    if (rc != PK_EXIT_OK)
+    if (rc != PK_EXIT_OK) {
+        pk_checkpoint_free(&run->checkpoint);
         return rc;
+    }
     for (int i = 0; i < cli->spec.nargs && rc == PK_EXIT_OK; i++) {
         if (is_number_argument(cli->spec.args[i])) {
             rc = add_argument(run, cli->spec.args[i]);

@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -349,12 +351,13 @@ void primes_print_time(const primes_cli *cli, const pk_primes_report *report)
             cli->threads.source, pk_schedule_format(cli->spec.schedule, schedule, sizeof schedule), report->units);
 }
 
-/* A job stopped by a signal after saving a checkpoint: exit 75, resume later. */
+/* A job whose checkpoint failed it (refused: 2; damaged or not saved: 1),
+ * or stopped by a signal after saving one (75: resume later). */
 static int job_stopped(const primes_cli *cli, int rc, const pk_primes_report *report)
 {
-    if (report->checkpoint_note[0] != '\0' && rc == PK_EINVAL) {
-        cli_error(cli->what, "%s", report->checkpoint_note);
-        return PK_EXIT_USAGE;
+    if (report->checkpoint_error[0] != '\0' && rc != PK_OK) {
+        cli_error(cli->what, "%s", report->checkpoint_error);
+        return rc == PK_EINVAL ? PK_EXIT_USAGE : PK_EXIT_FAILURE;
     }
     if (rc == PK_ECANCELED && report->checkpoint_saved) {
         cli_error(cli->what, "stopped by signal %d; checkpoint saved to %s; run again with --resume to continue",
@@ -365,15 +368,79 @@ static int job_stopped(const primes_cli *cli, int rc, const pk_primes_report *re
 }
 
 /* "No checkpoint: starting afresh", or how much a resume found done. */
-static void note_checkpoint(const primes_cli *cli, int status, const pk_primes_report *report)
+static void note_checkpoint(const primes_cli *cli, const pk_primes_report *report)
 {
-    if (cli->spec.checkpoint == NULL || cli->spec.quiet || status == PK_EINVAL)
+    if (cli->spec.checkpoint == NULL || cli->spec.quiet || report->checkpoint_error[0] != '\0')
         return;
     if (report->checkpoint_note[0] != '\0')
         fprintf(stderr, "parkit: %s: %s\n", cli->what, report->checkpoint_note);
     else if (cli->spec.resume)
         fprintf(stderr, "parkit: %s: resumed from %s: %" PRIu64 " of %" PRIu64 " units were done\n", cli->what,
                 cli->spec.checkpoint, report->units_resumed, report->units);
+}
+
+/* NAME as an absolute path whose directory has no links or dots in it,
+ * for comparing names of files that may not exist yet. */
+static void absolute_name(const char *name, char *out, size_t size)
+{
+    const char *slash = strrchr(name, '/');
+    char parent[PATH_MAX], resolved[PATH_MAX];
+    if (slash == NULL)
+        snprintf(parent, sizeof parent, ".");
+    else if (slash == name)
+        snprintf(parent, sizeof parent, "/");
+    else
+        snprintf(parent, sizeof parent, "%.*s", (int)(slash - name), name);
+    if (realpath(parent, resolved) == NULL)
+        snprintf(out, size, "%s", name);
+    else
+        snprintf(out, size, "%s/%s", strcmp(resolved, "/") == 0 ? "" : resolved, slash != NULL ? slash + 1 : name);
+}
+
+/* Do A and B name the same file (the same inode, or, not existing yet,
+ * the same name in the same directory)? */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char name_a[PATH_MAX + 256], name_b[PATH_MAX + 256];
+    absolute_name(a, name_a, sizeof name_a);
+    absolute_name(b, name_b, sizeof name_b);
+    return strcmp(name_a, name_b) == 0;
+}
+
+/* --checkpoint PATH: a checkpoint or nothing yet, in a directory that can
+ * take files, and none of the job's own inputs or outputs (each save
+ * renames over PATH, and a finished job deletes it).  Checked before any
+ * work, by rank 0 (the files may be on its disk only).  Returns an exit code. */
+static int check_checkpoint_path(const primes_cli *cli)
+{
+    const char *path = cli->spec.checkpoint;
+    if (path == NULL)
+        return PK_EXIT_OK;
+    if (cli->spec.output != NULL) {
+        char partial[PATH_MAX + 16];
+        snprintf(partial, sizeof partial, "%s.partial", cli->spec.output);
+        if (same_file(path, cli->spec.output) || same_file(path, partial)) {
+            cli_error(cli->what, "--checkpoint %s: it is %s of -o %s, which it would destroy", path,
+                      same_file(path, partial) ? "the partial output" : "the output", cli->spec.output);
+            return PK_EXIT_USAGE;
+        }
+    }
+    for (int i = 0; cli->spec.command == PK_COMMAND_CHECK && i < cli->spec.nargs; i++) {
+        if (strcmp(cli->spec.args[i], "-") != 0 && same_file(path, cli->spec.args[i])) {
+            cli_error(cli->what, "--checkpoint %s: it is the input %s, which it would destroy", path,
+                      cli->spec.args[i]);
+            return PK_EXIT_USAGE;
+        }
+    }
+    char why[400];
+    int rc = pk_checkpoint_check_path(path, why, sizeof why);
+    if (rc == PK_OK)
+        return PK_EXIT_OK;
+    cli_error(cli->what, "--checkpoint %s: %s", path, why);
+    return rc == PK_EINVAL ? PK_EXIT_USAGE : PK_EXIT_FAILURE;
 }
 
 /* Reports a failed job; a cancel by signal is reported as an interruption. */
@@ -437,7 +504,7 @@ static int run_count(primes_cli *cli, pk_primes_options *options)
     uint64_t count;
     int status = pk_primes_count(options, lo, hi, cli->spec.pattern, &count, &report);
     cli_progress_stop(display);
-    note_checkpoint(cli, status, &report);
+    note_checkpoint(cli, &report);
     if (status != PK_OK) {
         int stopped = job_stopped(cli, status, &report);
         return stopped != PK_EXIT_OK ? stopped : primes_job_failed(cli, status);
@@ -639,7 +706,7 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
             status = PK_EIO;
     }
     cli_progress_stop(display);
-    note_checkpoint(cli, status, &report);
+    note_checkpoint(cli, &report);
     if (writer)
         close_list_output(cli, &out, status);
     else if (fd >= 0)
@@ -762,6 +829,10 @@ int cli_run_spec(const pk_job_spec *spec)
         cli_error(cli.what, "--checkpoint needs -o FILE for list (standard output cannot be resumed)");
         return PK_EXIT_USAGE;
     }
+    int checked = pk_comm_rank() == 0 ? check_checkpoint_path(&cli) : PK_EXIT_OK;
+    pk_comm_broadcast(&checked, sizeof checked, 0);
+    if (checked != PK_EXIT_OK)
+        return checked;
     if (cli.spec.timeout > 0)
         cli_timeout_start(cli.spec.timeout);
 

@@ -15,22 +15,43 @@
  * and parsing happen outside it.  A pipe is read by one thread at a time:
  * stream_busy keeps the others from claiming past it, since its blocks must
  * keep their order and nobody knows in advance how many there are.
+ *
+ * A failed block stops the claims, but the blocks before it are still
+ * delivered (their threads do not drop them): the consumer takes them, then
+ * gets the error, exactly as with one thread.  Blocks after it are dropped.
+ *
+ * No wait is endless: pipes, FIFOs and terminals are polled a tenth of a
+ * second at a time (a FIFO is opened without blocking, so a missing writer
+ * cannot hold a thread in open), and the consumer waits a tenth of a second
+ * at a time; both look at the caller's cancel flag (set by a signal or a
+ * timeout) and at destroy's stop in between.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "parkit/reader.h"
 #include "io/io_thread.h"
 #include "parkit/status.h"
 
-enum { MAX_LINE = 1 << 20, SPARE_BUFFERS = 8 };
+enum { MAX_LINE = 1 << 20, SPARE_BUFFERS = 8, POLL_MS = 100 };
+
+/* Why a read failed, besides an errno (which is positive). */
+enum {
+    READ_LONG_LINE = -1, /* a line longer than MAX_LINE */
+    READ_SHRANK = -2,    /* a regular file ended before the size it had when opened */
+    READ_CANCELED = -3,  /* the cancel flag or destroy's stop */
+};
 
 typedef struct source {
     const char *path;
@@ -59,6 +80,9 @@ struct pk_reader {
     size_t spare_size[SPARE_BUFFERS];
     int spares;
 
+    const volatile _Atomic int *cancel; /* the caller's; may be NULL */
+    _Atomic bool stop;       /* set by destroy: every thread leaves */
+
     pthread_mutex_t lock;
     pthread_cond_t changed;
     size_t claim_source;     /* where the next claim starts */
@@ -68,9 +92,9 @@ struct pk_reader {
     uint64_t next_delivery;  /* the block the consumer takes next */
     int in_flight;           /* blocks claimed, not yet in a slot */
     pk_line_block **slots;
-    bool stop;
+    bool canceled;           /* a read saw the cancel flag: the consumer gets PK_ECANCELED */
     int error;               /* PK_OK, or PK_EIO with message */
-    uint64_t error_number;   /* the block that failed */
+    uint64_t error_number;   /* the block that failed: claims stop, earlier blocks are delivered */
     char message[600];
 };
 
@@ -83,11 +107,19 @@ static void fail_locked(pk_reader *reader, uint64_t number, const char *path, co
     }
 }
 
+static bool told_to_stop(const pk_reader *reader)
+{
+    return atomic_load(&reader->stop) || (reader->cancel != NULL && atomic_load(reader->cancel) != 0);
+}
+
 static int open_source(source *s)
 {
     if (s->fd >= 0)
         return 0;
-    s->fd = strcmp(s->path, "-") == 0 ? dup(STDIN_FILENO) : open(s->path, O_RDONLY);
+    /* O_NONBLOCK: a FIFO with no writer yet must not hold us in open();
+     * reads poll first (wait_readable).  Standard input's flags are shared
+     * with whoever gave it to us, so it is left as it is. */
+    s->fd = strcmp(s->path, "-") == 0 ? dup(STDIN_FILENO) : open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (s->fd < 0)
         return -1;
     struct stat st;
@@ -156,7 +188,7 @@ static int read_regular_block(pk_reader *reader, const source *s, uint64_t offse
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0) {
-                int err = n < 0 ? errno : EIO;
+                int err = n < 0 ? errno : READ_SHRANK;
                 free(buffer);
                 return err;
             }
@@ -192,9 +224,26 @@ static int read_regular_block(pk_reader *reader, const source *s, uint64_t offse
         }
         if (want - reader->block_bytes > MAX_LINE) {
             free(buffer);
-            return EFBIG; /* a line longer than MAX_LINE */
+            return READ_LONG_LINE;
         }
         want *= 2;
+    }
+}
+
+/* Waits until FD has something to read (or its end), a tenth of a second
+ * at a time, looking at the cancel flag and destroy's stop in between.
+ * Returns 0, an errno, or READ_CANCELED. */
+static int wait_readable(const pk_reader *reader, int fd)
+{
+    for (;;) {
+        if (told_to_stop(reader))
+            return READ_CANCELED;
+        struct pollfd watch = {.fd = fd, .events = POLLIN};
+        int n = poll(&watch, 1, POLL_MS);
+        if (n > 0)
+            return 0; /* data, the end, or an error the read will tell */
+        if (n < 0 && errno != EINTR)
+            return errno;
     }
 }
 
@@ -214,11 +263,16 @@ static int read_stream_block(pk_reader *reader, source *s, pk_line_block *block)
     s->carry_len = 0;
     bool end_of_input = false;
     while (have < capacity - 1) {
+        int err = wait_readable(reader, s->fd);
+        if (err != 0) {
+            free(buffer);
+            return err;
+        }
         ssize_t n = read(s->fd, buffer + have, capacity - 1 - have);
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n < 0) {
-            int err = errno;
+            err = errno;
             free(buffer);
             return err;
         }
@@ -233,7 +287,7 @@ static int read_stream_block(pk_reader *reader, source *s, pk_line_block *block)
         char *last = memrchr(buffer, '\n', have);
         if (last == NULL) {
             free(buffer);
-            return EFBIG;
+            return READ_LONG_LINE;
         }
         cut = (size_t)(last - buffer) + 1;
         s->carry_len = have - cut;
@@ -273,14 +327,33 @@ static uint64_t count_lines(const char *text, size_t len)
     return lines;
 }
 
+/* What a failed read says after the file's name. */
+static void describe_failure(int err, const source *s, char *what, size_t size)
+{
+    struct stat st;
+    if (err == READ_LONG_LINE)
+        snprintf(what, size, "a line is longer than 1 MiB");
+    else if (err == READ_SHRANK && fstat(s->fd, &st) == 0)
+        snprintf(what, size, "the file shrank while it was read (from %" PRIu64 " to %" PRIu64 " bytes)", s->size,
+                 (uint64_t)st.st_size);
+    else if (err == READ_SHRANK)
+        snprintf(what, size, "the file shrank while it was read");
+    else if (err > 0)
+        snprintf(what, size, "%s", strerror(err));
+    else
+        snprintf(what, size, "out of memory");
+}
+
 /* Claims the next block in input order, reads and parses it (outside the
  * lock) and puts it in its slot.  Called and returns with the lock held.
- * Returns false once there is nothing more to claim, or the reader stopped
- * or failed. */
+ * Returns false once there is nothing more to claim, or the reader stopped,
+ * was canceled or failed.  A block numbered before a failed one is still
+ * put in its slot: the consumer takes it before it hears of the failure. */
 static bool produce_block(pk_reader *reader)
 {
     for (;;) {
-        if (reader->stop || reader->claim_source >= reader->count)
+        if (atomic_load(&reader->stop) || reader->canceled || reader->error != PK_OK ||
+            reader->claim_source >= reader->count)
             return false;
         source *s = &reader->sources[reader->claim_source];
         if (reader->stream_busy) {
@@ -289,7 +362,7 @@ static bool produce_block(pk_reader *reader)
         }
         if (open_source(s) != 0) {
             fail_locked(reader, reader->next_number, s->path, strerror(errno));
-            reader->stop = true;
+            pthread_cond_broadcast(&reader->changed);
             return false;
         }
         if ((s->regular && reader->claim_offset >= s->size) || (!s->regular && s->exhausted)) {
@@ -300,7 +373,7 @@ static bool produce_block(pk_reader *reader)
         pk_line_block *block = calloc(1, sizeof *block);
         if (block == NULL) {
             fail_locked(reader, reader->next_number, s->path, "out of memory");
-            reader->stop = true;
+            pthread_cond_broadcast(&reader->changed);
             return false;
         }
         block->source = reader->claim_source;
@@ -323,26 +396,35 @@ static bool produce_block(pk_reader *reader)
             if (block->lines == 0)
                 block->lines = count_lines(block->text, block->len);
         }
+        char what[160] = "";
+        if (err != 0 && err != READ_CANCELED)
+            describe_failure(err, s, what, sizeof what);
         pthread_mutex_lock(&reader->lock);
         if (!s->regular) {
             reader->stream_busy = false;
             pthread_cond_broadcast(&reader->changed);
         }
         if (err != 0 || parse_failed) {
-            fail_locked(reader, number, s->path,
-                        err == EFBIG ? "a line is longer than 1 MiB" : err != 0 ? strerror(err) : "out of memory");
-            reader->stop = true;
+            if (err == READ_CANCELED)
+                reader->canceled = !atomic_load(&reader->stop);
+            else
+                fail_locked(reader, number, s->path, err != 0 ? what : "out of memory");
             reader->in_flight--;
             free_block(reader, block);
             pthread_cond_broadcast(&reader->changed);
             return false;
         }
-        /* Wait for our slot: the consumer is at most depth blocks behind. */
-        while (number >= reader->next_delivery + reader->depth && !reader->stop)
+        /* Wait for our slot: the consumer is at most depth blocks behind.
+         * Blocks after a failed one are never taken. */
+        bool dropped;
+        while (!(dropped = atomic_load(&reader->stop) || reader->canceled ||
+                           (reader->error != PK_OK && number > reader->error_number)) &&
+               number >= reader->next_delivery + reader->depth)
             pthread_cond_wait(&reader->changed, &reader->lock);
         reader->in_flight--;
-        if (reader->stop) {
+        if (dropped) {
             free_block(reader, block);
+            pthread_cond_broadcast(&reader->changed);
             return false;
         }
         reader->slots[number % reader->depth] = block;
@@ -364,7 +446,8 @@ static void *reader_thread(void *opaque)
 }
 
 int pk_reader_create(pk_reader **out, const char *const *paths, size_t count, int threads, size_t block_bytes,
-                     size_t queue_depth, pk_block_parse_fn parse, pk_block_free_fn free_parsed, void *ctx)
+                     size_t queue_depth, pk_block_parse_fn parse, pk_block_free_fn free_parsed, void *ctx,
+                     const volatile _Atomic int *cancel)
 {
     *out = NULL;
     if (threads < 0 || block_bytes < 1 || queue_depth < 1 || parse == NULL || free_parsed == NULL)
@@ -392,9 +475,15 @@ int pk_reader_create(pk_reader **out, const char *const *paths, size_t count, in
     reader->parse = parse;
     reader->free_parsed = free_parsed;
     reader->ctx = ctx;
+    reader->cancel = cancel;
     pthread_mutex_init(&reader->lock, NULL);
     pthread_mutex_init(&reader->pool_lock, NULL);
-    pthread_cond_init(&reader->changed, NULL);
+    /* The consumer's waits are timed on the monotonic clock. */
+    pthread_condattr_t monotonic;
+    pthread_condattr_init(&monotonic);
+    pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+    pthread_cond_init(&reader->changed, &monotonic);
+    pthread_condattr_destroy(&monotonic);
     for (; reader->thread_count < threads; reader->thread_count++)
         if (pthread_create(&reader->threads[reader->thread_count], NULL, reader_thread, reader) != 0)
             break;
@@ -426,17 +515,31 @@ int pk_reader_next(pk_reader *reader, pk_line_block **block)
             pthread_mutex_unlock(&reader->lock);
             return reader->error;
         }
-        bool finished = (reader->claim_source >= reader->count || reader->stop) && reader->in_flight == 0 &&
+        if (reader->canceled || (reader->cancel != NULL && atomic_load(reader->cancel) != 0)) {
+            reader->canceled = true;
+            pthread_cond_broadcast(&reader->changed);
+            pthread_mutex_unlock(&reader->lock);
+            return PK_ECANCELED;
+        }
+        bool finished = reader->claim_source >= reader->count && reader->in_flight == 0 &&
                         reader->next_delivery >= reader->next_number;
         if (finished) {
-            int rc = reader->error != PK_OK ? reader->error : PK_EOF;
             pthread_mutex_unlock(&reader->lock);
-            return rc;
+            return PK_EOF;
         }
-        if (reader->thread_count == 0)
+        if (reader->thread_count == 0) {
             produce_block(reader); /* no reader threads: the caller reads */
-        else
-            pthread_cond_wait(&reader->changed, &reader->lock);
+        } else {
+            /* A tenth of a second at a time, to see the cancel flag. */
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_nsec += POLL_MS * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&reader->changed, &reader->lock, &until);
+        }
     }
 }
 
@@ -456,7 +559,7 @@ void pk_reader_destroy(pk_reader *reader)
     if (reader == NULL)
         return;
     pthread_mutex_lock(&reader->lock);
-    reader->stop = true;
+    atomic_store(&reader->stop, true);
     pthread_cond_broadcast(&reader->changed);
     pthread_mutex_unlock(&reader->lock);
     for (int i = 0; i < reader->thread_count; i++)

@@ -337,6 +337,7 @@ typedef struct stream_state {
     uint64_t base;  /* the stream's number of its unit 0 */
     uint64_t total; /* units in the stream so far */
     bool fetching, ended;
+    int end_status; /* why next() ended the stream: PK_OK at the end of input */
     double fetch_seconds;
 } stream_state;
 
@@ -356,8 +357,14 @@ static void fetch_stream_job(emitter *e, stream_state *s, const pk_engine_option
     s->fetching = false;
     s->fetch_seconds += seconds;
     if (job == NULL) {
+        /* The end, or a failure (a read error): either way the jobs fetched
+         * before it are finished and written, so what comes out does not
+         * depend on how far ahead the threads were. */
         s->ended = true;
-        record_failure(e->failure, record == NULL ? PK_ENOMEM : status);
+        if (record == NULL)
+            record_failure(e->failure, PK_ENOMEM);
+        else
+            s->end_status = status;
         free(record);
     } else {
         *record = (stream_job){job, s->total + job->units, NULL};
@@ -434,7 +441,8 @@ int pk_engine_run_stream(const pk_engine_options *options, const pk_stream *stre
     stats->input_seconds = shared.fetch_seconds;
     stats->threads_used = team;
     stats->units_run = shared.total;
-    return finish_run(&out, options);
+    int rc = finish_run(&out, options);
+    return rc == PK_OK ? shared.end_status : rc;
 }
 
 int pk_engine_run(const pk_engine_options *options, const pk_job *job,

@@ -4,7 +4,7 @@
 #
 #   tests/cli/run.sh path/to/parkit [SECTION...]
 #
-# SECTIONS: answers agree errors files threads help io checkpoint jobs (default: all of them).
+# SECTIONS: answers agree errors files threads help io checkpoint jobs faults (default: all of them).
 # PARKIT_TEST_SEED=N fixes the random ranges of 'agree' (the seed is printed).
 # The last line is always "N passed, N failed[, N skipped]"; the exit status is
 # 0 only when nothing failed.
@@ -24,11 +24,11 @@ if [ ! -x "$P" ] || [ -d "$P" ]; then
     echo "$0: '$1' is not an executable" >&2
     exit 2
 fi
-SECTIONS=${*:-answers agree errors files threads help io checkpoint jobs}
+SECTIONS=${*:-answers agree errors files threads help io checkpoint jobs faults}
 for s in $SECTIONS; do
     case $s in
-    answers | agree | errors | files | threads | help | io | checkpoint | jobs) ;;
-    *) echo "$0: unknown section '$s' (answers agree errors files threads help io checkpoint jobs)" >&2; exit 2 ;;
+    answers | agree | errors | files | threads | help | io | checkpoint | jobs | faults) ;;
+    *) echo "$0: unknown section '$s' (answers agree errors files threads help io checkpoint jobs faults)" >&2; exit 2 ;;
     esac
 done
 
@@ -55,10 +55,11 @@ HAVE_PYTHON=0; have python3 && python3 -c 'import json' >/dev/null 2>&1 && HAVE_
 LIMIT=${PARKIT_TEST_TIMEOUT:-60}
 TIMEOUT=()
 if have timeout; then
-    if timeout --foreground 1 true >/dev/null 2>&1; then
-        TIMEOUT=(timeout --foreground "$LIMIT")
+    # -k: a command that ignores SIGTERM (a hang) is killed 5 s later.
+    if timeout --foreground -k 5 1 true >/dev/null 2>&1; then
+        TIMEOUT=(timeout --foreground -k 5 "$LIMIT")
     else
-        TIMEOUT=(timeout "$LIMIT")
+        TIMEOUT=(timeout -k 5 "$LIMIT")
     fi
 fi
 
@@ -86,7 +87,7 @@ fail() {
     for line in "$@"; do
         printf '  %s\n' "$line"
     done
-    if [ "$RC" = 124 ] && [ ${#TIMEOUT[@]} -gt 0 ]; then
+    if { [ "$RC" = 124 ] || [ "$RC" = 137 ]; } && [ ${#TIMEOUT[@]} -gt 0 ]; then
         printf '  (timed out after %s s)\n' "$LIMIT"
     fi
 }
@@ -1073,6 +1074,9 @@ want help && section_help
 want io && section_io
 want checkpoint && section_checkpoint
 want jobs && section_jobs
+# 10. Faults and hostile input: tests/cli/faults.sh
+. "$(dirname "$0")/faults.sh"
+want faults && section_faults
 echo "   ($(($(date +%s) - START)) s)"
 
 if [ "$SKIPPED" -gt 0 ]; then

@@ -4,10 +4,16 @@
  * order, with its right line number, across files; a missing file and an
  * endless line are reported with the file's name.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "core/clock.h"
 
 #include "parkit/reader.h"
 #include "parkit/status.h"
@@ -57,7 +63,7 @@ static char *read_all(const char *const *paths, size_t count, int threads, size_
 {
     pk_reader *reader;
     *numbering_ok = 1;
-    if (pk_reader_create(&reader, paths, count, threads, block_bytes, 3, copy_block, free_copy, NULL) != PK_OK)
+    if (pk_reader_create(&reader, paths, count, threads, block_bytes, 3, copy_block, free_copy, NULL, NULL) != PK_OK)
         return NULL;
     size_t capacity = 1 << 16, len = 0;
     char *all = malloc(capacity);
@@ -121,7 +127,7 @@ static void test_lines_uncounted(void)
     for (int threads = 0; threads <= 2; threads++) {
         pk_reader *reader;
         int uncounted = 1;
-        CU_ASSERT_EQUAL_FATAL(pk_reader_create(&reader, paths, 2, threads, 8, 3, copy_block, free_copy, &uncounted),
+        CU_ASSERT_EQUAL_FATAL(pk_reader_create(&reader, paths, 2, threads, 8, 3, copy_block, free_copy, &uncounted, NULL),
                               PK_OK);
         pk_line_block *block;
         char all[128] = "";
@@ -146,7 +152,7 @@ static void test_errors(void)
     const char *missing[] = {"/nonexistent/parkit-input.txt"};
     int status, numbering_ok;
     pk_reader *reader;
-    CU_ASSERT_EQUAL_FATAL(pk_reader_create(&reader, missing, 1, 2, 64, 2, copy_block, free_copy, NULL), PK_OK);
+    CU_ASSERT_EQUAL_FATAL(pk_reader_create(&reader, missing, 1, 2, 64, 2, copy_block, free_copy, NULL, NULL), PK_OK);
     pk_line_block *block;
     CU_ASSERT_EQUAL(pk_reader_next(reader, &block), PK_EIO);
     CU_ASSERT_PTR_NOT_NULL(strstr(pk_reader_error(reader), "/nonexistent/parkit-input.txt"));
@@ -165,7 +171,118 @@ static void test_errors(void)
     free(path);
     free(endless);
 
-    CU_ASSERT_EQUAL(pk_reader_create(&reader, paths, 1, -1, 64, 2, copy_block, free_copy, NULL), PK_EINVAL);
+    CU_ASSERT_EQUAL(pk_reader_create(&reader, paths, 1, -1, 64, 2, copy_block, free_copy, NULL, NULL), PK_EINVAL);
+}
+
+/* A failing block behind earlier ones still being read by other threads:
+ * the consumer gets every block before it, then the error (it used to wait
+ * forever: the threads holding earlier blocks dropped them). */
+static void test_later_block_fails(void)
+{
+    enum { LINES = 60000, LONG_LINE = 2 << 20 };
+    size_t len = 0;
+    char *text = malloc(LINES * 8 + LONG_LINE + 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    for (int i = 0; i < LINES; i++)
+        len += (size_t)sprintf(text + len, "%d\n", i);
+    memset(text + len, '7', LONG_LINE);
+    len += LONG_LINE;
+    text[len++] = '\n';
+    text[len] = '\0';
+    char *path = write_temp(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+    const char *paths[] = {path};
+    alarm(60); /* a hang kills the runner: a failure nobody can miss */
+    for (int threads = 0; threads <= 4; threads++) {
+        int status, numbering_ok;
+        char *all = read_all(paths, 1, threads, 4096, &status, &numbering_ok);
+        CU_ASSERT_EQUAL(status, PK_EIO);
+        /* Every whole block before the one holding the long line came. */
+        size_t got = all != NULL ? strlen(all) : 0;
+        size_t long_line_at = len - LONG_LINE - 1;
+        CU_ASSERT(got >= long_line_at - 4096 - 8 && got <= long_line_at);
+        CU_ASSERT(all != NULL && strncmp(all, text, got) == 0);
+        free(all);
+    }
+    alarm(0);
+    unlink(path);
+    free(path);
+    free(text);
+}
+
+static void *cancel_later(void *flag)
+{
+    struct timespec pause = {0, 200 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    atomic_store((_Atomic int *)flag, 1);
+    return NULL;
+}
+
+/* A FIFO nobody writes to: opening and reading it must not hold a thread,
+ * and the cancel flag ends the wait within about a tenth of a second. */
+static void test_fifo_without_writer_is_canceled(void)
+{
+    char dir[] = "/tmp/parkit-fifo-XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/f", dir);
+    CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+    const char *paths[] = {fifo};
+    alarm(60);
+    for (int threads = 0; threads <= 2; threads++) {
+        static _Atomic int cancel;
+        atomic_store(&cancel, 0);
+        pk_reader *reader;
+        CU_ASSERT_EQUAL_FATAL(pk_reader_create(&reader, paths, 1, threads, 64, 2, copy_block, free_copy, NULL, &cancel),
+                              PK_OK);
+        pthread_t canceler;
+        pthread_create(&canceler, NULL, cancel_later, &cancel);
+        double start = pk_clock_seconds();
+        pk_line_block *block;
+        CU_ASSERT_EQUAL(pk_reader_next(reader, &block), PK_ECANCELED);
+        pk_reader_destroy(reader);
+        double seconds = pk_clock_seconds() - start;
+        CU_ASSERT(seconds >= 0.15 && seconds < 1.0);
+        pthread_join(canceler, NULL);
+    }
+    alarm(0);
+    unlink(fifo);
+    rmdir(dir);
+}
+
+/* Truncates the file under the reader as soon as the first block is parsed. */
+static const char *shrink_path;
+static int shrink_after_first(void *ctx, pk_line_block *block)
+{
+    if (block->offset == 0 && truncate(shrink_path, 100) != 0)
+        return -1;
+    return copy_block(ctx, block);
+}
+
+static void test_file_that_shrinks(void)
+{
+    char *text = malloc(1 << 16);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    size_t len = 0;
+    while (len < (1 << 16) - 16)
+        len += (size_t)sprintf(text + len, "%zu\n", len);
+    char *path = write_temp(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+    shrink_path = path;
+    const char *paths[] = {path};
+    pk_reader *reader;
+    CU_ASSERT_EQUAL_FATAL(pk_reader_create(&reader, paths, 1, 1, 4096, 1, shrink_after_first, free_copy, NULL, NULL),
+                          PK_OK);
+    pk_line_block *block;
+    int status;
+    while ((status = pk_reader_next(reader, &block)) == PK_OK)
+        pk_reader_release(reader, block);
+    CU_ASSERT_EQUAL(status, PK_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pk_reader_error(reader), "shrank while it was read"));
+    pk_reader_destroy(reader);
+    unlink(path);
+    free(path);
+    free(text);
 }
 
 int pk_suite_reader(void)
@@ -174,6 +291,9 @@ int pk_suite_reader(void)
         {"blocks_in_order", test_blocks_in_order},
         {"lines_uncounted", test_lines_uncounted},
         {"errors", test_errors},
+        {"later_block_fails", test_later_block_fails},
+        {"fifo_without_writer_is_canceled", test_fifo_without_writer_is_canceled},
+        {"file_that_shrinks", test_file_that_shrinks},
         {NULL, NULL},
     };
     return pk_suite_add("reader", cases);

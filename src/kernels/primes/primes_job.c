@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buffer.h"
@@ -631,9 +632,21 @@ static uint64_t plan_workers(const pk_primes_options *options)
     return options->checkpoint_path != NULL ? CHECKPOINT_PLAN_WORKERS : workers_of(options);
 }
 
+/* A unit finds at most one prime (or tuplet) per wheel bit: a checkpoint
+ * that says more was damaged or edited. */
+static uint64_t unit_result_limit(const void *ctx, uint64_t unit)
+{
+    const primes_job *job = ctx;
+    uint64_t first, last;
+    unit_bytes_of(&job->plan, unit, &first, &last);
+    return 8 * (last - first + 1);
+}
+
 /* What makes two runs the same job: a checkpoint of anything else is refused. */
 static void describe_job(const primes_job *job, const char *command, pk_checkpoint *checkpoint)
 {
+    checkpoint->result_limit = unit_result_limit;
+    checkpoint->limit_ctx = job;
     const pk_primes_options *options = job->options;
     snprintf(checkpoint->identity, sizeof checkpoint->identity,
              "command %s\nlo %" PRIu64 "\nhi %" PRIu64 "\npattern %d\nalgo %s\nformat %s\nunit_bytes %" PRIu64
@@ -658,7 +671,7 @@ static int start_from_checkpoint(const primes_job *job, pk_checkpoint *checkpoin
                          "no checkpoint at %s: starting afresh", options->checkpoint_path);
             rc = PK_OK;
         } else if (rc != PK_OK && report != NULL) {
-            snprintf(report->checkpoint_note, sizeof report->checkpoint_note, "cannot resume from %s: %s",
+            snprintf(report->checkpoint_error, sizeof report->checkpoint_error, "cannot resume from %s: %s",
                      options->checkpoint_path, why);
         }
     }
@@ -674,6 +687,15 @@ static int start_from_checkpoint(const primes_job *job, pk_checkpoint *checkpoin
         report->units = checkpoint->units;
     }
     return rc;
+}
+
+/* A save that failed: the run fails with the path and the cause. */
+static int save_failed(const pk_primes_options *options, pk_primes_report *report, int error)
+{
+    if (report != NULL)
+        snprintf(report->checkpoint_error, sizeof report->checkpoint_error,
+                 "cannot save the checkpoint to %s: %s", options->checkpoint_path, strerror(error));
+    return PK_EIO;
 }
 
 /* One round: a list of units to run, and what each one found. */
@@ -784,10 +806,18 @@ static int run_checkpointed(const primes_job *job, int (*run_unit)(void *, void 
         bool stopped = rc == PK_ECANCELED;
         if (rc == PK_OK || stopped) {
             int saved = PK_OK;
-            if (pk_comm_rank() == 0 && (stopped || now - last_save >= interval)) {
+            const bool saving = stopped || now - last_save >= interval;
+            /* The units a checkpoint calls done must be on disk before it is:
+             * after a crash, a resume trusts the partial file's bytes. */
+            if (saving && job->fd >= 0 && fdatasync(job->fd) != 0)
+                saved = save_failed(options, report, errno);
+            if (pk_comm_rank() == 0 && saving && saved == PK_OK) {
                 saved = pk_checkpoint_save(checkpoint, options->checkpoint_path);
-                last_save = now;
+                if (saved != PK_OK)
+                    saved = save_failed(options, report, errno);
             }
+            if (saving)
+                last_save = now;
             if (distributed)
                 saved = pk_comm_agree(saved);
             if (saved != PK_OK && rc == PK_OK)
@@ -826,7 +856,7 @@ int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, 
     int rc = check_range(lo, hi, pattern);
     if (rc != PK_OK)
         return rc;
-    primes_job job = {.options = options, .pattern = pattern, .tuplet_table = pk_tuplet_table(pattern)};
+    primes_job job = {.options = options, .pattern = pattern, .tuplet_table = pk_tuplet_table(pattern), .fd = -1};
     plan_range(&job.plan, lo, hi, COUNT_UNIT_BYTES, plan_workers(options), unit_bytes_for(options));
     uint64_t total = 0;
     if (options->checkpoint_path != NULL) {
@@ -876,6 +906,44 @@ int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, p
     return rc;
 }
 
+/* Resuming into a partial file: units the checkpoint calls done are kept
+ * as they are in the file, so it must be the very file they were written
+ * into, at its full size.  A file that is missing (created afresh), cut
+ * short or replaced (as after a requeue onto a node with other local
+ * scratch) would put zeros under the final name.  Then records what the
+ * next saves will say of it. */
+static int check_partial_file(const primes_job *job, pk_checkpoint *checkpoint, uint64_t total_bytes,
+                              pk_primes_report *report)
+{
+    const pk_primes_options *options = job->options;
+    struct stat st;
+    if (fstat(job->fd, &st) != 0)
+        return PK_EIO;
+    uint64_t size = 0, inode = 0;
+    if (pk_checkpoint_done_count(checkpoint) > 0) {
+        const char *why = NULL;
+        if (pk_checkpoint_get_note(checkpoint, "partial_size", &size) != PK_OK ||
+            pk_checkpoint_get_note(checkpoint, "partial_inode", &inode) != PK_OK)
+            why = "the checkpoint does not record it";
+        else if ((uint64_t)st.st_size != size || size != total_bytes)
+            why = st.st_size == 0 ? "it is empty (missing, and made anew?)" : "its size is not the one recorded";
+        else if ((uint64_t)st.st_ino != inode)
+            why = "it is another file than the one recorded (same size, another inode)";
+        if (why != NULL) {
+            if (report != NULL)
+                snprintf(report->checkpoint_error, sizeof report->checkpoint_error,
+                         "cannot resume from %s: the partial output %s does not hold the units it says are done: "
+                         "%s (%" PRIu64 " bytes, recorded %" PRIu64 "); remove the checkpoint to start afresh",
+                         options->checkpoint_path, options->output_path, why, (uint64_t)st.st_size, size);
+            return PK_EINVAL;
+        }
+    }
+    if (pk_checkpoint_set_note(checkpoint, "partial_size", total_bytes) != PK_OK ||
+        pk_checkpoint_set_note(checkpoint, "partial_inode", (uint64_t)st.st_ino) != PK_OK)
+        return PK_EINTERNAL;
+    return PK_OK;
+}
+
 int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64_t hi, int fd, uint64_t *count,
                            uint64_t *bytes, pk_primes_report *report)
 {
@@ -905,6 +973,8 @@ int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64
         /* Stopped while sizing: keep (or start) the checkpoint all the same,
          * so a signal always ends in a checkpoint the next run can use. */
         int saved = pk_comm_rank() == 0 ? pk_checkpoint_save(&checkpoint, options->checkpoint_path) : PK_OK;
+        if (saved != PK_OK)
+            save_failed(options, report, errno);
         if (options->engine.distributed)
             saved = pk_comm_agree(saved);
         if (report != NULL)
@@ -919,9 +989,16 @@ int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64
             job.unit_offsets[unit] = offset;
             offset += job.unit_counts[unit];
         }
-        /* The file gets its final size first, so writers never extend it. */
-        int truncated = pk_comm_rank() == 0 && ftruncate(fd, (off_t)total_bytes) != 0 ? PK_EIO : PK_OK;
-        rc = options->engine.distributed ? pk_comm_agree(truncated) : truncated;
+        /* The file gets its final size first, so writers never extend it;
+         * but a resume first checks it is the file the checkpoint knows. */
+        int ready = PK_OK;
+        if (pk_comm_rank() == 0) {
+            if (checkpointed)
+                ready = check_partial_file(&job, &checkpoint, total_bytes, report);
+            if (ready == PK_OK && ftruncate(fd, (off_t)total_bytes) != 0)
+                ready = PK_EIO;
+        }
+        rc = options->engine.distributed ? pk_comm_agree(ready) : ready;
     }
     if (rc == PK_OK && checkpointed) {
         /* Units already in the partial file (says the checkpoint) stay. */
