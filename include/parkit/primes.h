@@ -65,6 +65,7 @@ typedef struct pk_primes_report {
      * (with PK_EINVAL: another job's, or not its partial output; PK_EIO:
      * damaged or unreadable) or "cannot save the checkpoint to PATH: why". */
     char checkpoint_error[512];
+    int write_errno;        /* list into a file: the cause of the first failed write */
 } pk_primes_report;
 
 /* Counts primes, or k-tuplets whose first member is in [lo, hi] and whose

@@ -63,6 +63,13 @@ static const char need_gmp[] = "numbers of 2^64 and above need GMP, and this bui
 static const char out_of_memory[] = "out of memory"; /* fails the read, never skipped */
 static const char too_big[] = "exceeds 2^64-1 (write numbers of 2^64 and above in plain digits)";
 
+/* Why a number is out of range: too big (say how to write big ones), or
+ * negative (the parser's own words). */
+static const char *out_of_range(const char *why)
+{
+    return why == NULL || strncmp(why, "exceeds", 7) == 0 ? too_big : why;
+}
+
 /* ---- a block of numbers -------------------------------------------------------- */
 
 typedef struct bad_line {
@@ -181,7 +188,7 @@ static const char *add_number(check_block *block, const char *text, size_t len, 
             return need_gmp;
         big = 1;
     } else if (status == PK_ERANGE) {
-        return too_big;
+        return out_of_range(why);
     } else if (status != PK_OK) {
         return why != NULL ? why : "not a number";
     }
@@ -1282,7 +1289,7 @@ static int validate_check_arguments(const primes_cli *cli)
         uint64_t value;
         const char *why = NULL;
         if (pk_parse_u64(arg, &value, &why) == PK_ERANGE)
-            why = too_big;
+            why = out_of_range(why);
         cli_error(cli->what, "bad N '%s': %s, and no file of that name exists", arg,
                   why != NULL ? why : "not a number");
         return PK_EXIT_USAGE;

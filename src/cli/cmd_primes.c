@@ -10,12 +10,14 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -535,48 +537,156 @@ static int run_count(primes_cli *cli, pk_primes_options *options)
 
 /* ---- list ------------------------------------------------------------------------ */
 
-static int write_to_stream(void *ctx, const char *text, size_t len)
-{
-    return fwrite(text, 1, len, ctx) == len ? 0 : -1;
-}
-
-/* Where `list` writes: stdout, a device written in place, or a temporary
- * file beside the target that is renamed over it at the end, so the final
- * name holds a complete list or nothing. */
+/* Where `list` writes: stdout, a stream written in place (a device, a
+ * FIFO, a link to an open file such as /dev/stdout), or a temporary file
+ * beside the target that is renamed over it at the end, so the final name
+ * holds a complete list or nothing. */
 typedef struct list_output {
     FILE *stream;
+    char *final;     /* the file the temporary becomes: -o, with links followed */
     char *temporary; /* NULL unless writing a temporary file */
-    int write_error; /* errno of the first failed write or close */
+    bool created;    /* the temporary (a checkpoint's .partial) is new */
+    _Atomic int write_error; /* errno of the first failed write or close, from any thread */
 } list_output;
+
+static void note_write_error(list_output *out, int error)
+{
+    int none = 0;
+    atomic_compare_exchange_strong(&out->write_error, &none, error != 0 ? error : EIO);
+}
+
+/* A pk_write_fn; CTX is the list_output.  Any thread may call it (writer
+ * threads take turns), so the cause of a failure is kept for the message. */
+static int write_to_stream(void *ctx, const char *text, size_t len)
+{
+    list_output *out = ctx;
+    if (fwrite(text, 1, len, out->stream) == len)
+        return 0;
+    note_write_error(out, errno);
+    return -1;
+}
+
+/* /proc/self/fd/N, /dev/fd/N, /proc/PID/fd/N: a link to a file already open. */
+static bool is_open_file_link(const char *path)
+{
+    return strncmp(path, "/proc/", 6) == 0 || strncmp(path, "/dev/fd/", 8) == 0;
+}
+
+/* Follows the symbolic links of PATH to the name the output really has
+ * (which may not exist yet: a link to a new file).  *STREAM tells when a
+ * link leads into /proc or /dev/fd instead: an open file (such as
+ * /dev/stdout), written in place, never replaced; the name returned is
+ * then that link.  Returns a malloc'd name, or NULL with errno set. */
+static char *follow_links(const char *path, bool *stream)
+{
+    char *name = strdup(path);
+    for (int hops = 0; name != NULL; hops++) {
+        struct stat st;
+        if ((*stream = is_open_file_link(name)) || lstat(name, &st) != 0 || !S_ISLNK(st.st_mode))
+            return name;
+        char target[PATH_MAX];
+        ssize_t len = readlink(name, target, sizeof target - 1);
+        if (len < 0 || hops == 40) {
+            if (len >= 0)
+                errno = ELOOP;
+            free(name);
+            return NULL;
+        }
+        target[len] = '\0';
+        char *next;
+        const char *slash = strrchr(name, '/');
+        if (target[0] == '/' || slash == NULL)
+            next = strdup(target);
+        else if (asprintf(&next, "%.*s/%s", (int)(slash - name), name, target) < 0)
+            next = NULL;
+        free(name);
+        name = next;
+    }
+    return NULL;
+}
+
+/* LINK names one of our own descriptors (/proc/self/fd/1, /dev/fd/1,
+ * /proc/OUR-PID/fd/1): that descriptor, duplicated, so its mode (>>
+ * appends) and offset hold.  -1 for any other name. */
+static int own_descriptor(const char *link)
+{
+    char self[64];
+    snprintf(self, sizeof self, "/proc/%ld/fd/", (long)getpid());
+    const char *number = strncmp(link, "/dev/fd/", 8) == 0 ? link + 8
+                         : strncmp(link, "/proc/self/fd/", 14) == 0 ? link + 14
+                         : strncmp(link, self, strlen(self)) == 0 ? link + strlen(self)
+                                                                   : NULL;
+    char *end;
+    long fd = number != NULL ? strtol(number, &end, 10) : -1;
+    if (number == NULL || end == number || *end != '\0' || fd < 0 || fd > INT_MAX)
+        return -1;
+    return fcntl((int)fd, F_DUPFD_CLOEXEC, 0);
+}
+
+/* Opens PATH for writing as it is.  A FIFO with no reader yet is waited
+ * for a tenth of a second at a time, so a signal or --timeout still ends
+ * the run (a plain open would wait in the kernel, deaf to both). */
+static int open_in_place(const char *path)
+{
+    for (;;) {
+        int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0) {
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+            return fd;
+        }
+        if (errno != ENXIO || cli_signal_received() != 0)
+            return -1;
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
 
 static int open_list_output(const primes_cli *cli, list_output *out)
 {
     out->stream = stdout;
     if (cli->spec.output == NULL)
         return PK_OK;
+    bool stream = false;
+    out->final = follow_links(cli->spec.output, &stream);
+    if (out->final == NULL) {
+        cli_error(cli->what, "cannot write '%s': %s", cli->spec.output, strerror(errno));
+        return PK_EIO;
+    }
     struct stat target;
-    if (stat(cli->spec.output, &target) == 0 && !S_ISREG(target.st_mode)) {
-        if (S_ISDIR(target.st_mode)) {
+    if (stream || (stat(out->final, &target) == 0 && !S_ISREG(target.st_mode))) {
+        if (!stream && S_ISDIR(target.st_mode)) {
             cli_error(cli->what, "cannot write '%s': it is a directory", cli->spec.output);
             return PK_EIO;
         }
-        /* A device or a pipe (/dev/null, a FIFO) is written in place:
-         * renaming over it would replace the device with a file. */
-        if ((out->stream = fopen(cli->spec.output, "w")) == NULL) {
+        /* A device, a FIFO or an open file is written in place: renaming
+         * over it would replace it (or the link to it) with a file. */
+        int fd = stream ? own_descriptor(out->final) : -1;
+        if (fd < 0)
+            fd = open_in_place(cli->spec.output);
+        if (fd < 0 && cli_signal_received() != 0)
+            return PK_ECANCELED; /* while waiting for a FIFO's reader */
+        if (fd < 0 || (out->stream = fdopen(fd, "w")) == NULL) {
             cli_error(cli->what, "cannot write '%s': %s", cli->spec.output, strerror(errno));
+            if (fd >= 0)
+                close(fd);
             return PK_EIO;
         }
+        free(out->final);
+        out->final = NULL;
         return PK_OK;
     }
     if (cli->spec.checkpoint != NULL) {
         /* With checkpoints the partial output has a fixed name the checkpoint
          * records, and is kept (not truncated) for a resume. */
-        if (asprintf(&out->temporary, "%s.partial", cli->spec.output) < 0) {
+        if (asprintf(&out->temporary, "%s.partial", out->final) < 0) {
             out->temporary = NULL;
             cli_error(cli->what, "out of memory");
             return PK_ENOMEM;
         }
-        int fd = open(out->temporary, O_WRONLY | O_CREAT, 0666);
+        int fd = open(out->temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        out->created = fd >= 0;
+        if (fd < 0 && errno == EEXIST)
+            fd = open(out->temporary, O_WRONLY | O_CLOEXEC);
         if (fd < 0 || (out->stream = fdopen(fd, "w")) == NULL) {
             cli_error(cli->what, "cannot write '%s': %s", out->temporary, strerror(errno));
             if (fd >= 0)
@@ -587,7 +697,7 @@ static int open_list_output(const primes_cli *cli, list_output *out)
         }
         return PK_OK;
     }
-    if (asprintf(&out->temporary, "%s.partial-XXXXXX", cli->spec.output) < 0) {
+    if (asprintf(&out->temporary, "%s.partial-XXXXXX", out->final) < 0) {
         out->temporary = NULL;
         cli_error(cli->what, "out of memory");
         return PK_ENOMEM;
@@ -613,24 +723,29 @@ static int open_list_output(const primes_cli *cli, list_output *out)
  * job and every write succeeded, and removes it otherwise. */
 static void close_list_output(const primes_cli *cli, list_output *out, int status)
 {
-    if ((fflush(out->stream) != 0 || ferror(out->stream)) && out->write_error == 0)
-        out->write_error = errno != 0 ? errno : EIO;
-    if (status == PK_EIO && out->write_error == 0)
-        out->write_error = EIO;
-    if (cli->spec.output != NULL && fclose(out->stream) != 0 && out->write_error == 0)
-        out->write_error = errno;
+    if (fflush(out->stream) != 0 || ferror(out->stream))
+        note_write_error(out, errno);
+    if (status == PK_EIO)
+        note_write_error(out, EIO); /* keeps the cause a write already gave */
+    if (cli->spec.output != NULL && fclose(out->stream) != 0)
+        note_write_error(out, errno);
+    int write_error = atomic_load(&out->write_error);
     if (out->temporary != NULL) {
-        if (status == PK_OK && out->write_error == 0 && rename(out->temporary, cli->spec.output) != 0)
-            out->write_error = errno;
-        /* Partial output stays while a checkpoint refers to it. */
-        bool referenced = cli->spec.checkpoint != NULL && access(cli->spec.checkpoint, F_OK) == 0;
-        if ((status != PK_OK || out->write_error != 0) && !referenced)
+        if (status == PK_OK && write_error == 0 && rename(out->temporary, out->final) != 0)
+            note_write_error(out, errno);
+        write_error = atomic_load(&out->write_error);
+        /* Partial output stays while a checkpoint refers to it, unless this
+         * run made it and then refused to resume. */
+        bool referenced = cli->spec.checkpoint != NULL && access(cli->spec.checkpoint, F_OK) == 0 &&
+                          !(out->created && status == PK_EINVAL);
+        if ((status != PK_OK || write_error != 0) && !referenced)
             unlink(out->temporary);
         free(out->temporary);
     }
-    if (out->write_error != 0)
+    free(out->final);
+    if (write_error != 0)
         cli_error(cli->what, "writing %s: %s", cli->spec.output != NULL ? cli->spec.output : "standard output",
-                  strerror(out->write_error));
+                  strerror(write_error));
 }
 
 static int run_list(primes_cli *cli, pk_primes_options *options)
@@ -647,9 +762,12 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
      * of every rank at its own offsets; stdout, pipes and devices get the
      * text in order from rank 0. */
     const bool writer = pk_comm_rank() == 0;
-    list_output out = {NULL, NULL, 0};
-    if (pk_comm_agree(writer ? open_list_output(cli, &out) : PK_OK) != PK_OK)
-        return PK_EXIT_FAILURE;
+    list_output out = {.stream = NULL};
+    int opened = pk_comm_agree(writer ? open_list_output(cli, &out) : PK_OK);
+    if (opened != PK_OK) {
+        free(out.final);
+        return opened == PK_ECANCELED ? primes_job_failed(cli, opened) : PK_EXIT_FAILURE;
+    }
     char shared_path[4096] = "";
     if (writer && out.temporary != NULL)
         snprintf(shared_path, sizeof shared_path, "%s", out.temporary);
@@ -685,7 +803,7 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
     int status = PK_OK;
     if (!to_file && io_threads > 0 && writer)
         status = pk_writer_create(&stream_writer, io_threads, 2 * (size_t)options->engine.threads + 2,
-                                  write_to_stream, out.stream);
+                                  write_to_stream, &out);
     if (pk_comm_agree(status) != PK_OK) {
         cli_error(cli->what, "cannot start the writer threads: %s", pk_strerror(status));
         status = PK_ENOMEM;
@@ -694,7 +812,7 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
     } else if (stream_writer != NULL) {
         status = pk_primes_list(options, lo, hi, pk_writer_write_fn, stream_writer, &count, &report);
     } else {
-        status = pk_primes_list(options, lo, hi, write_to_stream, out.stream, &count, &report);
+        status = pk_primes_list(options, lo, hi, write_to_stream, &out, &count, &report);
     }
     if (stream_writer != NULL) {
         size_t max_queued;
@@ -707,11 +825,13 @@ static int run_list(primes_cli *cli, pk_primes_options *options)
     }
     cli_progress_stop(display);
     note_checkpoint(cli, &report);
+    if (report.write_errno != 0) /* a unit's pwrite, on whichever thread */
+        note_write_error(&out, report.write_errno);
     if (writer)
         close_list_output(cli, &out, status);
     else if (fd >= 0)
         close(fd);
-    if (pk_comm_agree(out.write_error != 0 ? PK_EIO : PK_OK) != PK_OK)
+    if (pk_comm_agree(atomic_load(&out.write_error) != 0 ? PK_EIO : PK_OK) != PK_OK)
         return PK_EXIT_FAILURE;
     if (status != PK_OK) {
         int stopped = job_stopped(cli, status, &report);

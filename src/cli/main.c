@@ -62,8 +62,10 @@ void cli_json_string(const char *text)
  * pipe at the last flush is a failure, not a success. */
 static int finish_stdout(int rc)
 {
+    errno = 0;
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        if (rc == PK_EXIT_OK || rc == PK_EXIT_FAILURE)
+        /* A command that failed has said why already (one message, not two). */
+        if (rc == PK_EXIT_OK)
             cli_error("writing standard output", "%s", strerror(errno != 0 ? errno : EIO));
         return rc == PK_EXIT_OK ? PK_EXIT_FAILURE : rc;
     }

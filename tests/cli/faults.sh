@@ -97,6 +97,7 @@ section_faults() {
     rm -f "$d/fifo" "$d/fifo.ck" "$d/long.txt" "$d/long0.out"
 
     section_faults_checkpoints
+    section_faults_outputs
 }
 
 # reseal FILE: rewrites a checkpoint's checksum line to match its edited
@@ -297,5 +298,75 @@ section_faults_checkpoints() {
                 "first difference: $(cmp "$d/check.out" "$d/check.expected" 2>&1 | head -1)"
         fi
     done
+    rm -rf "$d"
+}
+
+section_faults_outputs() {
+    local d="$T/faults/out"
+    mkdir -p "$d"
+    trap 'unmount_all; rm -rf "$T"' EXIT
+
+    # 8. -o through a symbolic link: a link to an open file is written in
+    #    place; a link to a file name makes that file; the link stays a link.
+    ln -s /proc/self/fd/1 "$d/stdout-link"
+    "$P" primes list 100 -o "$d/stdout-link" >"$d/file" 2>"$ERR"
+    RC=$?
+    if [ "$RC" = 0 ] && [ "$(wc -l <"$d/file")" = 25 ] && [ -L "$d/stdout-link" ]; then pass; else
+        fail "faults 8: -o a link to /proc/self/fd/1 writes to stdout and keeps the link" \
+            "exit $RC, $(wc -l <"$d/file") lines, $(ls -l "$d/stdout-link")" "$(head -c 200 "$ERR")"
+    fi
+    echo "kept" >"$d/appended"
+    "$P" primes list 10 -o /dev/stdout >>"$d/appended" 2>"$ERR"
+    expect_eq "faults 8: -o /dev/stdout appends where >> says" "$(printf 'kept\n2\n3\n5\n7')" "$(cat "$d/appended")" \
+        "parkit primes list 10 -o /dev/stdout >> appended"
+    mkdir -p "$d/elsewhere"
+    ln -s elsewhere/real.txt "$d/name-link"
+    run "$P" primes list 100 -o "$d/name-link"
+    if [ "$RC" = 0 ] && [ -L "$d/name-link" ] && [ "$(wc -l <"$d/elsewhere/real.txt")" = 25 ] &&
+        [ -z "$(ls -A "$d/elsewhere" | grep -v '^real.txt$')" ]; then
+        pass
+    else
+        fail "faults 8: -o a link to a file name writes that file, keeps the link, leaves no temporary" \
+            "exit $RC: $(ls -lA "$d" "$d/elsewhere" | tr '\n' ' ')"
+    fi
+    rm -f "$d/fifo"
+    mkfifo "$d/fifo"
+    timed_run "$P" primes list 100 -o "$d/fifo" --timeout 0.5
+    if [ "$RC" = 1 ] && grep -q "timed out after 0.5 s" "$ERR" && [ "$MS" -lt 1500 ] && [ -p "$d/fifo" ]; then pass; else
+        fail "faults 8: -o a FIFO nobody reads: --timeout ends the wait, the FIFO stays" "exit $RC after $MS ms: $(head -c 200 "$ERR")"
+    fi
+
+    # 9. Messages name the real cause: a full disk, a closed pipe (once each), a
+    #    negative number in a file.
+    local args
+    seq 1 200000 >"$d/in.txt"
+    for args in "primes list 1e7" "primes list 1e7 --io-threads 0" "primes check $d/in.txt" \
+        "primes check $d/in.txt --io-threads 0"; do
+        # shellcheck disable=SC2086
+        run bash -c "exec '$P' $args >/dev/full"
+        if [ "$RC" = 1 ] && [ "$(wc -l <"$ERR")" = 1 ] && grep -q "writing standard output: No space left on device" "$ERR"; then
+            pass
+        else
+            fail "faults 9: $args >/dev/full: one message, No space left on device" "exit $RC: $(head -c 300 "$ERR")"
+        fi
+        # shellcheck disable=SC2086
+        run bash -c "trap '' PIPE; '$P' $args | head -n 1 >/dev/null; exit \${PIPESTATUS[0]}"
+        if [ "$RC" = 1 ] && [ "$(wc -l <"$ERR")" = 1 ] && grep -q "writing standard output: Broken pipe" "$ERR"; then
+            pass
+        else
+            fail "faults 9: $args | head -1 (SIGPIPE ignored): one message, Broken pipe" "exit $RC: $(head -c 300 "$ERR")"
+        fi
+    done
+    if small_fs "$d/full" 256k; then
+        expect_fail "faults 9: list -o on a full file system says so" 1 \
+            "writing $d/full/primes.txt: No space left on device" "$P" primes list 1e7 -o "$d/full/primes.txt"
+        expect_eq "faults 9: ... and leaves nothing" "" "$(ls -A "$d/full")" "ls -A full"
+    else
+        skip "faults 9: list -o on a full file system" "needs root to mount a tmpfs"
+    fi
+    unmount_all
+    printf '7\n-11\n' >"$d/negative.txt"
+    EXPECT_STDOUT="7 prime" expect_fail "faults 9: -11 in a file is negative, not too big" 1 \
+        "negative.txt:2: '-11': negative numbers are not allowed" "$P" primes check "$d/negative.txt"
     rm -rf "$d"
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,7 @@ typedef struct primes_job {
     uint64_t *unit_counts;  /* nth: primes per unit; list to a file: bytes per unit */
     uint64_t *unit_offsets; /* list to a file: where each unit's text starts */
     int fd;                 /* list to a file */
+    _Atomic int write_errno; /* list to a file: the first failed write's cause, from any thread */
 } primes_job;
 
 typedef struct primes_worker {
@@ -470,6 +472,8 @@ static int write_unit_at_offset(void *state, void *opaque, uint64_t unit, uint64
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            int none = 0;
+            atomic_compare_exchange_strong(&((primes_job *)job)->write_errno, &none, errno);
             return PK_EIO;
         }
         done += (size_t)n;
@@ -995,8 +999,10 @@ int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64
         if (pk_comm_rank() == 0) {
             if (checkpointed)
                 ready = check_partial_file(&job, &checkpoint, total_bytes, report);
-            if (ready == PK_OK && ftruncate(fd, (off_t)total_bytes) != 0)
+            if (ready == PK_OK && ftruncate(fd, (off_t)total_bytes) != 0) {
+                atomic_store(&job.write_errno, errno);
                 ready = PK_EIO;
+            }
         }
         rc = options->engine.distributed ? pk_comm_agree(ready) : ready;
     }
@@ -1011,6 +1017,8 @@ int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64
     }
     if (checkpointed)
         pk_checkpoint_free(&checkpoint);
+    if (report != NULL)
+        report->write_errno = atomic_load(&job.write_errno);
     pk_prime_table_free(&table);
     free(job.unit_counts);
     free(job.unit_offsets);
