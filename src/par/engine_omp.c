@@ -62,6 +62,10 @@ const char *pk_engine_openmp_version(void)
  * prefix of the job's. */
 enum { PENDING_BYTES_MAX = 4 << 20 };
 
+/* Units per piece of a run (see pk_omp_run_units): a barrier per piece is
+ * nothing beside 65536 units, and skipping the rest of one takes a few ms. */
+#define PIECE_UNITS (UINT64_C(1) << 16)
+
 typedef struct pending_output {
     bool ready;  /* finished, waiting for its turn */
     bool emit;   /* its output is good to write */
@@ -274,6 +278,7 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
                      uint64_t counters[PK_JOB_MAX_COUNTERS], int *threads_used, const pk_main_thread_hook *hook)
 {
     _Atomic int failure = PK_OK; /* first failing status, shared */
+    _Atomic uint64_t stop_at = UINT64_MAX; /* the piece where every thread stops */
     const bool ordered_output = job->unit_output != NULL && options->write != NULL;
     const int threads = options->threads < 1 ? 1 : options->threads;
     emitter out = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, first, 4 * (uint64_t)threads, NULL,
@@ -300,22 +305,41 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
 #ifdef _OPENMP
         if (omp_get_thread_num() == 0)
             team = omp_get_num_threads();
-        /* nowait: each waiting point spins in libgomp, and one at the end of
-         * the parallel region is enough. */
+#endif
+        /* The units go out in pieces.  Once anything failed or a cancel
+         * came, the rest of the piece falls through (an OpenMP loop cannot
+         * break) and the pieces after it are dropped: falling through 10^8
+         * units of a dynamic schedule took seconds.  Every thread must meet
+         * the same loops, so one thread decides once per piece (single) and
+         * stop_at is written at most once: a thread still reading an earlier
+         * piece's decision sees a later piece there, and goes on. */
+        for (uint64_t piece = first; piece < end; piece += PIECE_UNITS) {
+            const uint64_t piece_end = end - piece <= PIECE_UNITS ? end : piece + PIECE_UNITS;
+#ifdef _OPENMP
+            /* nowait: each waiting point spins in libgomp; the single below
+             * (or the end of the parallel region) is the one barrier. */
 #pragma omp for schedule(runtime) nowait
 #endif
-        for (uint64_t unit = first; unit < end; unit++) {
-            /* Once anything failed or a cancel came, remaining units are
-             * skipped; OpenMP loops cannot break, so they fall through. */
-            int skip = !ok || atomic_load(&failure) != PK_OK || cancel_requested(options);
-            run_and_emit(options, job, worker, unit, unit, mine, skip, ordered_output ? &out : NULL, &failure);
+            for (uint64_t unit = piece; unit < piece_end; unit++) {
+                int skip = !ok || atomic_load(&failure) != PK_OK || cancel_requested(options);
+                run_and_emit(options, job, worker, unit, unit, mine, skip, ordered_output ? &out : NULL, &failure);
 #ifdef _OPENMP
-            const bool main_thread = omp_get_thread_num() == 0;
+                const bool main_thread = omp_get_thread_num() == 0;
 #else
-            const bool main_thread = true;
+                const bool main_thread = true;
 #endif
-            if (hook != NULL && main_thread)
-                hook->run(hook->ctx);
+                if (hook != NULL && main_thread)
+                    hook->run(hook->ctx);
+            }
+            if (piece_end == end)
+                break;
+#ifdef _OPENMP
+#pragma omp single
+#endif
+            if (atomic_load(&failure) != PK_OK || cancel_requested(options))
+                atomic_store(&stop_at, piece_end);
+            if (atomic_load(&stop_at) <= piece_end)
+                break;
         }
         if (worker != NULL && job->worker_destroy != NULL)
             job->worker_destroy(job->state, worker);

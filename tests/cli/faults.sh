@@ -95,6 +95,18 @@ section_faults() {
         fail "faults 7: SIGTERM to check FIFO --checkpoint: exit 75 and a checkpoint" "exit $RC: $(head -c 300 "$ERR")"
     fi
     rm -f "$d/fifo" "$d/fifo.ck" "$d/long.txt" "$d/long0.out"
+    # ... and inside long units: near 2^64 one unit takes tens of seconds.
+    local args
+    for args in "primes count 1e19" "primes count 1e19-1e12 1e19" "primes nth 425656284035217743" \
+        "primes count 1e15 --algo trial" "primes list 2^64-1e11 2^64-1 -o $d/top.txt"; do
+        # shellcheck disable=SC2086
+        signal_after 1.5 TERM "$P" $args
+        if [ "$RC" = 130 ] && grep -q "interrupted by signal 15" "$ERR" && [ "$MS" -lt 1000 ] && [ ! -e "$d/top.txt" ]; then
+            pass
+        else
+            fail "faults 7: SIGTERM inside a long unit of '$args': exit 130 within 1 s" "exit $RC after $MS ms: $(head -c 300 "$ERR")"
+        fi
+    done
 
     section_faults_checkpoints
     section_faults_outputs

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "parkit/engine.h"
 #include "parkit/status.h"
 #include "suites.h"
@@ -203,6 +204,33 @@ static void test_cancel_leaves_a_prefix(void)
     }
 }
 
+static int count_unit(void *state, void *worker, uint64_t unit, uint64_t counters[])
+{
+    (void)worker;
+    _Atomic int *cancel = state;
+    if (unit == 1000)
+        atomic_store(cancel, 1);
+    counters[0]++;
+    return PK_OK;
+}
+
+/* A cancel in a job of 4*10^8 units: the run ends at once, not after
+ * falling through every unit left (seconds with a dynamic schedule). */
+static void test_cancel_of_a_huge_job_is_prompt(void)
+{
+    static _Atomic int cancel;
+    for (int kind = 0; kind < 3; kind++) {
+        atomic_store(&cancel, 0);
+        pk_job job = {.units = UINT64_C(400000000), .state = &cancel, .run_unit = count_unit};
+        pk_engine_options options = {.threads = 2, .schedule = {(pk_schedule_kind)kind, 1}, .cancel = &cancel};
+        uint64_t counters[PK_JOB_MAX_COUNTERS];
+        double start = pk_clock_seconds();
+        CU_ASSERT_EQUAL(pk_engine_run(&options, &job, counters, NULL), PK_ECANCELED);
+        CU_ASSERT(pk_clock_seconds() - start < 1.0);
+        CU_ASSERT(counters[0] >= 1001 && counters[0] < 2 * 65536 + 1001);
+    }
+}
+
 static void test_schedule_text(void)
 {
     pk_schedule s;
@@ -384,6 +412,7 @@ int pk_suite_engine(void)
         {"cancel_leaves_a_prefix", test_cancel_leaves_a_prefix},
         {"failure_is_reported", test_failure_is_reported},
         {"cancel_stops_the_run", test_cancel_stops_the_run},
+        {"cancel_of_a_huge_job_is_prompt", test_cancel_of_a_huge_job_is_prompt},
         {"stream_in_order_across_jobs", test_stream_in_order_across_jobs},
         {"schedule_text", test_schedule_text},
         {NULL, NULL},

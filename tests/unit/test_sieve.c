@@ -169,14 +169,14 @@ static void test_top_of_range_with_trial_division(void)
     uint8_t scratch[64];
     top_check t = {0, 0};
     uint64_t last = UINT64_MAX / 30;
-    CU_ASSERT_EQUAL(pk_trial_run(scratch, sizeof scratch, last, last, check_with_miller_rabin, &t), PK_OK);
+    CU_ASSERT_EQUAL(pk_trial_run(scratch, sizeof scratch, last, last, check_with_miller_rabin, &t, NULL), PK_OK);
     CU_ASSERT_EQUAL(t.mismatches, 0);
     /* 2^64-59 is the largest prime below 2^64, and it is not in the last byte. */
     CU_ASSERT_EQUAL(t.primes, 0);
 
     top_check small = {0, 0};
     uint8_t buffer[256];
-    CU_ASSERT_EQUAL(pk_trial_run(buffer, sizeof buffer, 0, 3000, check_with_miller_rabin, &small), PK_OK);
+    CU_ASSERT_EQUAL(pk_trial_run(buffer, sizeof buffer, 0, 3000, check_with_miller_rabin, &small, NULL), PK_OK);
     CU_ASSERT_EQUAL(small.mismatches, 0);
     uint8_t *composite = reference_sieve(30 * 3000 + 29);
     uint64_t expected = 0;
@@ -281,6 +281,55 @@ static void test_top_of_range_with_full_table(void)
     pk_prime_table_free(&base);
 }
 
+/* Sets the cancel flag in the first segment it sees, and counts segments. */
+typedef struct canceling_visit {
+    _Atomic int *cancel;
+    int segments;
+} canceling_visit;
+
+static int cancel_on_first_segment(void *ctx, const pk_segment *segment)
+{
+    (void)segment;
+    canceling_visit *v = ctx;
+    v->segments++;
+    atomic_store(v->cancel, 1);
+    return 0;
+}
+
+/* A unit stops part-way once the watched flag is set: a unit near 2^64
+ * takes tens of seconds, and a signal must not wait for its end. */
+static void test_cancel_stops_a_unit_part_way(void)
+{
+    pk_prime_table table;
+    CU_ASSERT_EQUAL_FATAL(pk_prime_table_init_small(&table, 1 << 20), PK_OK);
+    pk_sieve *sieve = pk_sieve_create(&table, 1024);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sieve);
+    static _Atomic int cancel;
+    atomic_store(&cancel, 0);
+    pk_sieve_watch(sieve, &cancel);
+    canceling_visit v = {&cancel, 0};
+    /* 2^30 wheel bytes: thousands of stripes, of which one is sieved. */
+    const uint64_t first = UINT64_C(1) << 30, last = first + (UINT64_C(1) << 30);
+    CU_ASSERT_EQUAL(pk_sieve_run(sieve, first, last, cancel_on_first_segment, &v), PK_ECANCELED);
+    CU_ASSERT(v.segments >= 1 && v.segments <= 64);
+    v.segments = 0; /* already set: nothing is sieved */
+    CU_ASSERT_EQUAL(pk_sieve_run(sieve, first, last, cancel_on_first_segment, &v), PK_ECANCELED);
+    CU_ASSERT_EQUAL(v.segments, 0);
+    /* The sieve is still good for the next unit. */
+    atomic_store(&cancel, 0);
+    pk_sieve_watch(sieve, NULL);
+    CU_ASSERT_EQUAL(check_run_with_miller_rabin(&table, 1024, 1000, 3000) > 0, 1);
+    pk_sieve_destroy(sieve);
+    /* Trial division: between wheel bytes. */
+    uint8_t scratch[1024];
+    atomic_store(&cancel, 1);
+    v.segments = 0;
+    CU_ASSERT_EQUAL(pk_trial_run(scratch, sizeof scratch, first, last, cancel_on_first_segment, &v, &cancel),
+                    PK_ECANCELED);
+    CU_ASSERT_EQUAL(v.segments, 0);
+    pk_prime_table_free(&table);
+}
+
 static void test_isqrt(void)
 {
     CU_ASSERT_EQUAL(pk_isqrt(0), 0);
@@ -309,6 +358,7 @@ int pk_suite_sieve(void)
         {"two_phase_units_match_miller_rabin", test_two_phase_units_match_miller_rabin},
         {"top_of_range_with_full_table", test_top_of_range_with_full_table},
         {"isqrt", test_isqrt},
+        {"cancel_stops_a_unit_part_way", test_cancel_stops_a_unit_part_way},
         {NULL, NULL},
     };
     return pk_suite_add("sieve", cases);

@@ -167,8 +167,8 @@ static void *primes_worker_create(void *state)
     size_t segment_bytes = segment_bytes_of(job->options);
     if (job->options->algo == PK_ALGO_TRIAL)
         worker->trial_scratch = malloc(segment_bytes);
-    else
-        worker->sieve = pk_sieve_create(job->table, segment_bytes);
+    else if ((worker->sieve = pk_sieve_create(job->table, segment_bytes)) != NULL)
+        pk_sieve_watch(worker->sieve, job->options->engine.cancel);
     if (worker->sieve == NULL && worker->trial_scratch == NULL) {
         free(worker);
         return NULL;
@@ -186,12 +186,14 @@ static void primes_worker_destroy(void *state, void *opaque)
     free(worker);
 }
 
-/* Produces the segments of wheel bytes [first, last] with the chosen algorithm. */
+/* Produces the segments of wheel bytes [first, last] with the chosen
+ * algorithm; a cancel stops it part-way (PK_ECANCELED). */
 static int produce_segments(const primes_job *job, primes_worker *worker, uint64_t first, uint64_t last,
                             pk_segment_visit_fn visit, void *ctx)
 {
     if (job->options->algo == PK_ALGO_TRIAL)
-        return pk_trial_run(worker->trial_scratch, segment_bytes_of(job->options), first, last, visit, ctx);
+        return pk_trial_run(worker->trial_scratch, segment_bytes_of(job->options), first, last, visit, ctx,
+                            job->options->engine.cancel);
     return pk_sieve_run(worker->sieve, first, last, visit, ctx);
 }
 
@@ -488,12 +490,16 @@ typedef struct table_job {
     pk_prime_table *table;
     size_t segment_bytes;
     uint64_t unit_bytes;
+    const volatile _Atomic int *cancel;
 } table_job;
 
 static void *table_worker_create(void *state)
 {
     const table_job *job = state;
-    return pk_sieve_create(job->base, job->segment_bytes);
+    pk_sieve *sieve = pk_sieve_create(job->base, job->segment_bytes);
+    if (sieve != NULL)
+        pk_sieve_watch(sieve, job->cancel);
+    return sieve;
 }
 
 static void table_worker_destroy(void *state, void *worker)
@@ -532,7 +538,7 @@ static int build_table(const pk_primes_options *options, uint64_t limit, pk_prim
         return rc;
     rc = pk_prime_table_alloc(table, limit);
     if (rc == PK_OK) {
-        table_job tj = {&base, table, segment_bytes_of(options), TABLE_UNIT_BYTES};
+        table_job tj = {&base, table, segment_bytes_of(options), TABLE_UNIT_BYTES, options->engine.cancel};
         pk_job job = {
             .units = (table->nbytes - 1) / TABLE_UNIT_BYTES + 1,
             .state = &tj,

@@ -30,6 +30,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,7 +216,18 @@ struct pk_sieve {
     size_t later_words;
     size_t bucket_capacity;
     bucket_block *free_blocks;
+    const volatile _Atomic int *cancel; /* optional: stop a unit part-way (pk_sieve_watch) */
 };
+
+static bool canceled(const pk_sieve *sieve)
+{
+    return sieve->cancel != NULL && atomic_load(sieve->cancel) != 0;
+}
+
+void pk_sieve_watch(pk_sieve *sieve, const volatile _Atomic int *cancel)
+{
+    sieve->cancel = cancel;
+}
 
 pk_sieve *pk_sieve_create(const pk_prime_table *table, size_t segment_bytes)
 {
@@ -630,6 +642,9 @@ static int prepare_phase(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byt
     uint64_t batch_hit[PREPARE_BATCH];
     uint8_t batch_state[PREPARE_BATCH];
     for (bool table_done = false;;) {
+        /* Near 2^64 a phase files some 10^8 primes (seconds): look up. */
+        if ((prime_index & ((64 * PREPARE_BATCH) - 1)) < PREPARE_BATCH && canceled(sieve))
+            return PK_ECANCELED;
         size_t count = 0;
         while (count < PREPARE_BATCH && !table_done) {
             if (bits == 0) {
@@ -732,6 +747,10 @@ int pk_sieve_run(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte,
 
     int rc = reset_unit(sieve, stripe_count);
     for (uint64_t s = 0; rc == PK_OK && s < stripe_count; s++) {
+        if (canceled(sieve)) {
+            rc = PK_ECANCELED;
+            break;
+        }
         if (s % stripes_per_phase == 0) {
             uint64_t phase_end = stripe_count - s < stripes_per_phase ? stripe_count : s + stripes_per_phase;
             rc = prepare_phase(sieve, first_byte, last_byte, sqrt_max, s, phase_end);
@@ -788,7 +807,7 @@ static bool trial_is_prime(uint64_t n)
 }
 
 int pk_trial_run(uint8_t *scratch, size_t segment_bytes, uint64_t first_byte, uint64_t last_byte,
-                 pk_segment_visit_fn visit, void *ctx)
+                 pk_segment_visit_fn visit, void *ctx, const volatile _Atomic int *cancel)
 {
     if (last_byte < first_byte || last_byte > UINT64_MAX / 30)
         return PK_EINVAL;
@@ -797,6 +816,9 @@ int pk_trial_run(uint8_t *scratch, size_t segment_bytes, uint64_t first_byte, ui
         uint64_t remaining = last_byte - segment_first + 1;
         size_t len = remaining < segment_bytes ? (size_t)remaining : segment_bytes;
         for (size_t i = 0; i < len; i++) {
+            /* A prime near 10^15 alone takes 10^7 divisions. */
+            if (cancel != NULL && atomic_load(cancel) != 0)
+                return PK_ECANCELED;
             uint64_t k = segment_first + i;
             uint8_t byte = 0;
             for (int j = 0; j < 8; j++) {

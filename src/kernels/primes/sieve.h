@@ -12,6 +12,7 @@
 #ifndef PK_KERNELS_PRIMES_SIEVE_H
 #define PK_KERNELS_PRIMES_SIEVE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,16 +53,20 @@ pk_sieve *pk_sieve_create(const pk_prime_table *table, size_t segment_bytes);
 void pk_sieve_destroy(pk_sieve *sieve);
 size_t pk_sieve_segment_bytes(const pk_sieve *sieve);
 
+/* Once *CANCEL is non-zero, pk_sieve_run stops part-way with PK_ECANCELED
+ * (a unit near 2^64 takes many seconds; a signal must not wait for it). */
+void pk_sieve_watch(pk_sieve *sieve, const volatile _Atomic int *cancel);
+
 /* Sieves wheel bytes [first_byte, last_byte]; every number in them whose
  * square root is <= table->limit comes out exact.  Returns 0, PK_ENOMEM,
- * PK_EINVAL (table too small) or the visitor's non-zero value. */
+ * PK_EINVAL (table too small), PK_ECANCELED or the visitor's non-zero value. */
 int pk_sieve_run(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte,
                  pk_segment_visit_fn visit, void *ctx);
 
 /* The textbook baseline producing the same segments: each wheel number is
  * tested by trial division by every odd d <= sqrt(n).  scratch must hold
- * segment_bytes bytes. */
+ * segment_bytes bytes.  CANCEL (optional) stops it part-way, as for the sieve. */
 int pk_trial_run(uint8_t *scratch, size_t segment_bytes, uint64_t first_byte, uint64_t last_byte,
-                 pk_segment_visit_fn visit, void *ctx);
+                 pk_segment_visit_fn visit, void *ctx, const volatile _Atomic int *cancel);
 
 #endif
