@@ -10,6 +10,7 @@
 #ifndef PARKIT_COMM_H
 #define PARKIT_COMM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +49,10 @@ void pk_comm_broadcast(void *data, size_t bytes, int root);
 void pk_comm_barrier(void);
 /* Gathers `bytes` from every rank into `all` (size * bytes) on every rank. */
 void pk_comm_allgather(const void *mine, void *all, size_t bytes);
+/* The same, but waits only while *cancel (optional) stays 0: PK_ECANCELED
+ * once it is set (then the job must be aborted: the gather is unfinished),
+ * PK_EIO when MPI fails. */
+int pk_comm_allgather_until(const void *mine, void *all, size_t bytes, const volatile _Atomic int *cancel);
 
 /* Point to point, for streaming ordered output to rank 0. */
 void pk_comm_send(const void *data, size_t bytes, int to, int tag);

@@ -84,6 +84,10 @@ typedef struct pk_engine_options {
     /* Spread units over MPI ranks (when there are several); false for work
      * every rank must do itself, such as building its own tables. */
     bool distributed;
+    /* The threads of every rank together, for plans that balance units
+     * over all workers (ranks may run different thread counts, but must
+     * plan alike); 0: threads x ranks. */
+    uint64_t workers;
     pk_distribute distribute;
     /* Where ordered output goes (rank 0 writes it). */
     pk_write_fn write;

@@ -39,6 +39,9 @@ pk_job_strings *pk_job_strings_create(void);
  * filled with it are dangling afterwards.  STORE may be NULL. */
 void pk_job_strings_free(pk_job_strings *store);
 
+/* A job file larger than this is refused (it is no job file). */
+#define PK_JOB_FILE_MAX_BYTES (1 << 20)
+
 /*
  * Reads the INI job file PATH into SPEC, which the caller initialised with
  * pk_job_spec_init.  Strings put in SPEC (args[], output) are owned by STORE

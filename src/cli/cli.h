@@ -26,6 +26,9 @@ enum {
 /* Prints "parkit: WHAT: WHY" to stderr. */
 void cli_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* "WHAT: WHY" of the first cli_error of this process ("" before any). */
+const char *cli_first_error(void);
+
 /* Parses a number argument; on failure prints
  * "parkit: WHAT: bad NAME 'TEXT': why" and returns PK_EXIT_USAGE. */
 int cli_parse_number(const char *what, const char *name, const char *text, uint64_t *value);
@@ -51,6 +54,21 @@ const volatile _Atomic int *cli_signals_install(void);
 int cli_signal_received(void);
 /* After SECONDS, acts as a signal would (SIGALRM): engines stop between units. */
 void cli_timeout_start(double seconds);
+
+/* ---- ranks (ranks.c) --------------------------------------------------------- */
+
+/* Remembers this rank's arguments (main, once MPI is up). */
+void cli_ranks_start(int argc, char **argv);
+/* Adds an input every rank reads for itself (a job file) to what they compare. */
+void cli_ranks_add_input(const void *data, size_t len);
+/* Collective, and the first collective of every run: each rank brings its
+ * exit code so far and its thread count; all leave with the same exit code
+ * (the first failing rank's, said by rank 0 with the rank's number; 2 when
+ * the ranks' arguments differ).  *world_threads (optional) receives the
+ * threads of all ranks together.  Without MPI it returns exit_code. */
+int cli_ranks_ready(int exit_code, int threads, uint64_t *world_threads);
+/* Has this process been through cli_ranks_ready? */
+bool cli_ranks_were_ready(void);
 
 /* ---- subcommands ----------------------------------------------------------- */
 

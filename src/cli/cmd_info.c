@@ -39,6 +39,9 @@ int cli_info(int argc, char **argv)
                   getenv(bad_variable), PK_MAX_THREADS);
         return PK_EXIT_USAGE;
     }
+    int ready = cli_ranks_ready(PK_EXIT_OK, threads.threads, NULL);
+    if (ready != PK_EXIT_OK)
+        return ready;
     /* Under mpirun every rank says where it runs and what it may use. */
     typedef struct rank_view {
         char host[64];

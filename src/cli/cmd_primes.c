@@ -929,8 +929,15 @@ int cli_run_spec(const pk_job_spec *spec)
                         "share cores%s\n", cli.threads.threads, cli.threads.source, cpus, cpus == 1 ? "" : "s",
                 pk_comm_size() > 1 ? " (under mpirun, use --bind-to none or --map-by slot:PE=N)" : "");
 
+    /* Every rank got this far (or failed on the way): the first collective. */
+    uint64_t world_threads = 0;
+    int ready = cli_ranks_ready(PK_EXIT_OK, cli.threads.threads, &world_threads);
+    if (ready != PK_EXIT_OK)
+        return ready;
+
     pk_primes_options options = {
         .engine = {.threads = cli.threads.threads,
+                   .workers = world_threads,
                    .schedule = cli.spec.schedule,
                    .cancel = cli_signals_install(),
                    .distributed = true,

@@ -20,6 +20,19 @@ static const char run_usage[] =
     "jobs/*.ini for examples).  --set overrides one setting, as if it were in\n"
     "the file, e.g. --set range.hi=1e12 --set parallel.threads=4.\n";
 
+/* Under mpirun every rank reads the job file on its own node: the ranks
+ * compare its contents with their arguments (cli_ranks_ready). */
+static void add_job_file_to_ranks(const char *path)
+{
+    FILE *file = fopen(path, "r");
+    char buffer[4096];
+    size_t n;
+    while (file != NULL && (n = fread(buffer, 1, sizeof buffer, file)) > 0)
+        cli_ranks_add_input(buffer, n);
+    if (file != NULL)
+        fclose(file);
+}
+
 /* Exit code for a job-file problem: bad content is a usage error. */
 static int job_file_error(int status, const char *message)
 {
@@ -46,6 +59,8 @@ int cli_run(int argc, char **argv)
     }
     char error[1024] = "";
     int status = pk_job_file_load(&spec, store, argv[1], error, sizeof error);
+    if (status == PK_OK)
+        add_job_file_to_ranks(argv[1]);
     int rc = status == PK_OK ? PK_EXIT_OK : job_file_error(status, error);
     for (int i = 2; i < argc && rc == PK_EXIT_OK; i++) {
         if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {

@@ -25,14 +25,24 @@ static const char usage[] =
     "\n"
     "Run 'parkit <command> --help' for the options of a command.\n";
 
+/* The first message, kept for rank 0 when this rank's stderr is /dev/null. */
+static char first_error[1024];
+
 void cli_error(const char *what, const char *fmt, ...)
 {
+    char why[900];
     va_list args;
     va_start(args, fmt);
-    fprintf(stderr, "parkit: %s: ", what);
-    vfprintf(stderr, fmt, args);
-    fputc('\n', stderr);
+    vsnprintf(why, sizeof why, fmt, args);
     va_end(args);
+    fprintf(stderr, "parkit: %s: %s\n", what, why);
+    if (first_error[0] == '\0')
+        snprintf(first_error, sizeof first_error, "%s: %s", what, why);
+}
+
+const char *cli_first_error(void)
+{
+    return first_error;
 }
 
 int cli_parse_number(const char *what, const char *name, const char *text, uint64_t *value)
@@ -127,7 +137,12 @@ int main(int argc, char **argv)
                 return PK_EXIT_FAILURE;
         }
     }
+    cli_ranks_start(argc, argv);
     int rc = dispatch(argc, argv);
+    /* A rank that stopped before its command's agreement (a usage error,
+     * --help) still meets the others there, so none waits forever. */
+    if (!cli_ranks_were_ready())
+        rc = cli_ranks_ready(rc, 0, NULL);
     pk_comm_finalize();
     return rc;
 }

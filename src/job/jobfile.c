@@ -80,12 +80,14 @@
  * two, and drops indentation (see read_line).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #if PK_HAVE_INIH
 #include <ini.h>
@@ -646,27 +648,85 @@ static int on_key(void *user, const char *section, const char *key, const char *
     return 1;
 }
 
+/* Reads the whole job file into memory (at most PK_JOB_FILE_MAX_BYTES: a
+ * job file is a few lines, and /dev/zero is not one).  A NUL byte would cut
+ * a line in two without a word: refused with its line.  Returns a status. */
+static int read_job_file(const char *path, char **text, size_t *len, char *error, size_t error_size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        say(error, error_size, "%s: cannot open: %s", path, strerror(errno));
+        return PK_EIO;
+    }
+    char *buffer = malloc(PK_JOB_FILE_MAX_BYTES + 1);
+    size_t have = 0;
+    int status = buffer != NULL ? PK_OK : PK_ENOMEM;
+    while (status == PK_OK && have <= PK_JOB_FILE_MAX_BYTES) {
+        ssize_t n = read(fd, buffer + have, PK_JOB_FILE_MAX_BYTES + 1 - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            say(error, error_size, "%s: cannot read: %s", path, strerror(errno));
+            status = PK_EIO;
+        } else if (n == 0) {
+            break;
+        } else {
+            have += (size_t)n;
+        }
+    }
+    close(fd);
+    if (status == PK_OK && have > PK_JOB_FILE_MAX_BYTES) {
+        say(error, error_size, "%s: larger than %d KiB: not a job file", path, PK_JOB_FILE_MAX_BYTES >> 10);
+        status = PK_EINVAL;
+    }
+    const char *nul = status == PK_OK ? memchr(buffer, '\0', have) : NULL;
+    if (nul != NULL) {
+        int line = 1;
+        for (const char *c = buffer; c < nul; c++)
+            line += *c == '\n';
+        say(error, error_size, "%s:%d: contains a NUL byte", path, line);
+        status = PK_EINVAL;
+    }
+    if (status == PK_ENOMEM)
+        say(error, error_size, "%s: %s", path, pk_strerror(PK_ENOMEM));
+    if (status != PK_OK) {
+        free(buffer);
+        return status;
+    }
+    *text = buffer;
+    *len = have;
+    return PK_OK;
+}
+
 int pk_job_file_load(pk_job_spec *spec, pk_job_strings *store, const char *path, char *error, size_t error_size)
 {
     if (spec == NULL || store == NULL || path == NULL) {
         say(error, error_size, "pk_job_file_load: %s", pk_strerror(PK_EINVAL));
         return PK_EINVAL;
     }
-    FILE *file = fopen(path, "r");
+    char *text = NULL;
+    size_t len = 0;
+    int read_status = read_job_file(path, &text, &len, error, error_size);
+    if (read_status != PK_OK)
+        return read_status;
+    FILE *file = len > 0 ? fmemopen(text, len, "r") : fopen("/dev/null", "r");
     if (file == NULL) {
-        say(error, error_size, "%s: cannot open: %s", path, strerror(errno));
-        return PK_EIO;
+        free(text);
+        say(error, error_size, "%s: %s", path, pk_strerror(PK_ENOMEM));
+        return PK_ENOMEM;
     }
     job_draft draft = {.spec = *spec, .store = store};
     draft.path = store_keep(store, path, strlen(path));
     if (draft.path == NULL) {
         fclose(file);
+        free(text);
         say(error, error_size, "%s: %s", path, pk_strerror(PK_ENOMEM));
         return PK_ENOMEM;
     }
     file_reader reader = {.draft = &draft, .file = file};
     int first_error_line = ini_parse_stream(read_line, &reader, on_key, &reader);
     fclose(file);
+    free(text);
 
     if (reader.read_errno != 0) {
         say(error, error_size, "%s: cannot read: %s", path, strerror(reader.read_errno));

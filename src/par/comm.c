@@ -242,6 +242,38 @@ void pk_comm_allgather(const void *mine, void *all, size_t bytes)
     memcpy(all, mine, bytes);
 }
 
+int pk_comm_allgather_until(const void *mine, void *all, size_t bytes, const volatile _Atomic int *cancel)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1) {
+        MPI_Request request;
+        double start = pk_clock_seconds();
+        if (MPI_Iallgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, MPI_COMM_WORLD, &request) !=
+            MPI_SUCCESS)
+            return PK_EIO;
+        long pause_ns = 100 * 1000;
+        for (int done = 0;;) {
+            if (MPI_Test(&request, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+                return PK_EIO;
+            if (done)
+                break;
+            if (cancel != NULL && atomic_load(cancel) != 0)
+                return PK_ECANCELED;
+            struct timespec pause = {0, pause_ns};
+            nanosleep(&pause, NULL);
+            if (pause_ns < 10 * 1000 * 1000)
+                pause_ns *= 2;
+        }
+        comm_time += pk_clock_seconds() - start;
+        return PK_OK;
+    }
+#else
+    (void)cancel;
+#endif
+    memcpy(all, mine, bytes);
+    return PK_OK;
+}
+
 void pk_comm_send(const void *data, size_t bytes, int to, int tag)
 {
 #if PK_HAVE_MPI

@@ -147,6 +147,41 @@ if [ "$rc" = 1 ] && grep -q "is a directory" "$T/err"; then pass; else
     fail "list -o DIR under mpirun" "exit $rc: $(head -2 "$T/err")"
 fi
 
+echo "== a rank that fails before the first collective: exit 2 at once, its message with its number"
+# mpmd NAME EXIT PATTERN mpirun-args...: the job ends with EXIT within 15 s and
+# stderr has PATTERN (an extended regex).
+mpmd() {
+    local name=$1 code=$2 pattern=$3
+    shift 3
+    local start
+    start=$(date +%s)
+    timeout -k 5 60 mpirun --bind-to none "$@" >"$T/out" 2>"$T/err"
+    local rc=$? elapsed=$(($(date +%s) - start))
+    if [ "$rc" = "$code" ] && [ "$elapsed" -le 15 ] && grep -qE "$pattern" "$T/err"; then pass; else
+        fail "$name" "exit $rc after ${elapsed}s (expected $code within 15 s), stderr:" "$(grep parkit "$T/err" | head -3)"
+    fi
+}
+mpmd "OMP_NUM_THREADS=0 on rank 1 only" 2 "^parkit: primes count \(rank 1\): OMP_NUM_THREADS='0' is not a thread count" \
+    -np 1 -x OMP_NUM_THREADS=2 "$P" primes count 1e9 : -np 1 -x OMP_NUM_THREADS=0 "$P" primes count 1e9
+mpmd "SLURM_CPUS_PER_TASK=0 on rank 2 only" 2 "^parkit: primes count \(rank 2\): SLURM_CPUS_PER_TASK='0'" \
+    -np 2 "$P" primes count 1e9 : -np 1 -x SLURM_CPUS_PER_TASK=0 "$P" primes count 1e9
+mkdir -p "$T/node1" "$T/node2"
+printf '[job]\nkernel = primes\ncommand = count\n[range]\nhi = 1e7\n' >"$T/node1/job.ini"
+mpmd "a job file missing on one node" 2 "^parkit: run \(rank 1\): job.ini: cannot open: No such file or directory" \
+    -np 1 -wdir "$T/node1" "$P" run job.ini : -np 1 -wdir "$T/node2" "$P" run job.ini
+printf '[job]\nkernel = primes\ncommand = count\n[range]\nhi = 1e8\n' >"$T/node2/job.ini"
+mpmd "a job file that differs on one node" 2 "^parkit: mpirun: the ranks must run the same job, but rank 1's arguments or job file differ" \
+    -np 1 -wdir "$T/node1" "$P" run job.ini : -np 1 -wdir "$T/node2" "$P" run job.ini
+mpmd "MPMD arguments that differ" 2 "^parkit: mpirun: the ranks must run the same job, but rank 2's .*'parkit primes count abc'" \
+    -np 2 "$P" primes count 1e9 : -np 1 "$P" primes count abc
+mpmd "--help on one rank only" 2 "rank 1's arguments or job file differ" \
+    -np 1 "$P" primes count 1e9 : -np 1 "$P" primes --help
+# Ranks with other thread counts plan alike: the same bytes as one process.
+timeout 60 mpirun --bind-to none -np 1 -x OMP_NUM_THREADS=1 "$P" primes list 1e7 : -np 2 -x OMP_NUM_THREADS=2 "$P" primes list 1e7 >"$T/out" 2>"$T/err"
+if cmp -s "$T/out" <(OMP_NUM_THREADS=1 "$P" primes list 1e7); then pass; else
+    fail "ranks with 1, 2 and 2 threads list 1e7 as one process does" "$(head -3 "$T/err")"
+fi
+
 echo "== info under mpirun shows every rank"
 mpi 3 2 info
 if [ "$(grep -cE '^  [0-2] ' "$T/out")" = 3 ]; then pass; else fail "info under mpirun" "$(cat "$T/out")"; fi

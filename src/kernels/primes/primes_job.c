@@ -102,7 +102,9 @@ static void plan_range(range_plan *plan, uint64_t lo, uint64_t hi, uint64_t pref
 static uint64_t workers_of(const pk_primes_options *options)
 {
     uint64_t threads = options->engine.threads < 1 ? 1 : (uint64_t)options->engine.threads;
-    return options->engine.distributed ? threads * (uint64_t)pk_comm_size() : threads;
+    if (!options->engine.distributed)
+        return threads;
+    return options->engine.workers != 0 ? options->engine.workers : threads * (uint64_t)pk_comm_size();
 }
 
 /* Trial division is costly per byte and uneven: many small units let
