@@ -23,8 +23,10 @@ enum {
     PK_EXIT_INTERRUPTED = 130,
 };
 
-/* Prints "parkit: WHAT: WHY" to stderr. */
+/* Prints "parkit: WHAT: WHY" to stderr, control bytes escaped as \xNN. */
 void cli_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for what is not an error (a skipped line, a note). */
+void cli_note(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* "WHAT: WHY" of the first cli_error of this process ("" before any). */
 const char *cli_first_error(void);

@@ -934,8 +934,7 @@ static int report_bad_lines(check_run *run, const bad_lines *lines, const char *
         uint64_t line = first_line + bad->local_line;
         if (cli->spec.skip_bad_lines) {
             if (run->skipped + i < MAX_BAD_NAMED)
-                fprintf(stderr, "parkit: %s: skipping %s:%" PRIu64 ": '%s': %s\n", cli->what, name, line, bad->text,
-                        bad->why);
+                cli_note(cli->what, "skipping %s:%" PRIu64 ": '%s': %s", name, line, bad->text, bad->why);
         } else if (strcmp(bad->why, "contains a NUL byte") == 0) {
             cli_error(cli->what, "%s:%" PRIu64 ": contains a NUL byte", name, line);
             return PK_EXIT_FAILURE;

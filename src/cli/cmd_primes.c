@@ -127,6 +127,15 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The long name of option C, for messages. */
+static const char *option_name(int c)
+{
+    for (const struct option *o = long_options; o->name != NULL; o++)
+        if (o->val == c)
+            return o->name;
+    return "?";
+}
+
 /* An option that makes no sense for this subcommand is a usage error, not
  * something to ignore silently. */
 static int option_applies(const primes_cli *cli, const char *option, bool applies)
@@ -149,8 +158,19 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
     opterr = 0;
     optind = 1;
     int c, rc = PK_EXIT_OK;
+    /* An option given twice must say the same both times: "-t 1 -t 2" is
+     * refused as "--twins --triplets" is, whatever came last. */
+    const char *given[OPT_IO_THREADS + 1] = {NULL};
     while (rc == PK_EXIT_OK && (c = getopt_long(argc, argv, ":t:o:qh", long_options, NULL)) != -1) {
         const bool range_job = cli->spec.command == PK_COMMAND_COUNT || cli->spec.command == PK_COMMAND_LIST;
+        if (c > 0 && c <= OPT_IO_THREADS && optarg != NULL) {
+            if (given[c] != NULL && strcmp(given[c], optarg) != 0) {
+                cli_error(cli->what, "--%s given twice, as '%s' and as '%s': say it once", option_name(c), given[c],
+                          optarg);
+                return PK_EXIT_USAGE;
+            }
+            given[c] = optarg;
+        }
         switch (c) {
         case 't': {
             uint64_t threads;
@@ -274,7 +294,8 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
         case OPT_NO_PROGRESS: cli->spec.progress = 0; break;
         case OPT_TWINS: case OPT_TRIPLETS: case OPT_QUADRUPLETS: case OPT_QUINTUPLETS: case OPT_SEXTUPLETS:
             rc = option_applies(cli, argv[optind - 1], cli->spec.command == PK_COMMAND_COUNT);
-            if (rc == PK_EXIT_OK && cli->spec.pattern != PK_PATTERN_PRIMES) {
+            if (rc == PK_EXIT_OK && cli->spec.pattern != PK_PATTERN_PRIMES &&
+                cli->spec.pattern != (pk_primes_pattern)(PK_PATTERN_TWINS + (c - OPT_TWINS))) {
                 cli_error(cli->what, "choose one of --twins, --triplets, ... --sextuplets");
                 rc = PK_EXIT_USAGE;
             }

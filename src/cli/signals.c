@@ -1,5 +1,5 @@
 /*
- * Ctrl-C, SIGTERM and --timeout (SIGALRM): ask the engines to stop between
+ * Ctrl-C, SIGTERM, SIGHUP and --timeout (SIGALRM): ask the engines to stop between
  * units, so the command can remove its temporary output and say what
  * happened.  The handler only
  * stores to a lock-free atomic, which is async-signal-safe.
@@ -33,6 +33,7 @@ const volatile _Atomic int *cli_signals_install(void)
     sigaction(SIGINT, &action, NULL);
     action.sa_flags = 0;
     sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGHUP, &action, NULL); /* the terminal went away: stop as cleanly as for SIGTERM */
     sigaction(SIGUSR1, &action, NULL); /* Slurm's warning before a time limit: checkpoint and stop */
     return &cancel_flag;
 }

@@ -123,5 +123,16 @@ if [ "$RC" = 0 ] && [ "$(tail -n 1 "$T/out")" = "13 prime" ] && clean_report; th
     fail "a whole check FILE... - run with 3 reader threads: exit 0, clean" "exit $RC, last: $(tail -n 1 "$T/out")"
 fi
 
+# A resume that is refused (a checkpoint of another job) frees what it took.
+"$P" primes count 1e6 --checkpoint "$T/other.ck" >/dev/null 2>&1
+"$P" primes list 100 -o "$T/list.txt" --checkpoint "$T/other.ck" --checkpoint-interval 0.01 >/dev/null 2>&1 &
+wait
+printf 'parkit-checkpoint 2\ncommand count\nunits 1\nchecksum 0000000000000000\nend\n' >"$T/other.ck"
+"${CHECKER[@]}" "$P" primes check "$T/small.txt" --checkpoint "$T/other.ck" --resume >"$T/out" 2>"$T/err"
+RC=$?
+if [ "$RC" != 0 ] && grep -q "cannot resume from" "$T/err" && clean_report; then pass; else
+    fail "a refused check --resume: an error, clean" "exit $RC"
+fi
+
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -110,6 +110,7 @@ section_faults() {
 
     section_faults_checkpoints
     section_faults_outputs
+    section_faults_low
 }
 
 # reseal FILE: rewrites a checkpoint's checksum line to match its edited
@@ -327,10 +328,13 @@ section_faults_outputs() {
         fail "faults 8: -o a link to /proc/self/fd/1 writes to stdout and keeps the link" \
             "exit $RC, $(wc -l <"$d/file") lines, $(ls -l "$d/stdout-link")" "$(head -c 200 "$ERR")"
     fi
+    # As /dev/stdout is, but ours: a binary with the defect must not replace
+    # the machine's /dev/stdout (as root it could).
+    ln -s /proc/self/fd/1 "$d/dev-stdout"
     echo "kept" >"$d/appended"
-    "$P" primes list 10 -o /dev/stdout >>"$d/appended" 2>"$ERR"
-    expect_eq "faults 8: -o /dev/stdout appends where >> says" "$(printf 'kept\n2\n3\n5\n7')" "$(cat "$d/appended")" \
-        "parkit primes list 10 -o /dev/stdout >> appended"
+    "$P" primes list 10 -o "$d/dev-stdout" >>"$d/appended" 2>"$ERR"
+    expect_eq "faults 8: -o a /dev/stdout link appends where >> says" "$(printf 'kept\n2\n3\n5\n7')" "$(cat "$d/appended")" \
+        "parkit primes list 10 -o dev-stdout >> appended"
     mkdir -p "$d/elsewhere"
     ln -s elsewhere/real.txt "$d/name-link"
     run "$P" primes list 100 -o "$d/name-link"
@@ -380,5 +384,41 @@ section_faults_outputs() {
     printf '7\n-11\n' >"$d/negative.txt"
     EXPECT_STDOUT="7 prime" expect_fail "faults 9: -11 in a file is negative, not too big" 1 \
         "negative.txt:2: '-11': negative numbers are not allowed" "$P" primes check "$d/negative.txt"
+    rm -rf "$d"
+}
+
+section_faults_low() {
+    local d="$T/faults/low"
+    mkdir -p "$d"
+    # 10. Job files: bounded in size, no NUL byte.
+    if [ -c /dev/zero ]; then
+        expect_fail "faults 10: parkit run /dev/zero is refused, not read forever" 2 \
+            "/dev/zero: larger than 1024 KiB: not a job file" "$P" run /dev/zero
+    fi
+    printf '[job]\nkernel = primes\ncommand = count\n[range]\nhi = 1e6\0\nlo = 5\n' >"$d/nul.ini"
+    expect_fail "faults 10: a NUL byte in a job file is refused with its line" 2 "nul.ini:5: contains a NUL byte" \
+        "$P" run "$d/nul.ini"
+    # SIGHUP (the terminal closed) stops list -o as SIGTERM does: no partial file.
+    mkdir -p "$d/hup"
+    signal_after 0.5 HUP "$P" primes list 1e13 -o "$d/hup/out.txt"
+    if [ "$RC" = 130 ] && grep -q "interrupted by signal 1" "$ERR" && [ -z "$(ls -A "$d/hup")" ]; then pass; else
+        fail "faults 10: SIGHUP during list -o: exit 130, no partial file" "exit $RC, left: $(ls -A "$d/hup")"
+    fi
+    # Control bytes of the input are escaped in messages.
+    printf '7\n\033[31mred\r\n12\010x\n' >"$d/ctl.txt"
+    run "$P" primes check "$d/ctl.txt" --on-error skip
+    if [ "$RC" = 0 ] && ! grep -q "$(printf '\033')" "$ERR" && ! grep -q "$(printf '\010')" "$ERR" &&
+        grep -qF "'\x1b[31mred': unexpected byte 0x1b" "$ERR" && grep -qF "'12\x08x'" "$ERR"; then
+        pass
+    else
+        fail "faults 10: control bytes of the input are escaped in messages" "stderr: $(cat -v "$ERR")"
+    fi
+    # Repeated options: the same value twice is fine, two values are refused, for every option alike.
+    expect_ok "faults 10: --twins --twins is --twins" 35 "$P" primes count 1e3 --twins --twins
+    expect_ok "faults 10: -t 2 --threads 2 is -t 2" 168 "$P" primes count 1e3 -t 2 --threads 2
+    expect_fail "faults 10: -t 1 -t 2 is refused" 2 "--threads given twice, as '1' and as '2': say it once" \
+        "$P" primes count 1e3 -t 1 -t 2
+    expect_fail "faults 10: --twins --triplets is refused" 2 "choose one of --twins, --triplets" \
+        "$P" primes count 1e3 --twins --triplets
     rm -rf "$d"
 }
