@@ -4,6 +4,7 @@
 #   make check               build and run every test (installs CUnit if it can)
 #   make demo                build and run the flagship job with OpenMP only
 #   make bench               compare with primesieve (bench/primes-vs-primesieve.sh)
+#   make fuzz-run            the parsers' libFuzzer harnesses, FUZZ_SECONDS each (needs clang)
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # Knobs: OPENMP=1|0  MPI=auto|0|1  GMP=auto|0|1  INIH=auto|0|1  SANITIZER=address|undefined|thread
@@ -98,7 +99,7 @@ RUNNER := $(BUILD)/unit-tests
 
 REVISION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-.PHONY: all check check-deps unit-tests cli-tests mpi-tests slurm-tests demo bench install uninstall clean
+.PHONY: all check check-deps unit-tests cli-tests mpi-tests slurm-tests demo bench install uninstall clean fuzz fuzz-run
 all: $(BIN) $(LIB)
 
 # Objects are rebuilt whenever the flags change: the stamp file holds them.
@@ -179,6 +180,24 @@ check: all
 	  echo "make check: tests/slurm cannot run here, and in CI a skipped test is a failure" >&2; exit 1; \
 	else echo "make check: SKIPPED tests/slurm (needs root and: apt-get install slurm-wlm munge libpmix2)"; fi
 	@echo "make check: all test suites passed"
+
+# libFuzzer harnesses of the parsers (tests/fuzz/), built with clang against
+# a library of their own (no MPI, no OpenMP: the parsers need neither).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz: $(FUZZ_CC) not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) MPI=0 OPENMP=0 GMP=0 \
+	  CFLAGS='-O1 -g $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link' $(FUZZ_BUILD)/libparkit.a
+	$(FUZZ_CC) -Iinclude -Isrc -D_GNU_SOURCE -std=c11 -O1 -g $(FUZZ_FLAGS) -fsanitize=fuzzer \
+	  -o $(FUZZ_BUILD)/fuzz-numexpr tests/fuzz/fuzz_numexpr.c $(FUZZ_BUILD)/libparkit.a -lm
+	$(FUZZ_CC) -Iinclude -Isrc -D_GNU_SOURCE -std=c11 -O1 -g $(FUZZ_FLAGS) -fsanitize=fuzzer \
+	  -o $(FUZZ_BUILD)/fuzz-jobfile tests/fuzz/fuzz_jobfile.c $(FUZZ_BUILD)/libparkit.a -linih -lm
+
+fuzz-run: fuzz
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # ---- demo and bench -------------------------------------------------------
 # The demo needs nothing but gcc and make: OpenMP on, MPI off.

@@ -585,6 +585,38 @@ static void test_error_file_cannot_be_read(void)
     job_end(&job);
 }
 
+/* A NUL byte used to cut its line in two silently; /dev/zero was read
+ * forever.  Both are refused, with the line or the size. */
+static void test_error_nul_and_size(void)
+{
+    job_case job;
+    job_start(&job);
+    static const char text[] = COUNT_JOB "[range]\nhi = 1e6\0\nlo = 5\n";
+    snprintf(job.path, sizeof job.path, "/tmp/pk-jobfile-XXXXXX");
+    int fd = mkstemp(job.path);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_FATAL(write(fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1));
+    close(fd);
+    pk_job_spec before = job.spec;
+    CU_ASSERT_EQUAL(pk_job_file_load(&job.spec, job.store, job.path, job.error, sizeof job.error), PK_EINVAL);
+    check_error(&job, "%s:5: contains a NUL byte", job.path);
+    CU_ASSERT(memcmp(&before, &job.spec, sizeof before) == 0);
+    job_end(&job);
+
+    char *big = malloc(PK_JOB_FILE_MAX_BYTES + 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    memset(big, ';', PK_JOB_FILE_MAX_BYTES + 1);
+    big[PK_JOB_FILE_MAX_BYTES + 1] = '\0';
+    CU_ASSERT_EQUAL(job_load_text(&job, big), PK_EINVAL);
+    check_error(&job, "%s: larger than 1024 KiB: not a job file", job.path);
+    job_end(&job);
+    free(big);
+    job_start(&job);
+    CU_ASSERT_EQUAL(pk_job_file_load(&job.spec, job.store, "/dev/zero", job.error, sizeof job.error), PK_EINVAL);
+    check_error(&job, "/dev/zero: larger than 1024 KiB: not a job file");
+    job_end(&job);
+}
+
 static void test_bad_arguments(void)
 {
     job_case job;
@@ -736,6 +768,7 @@ int pk_suite_jobfile(void)
         {"error_first_one_wins", test_error_first_one_wins},
         {"error_too_many_inputs", test_error_too_many_inputs},
         {"error_file_cannot_be_read", test_error_file_cannot_be_read},
+        {"error_nul_and_size", test_error_nul_and_size},
         {"bad_arguments", test_bad_arguments},
         {"set_valid", test_set_valid},
         {"set_errors", test_set_errors},
