@@ -60,6 +60,25 @@ section_faults() {
         fail "faults 1: SIGTERM during check --io-threads 4 of a failing file ends it" "exit $RC after $MS ms"
     fi
 
+    # 9. A file cut short while it is read: said as such, not "Input/output error".
+    # Primes near 1e18 take the whole test: about 2.5 s on one thread.
+    "$P" primes list 1e18 1e18+2e7 >"$d/primes.txt"
+    cat "$d/primes.txt" "$d/primes.txt" "$d/primes.txt" "$d/primes.txt" >"$d/shrinking.txt"
+    local size
+    size=$(wc -c <"$d/shrinking.txt")
+    "$P" primes check "$d/shrinking.txt" --io-threads 2 -t 1 >/dev/null 2>"$ERR" &
+    local pid=$!
+    sleep 0.3
+    truncate -s 1000000 "$d/shrinking.txt"
+    wait "$pid"
+    RC=$?
+    if [ "$RC" = 1 ] && grep -q "cannot read .*shrinking.txt: the file shrank while it was read (from $size to 1000000 bytes)" "$ERR"; then
+        pass
+    else
+        fail "faults 9: a file truncated while check reads it: exit 1, it shrank" "exit $RC: $(head -c 300 "$ERR")"
+    fi
+    rm -f "$d/shrinking.txt" "$d/primes.txt"
+
     # 7. Blocked input: a FIFO with no writer, a pipe with no data.  A signal
     #    or --timeout ends the run within about a second, with any --io-threads.
     rm -f "$d/fifo"

@@ -129,6 +129,22 @@ if cmp -s "$T/list.txt" "$T/list-seq.txt" && [ ! -e "$T/list.txt.partial" ]; the
 fi
 rm -f "$T/list.txt" "$T/list-seq.txt"
 
+echo "== signals to mpirun: SIGUSR1 checkpoints and exits 75; SIGTERM checkpoints, mpirun exits 1 (README)"
+for sig in USR1 TERM; do
+    rm -f "$T/sig.ck"
+    mpirun -np 2 --bind-to none -x OMP_NUM_THREADS=1 "$P" primes count 5e10 --checkpoint "$T/sig.ck" \
+        --checkpoint-interval 0.05 -q >"$T/out" 2>"$T/err" &
+    job=$!
+    sleep 2
+    kill "-$sig" "$job"
+    wait "$job"
+    rc=$?
+    if [ "$sig" = USR1 ]; then expected=75; else expected=1; fi
+    if [ "$rc" = "$expected" ] && [ -s "$T/sig.ck" ] && grep -q "checkpoint saved to" "$T/err"; then pass; else
+        fail "SIG$sig to mpirun: exit $expected with a checkpoint" "exit $rc: $(grep parkit "$T/err" | head -2)"
+    fi
+done
+
 echo "== errors are agreed: one message, exit 2 on all ranks"
 mpi 3 1 primes count 10 5
 rc=$?
