@@ -62,17 +62,6 @@
  */
 int pk_parse_u64(const char *text, uint64_t *value, const char **why);
 
-/* The fast path of a reader of many numbers, one per line: from TEXT[*POS]
- * on, takes the lines that are 1 to 19 plain digits without a leading zero
- * ("0" itself is fine) and a newline (or the end, LEN), and stops at the
- * first other line, at the end, or after ROOM numbers.  Stores each value
- * and where its digits start and how many there are; advances *POS past
- * the lines taken; returns how many.  The 32 bytes after TEXT[LEN] must be
- * readable (see PK_READER_PADDING): digits are read 16 or 8 at a time, with
- * SSSE3 where the CPU has it (chosen once, at the first call). */
-size_t pk_scan_plain_lines(const char *text, size_t len, size_t *pos, uint64_t *values, uint32_t *at,
-                           uint32_t *digits, size_t room);
-
 /* Writes VALUE in decimal into OUT (at least 20 bytes, no terminator);
  * returns the number of digits. */
 size_t pk_format_u64(char *out, uint64_t value);

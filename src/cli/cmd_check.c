@@ -44,6 +44,7 @@
 #include "core/clock.h"
 #include "parkit/checkpoint.h"
 #include "parkit/comm.h"
+#include "parkit/linescan.h"
 #include "parkit/numexpr.h"
 #include "parkit/primality.h"
 #include "parkit/reader.h"

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the number readers of src/core/numexpr.c:
+ * libFuzzer harness for the number readers (src/core/numexpr.c, linescan.c):
  *
  * - pk_parse_u64 on any text: no crash, no hang, no sanitizer report; a
  *   value it accepts prints (pk_format_u64) and parses back to itself, and
@@ -15,11 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parkit/linescan.h"
 #include "parkit/numexpr.h"
 #include "parkit/status.h"
-
-/* In src/core/numexpr.c for the tests: 0 portable, 1 SSSE3, 2 AVX2. */
-bool pk_scan_plain_lines_use(int level);
 
 enum { PADDING = 32, MAX_TEXT = 1 << 16 };
 
