@@ -57,6 +57,10 @@ typedef struct pk_job {
     bool output_stays;
     /* Optional: the relative cost of a unit, for balanced blocks of ranks. */
     double (*unit_cost)(void *state, uint64_t unit);
+    /* Optional: one value per unit (a count, a size) that run_unit sets for
+     * each unit it runs.  After a run spread over ranks every rank holds
+     * every unit's value: the engine gathers them.  All 0 before the run. */
+    uint64_t *unit_values;
 } pk_job;
 
 typedef enum pk_distribute {
@@ -92,6 +96,12 @@ typedef struct pk_engine_options {
     /* Where ordered output goes (rank 0 writes it). */
     pk_write_fn write;
     void *write_ctx;
+    /* Or output by place: each unit's output goes to write_at as soon as it
+     * is made, on whichever thread of whichever rank ran it, in any order
+     * (a file whose layout is known: parkit/outfile.h).  Non-zero fails the
+     * run.  Used when write is NULL. */
+    int (*write_at)(void *ctx, uint64_t unit, const char *data, size_t len);
+    void *write_at_ctx;
 } pk_engine_options;
 
 typedef struct pk_engine_stats {
@@ -101,6 +111,10 @@ typedef struct pk_engine_stats {
     int threads_used;
     uint64_t units_run;  /* by this rank */
 } pk_engine_stats;
+
+/* Everyone who runs units of a distributed job at once: options->workers,
+ * or the threads times the ranks.  Plans cut work for this many. */
+uint64_t pk_engine_workers(const pk_engine_options *options);
 
 /* Runs every unit of JOB; counters[0..PK_JOB_MAX_COUNTERS) receive the sums.
  * Returns 0, or the first failing unit's status, or PK_ECANCELED. */

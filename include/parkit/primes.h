@@ -88,7 +88,9 @@ int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64
 /* The n-th prime (n >= 1; p_1 = 2).  PK_ERANGE when it is above 2^64-1. */
 int pk_primes_nth(const pk_primes_options *options, uint64_t n, uint64_t *prime, pk_primes_report *report);
 
-/* Tests count numbers; is_prime[i] receives 1 or 0.  Exact for all 64-bit n. */
+/* Tests count numbers on this process's threads (never across ranks: the
+ * numbers are this process's); is_prime[i] receives 1 or 0.  Exact for
+ * all 64-bit n. */
 int pk_primes_check(const pk_primes_options *options, const uint64_t *numbers, uint8_t *is_prime, size_t count,
                     pk_primes_report *report);
 

@@ -27,3 +27,11 @@ int pk_engine_run(const pk_engine_options *options, const pk_job *job,
     stats->units_run = job->units;
     return rc;
 }
+
+uint64_t pk_engine_workers(const pk_engine_options *options)
+{
+    uint64_t threads = options->threads < 1 ? 1 : (uint64_t)options->threads;
+    if (!options->distributed)
+        return threads;
+    return options->workers != 0 ? options->workers : threads * (uint64_t)pk_comm_size();
+}

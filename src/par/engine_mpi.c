@@ -264,6 +264,8 @@ int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t cou
      * left inside a collective that another has abandoned. */
     rc = sync.total != NULL ? pk_comm_agree_while(rc, publish_progress, &sync) : pk_comm_agree(rc);
     pk_comm_sum_u64(counters, PK_JOB_MAX_COUNTERS);
+    if (rc == PK_OK && job->unit_values != NULL) /* each rank set its own units' */
+        pk_comm_sum_u64(job->unit_values, job->units);
     pk_comm_counter_destroy(sync.total);
     if (sync.shown != NULL)
         atomic_store(&sync.shown->units_done, sync.shown_base + job->units);

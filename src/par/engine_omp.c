@@ -66,7 +66,15 @@ void pk_omp_run_and_emit(const pk_engine_options *options, const pk_job *job, vo
                          uint64_t number, uint64_t counters[], int skip, pk_ordered *order, _Atomic int *failure)
 {
     int rc = run_one_unit(options, job, worker, unit, counters, skip);
-    if (order != NULL) {
+    if (order == NULL && options->write_at != NULL && job->unit_output != NULL && rc == PK_OK && !skip) {
+        /* Output by place: written at once, by this thread. */
+        const char *data = NULL;
+        size_t len = 0;
+        rc = job->unit_output(job->state, worker, unit, &data, &len);
+        int written = rc == PK_OK ? options->write_at(options->write_at_ctx, unit, data, len) : PK_OK;
+        if (written != 0)
+            rc = written < 0 ? written : PK_EIO;
+    } else if (order != NULL) {
         const char *data = NULL;
         size_t len = 0;
         /* Once a cancel came, nothing more is written, not even units that

@@ -17,6 +17,7 @@ int pk_suite_engine(void);
 int pk_suite_queue(void);
 int pk_suite_comm(void);
 int pk_suite_checkpoint(void);
+int pk_suite_rounds(void);
 int pk_suite_writer(void);
 int pk_suite_reader(void);
 int pk_suite_jobfile(void);

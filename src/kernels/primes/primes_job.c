@@ -25,10 +25,11 @@
 #include "kernels/primes/tuplets.h"
 #include "kernels/primes/wheel.h"
 #include "parkit/checkpoint.h"
-#include "parkit/comm.h"
 #include "parkit/numexpr.h"
+#include "parkit/outfile.h"
 #include "parkit/primality.h"
 #include "parkit/primes.h"
+#include "parkit/rounds.h"
 #include "parkit/status.h"
 
 enum {
@@ -101,10 +102,7 @@ static void plan_range(range_plan *plan, uint64_t lo, uint64_t hi, uint64_t pref
 /* Everyone who runs units at once: threads, times ranks when distributed. */
 static uint64_t workers_of(const pk_primes_options *options)
 {
-    uint64_t threads = options->engine.threads < 1 ? 1 : (uint64_t)options->engine.threads;
-    if (!options->engine.distributed)
-        return threads;
-    return options->engine.workers != 0 ? options->engine.workers : threads * (uint64_t)pk_comm_size();
+    return pk_engine_workers(&options->engine);
 }
 
 /* Trial division is costly per byte and uneven: many small units let
@@ -143,9 +141,6 @@ typedef struct primes_job {
     pk_write_fn write; /* list */
     void *write_ctx;
     uint64_t *unit_counts;  /* nth: primes per unit; list to a file: bytes per unit */
-    uint64_t *unit_offsets; /* list to a file: where each unit's text starts */
-    int fd;                 /* list to a file */
-    _Atomic int write_errno; /* list to a file: the first failed write's cause, from any thread */
 } primes_job;
 
 typedef struct primes_worker {
@@ -460,31 +455,6 @@ static int text_bytes_unit(void *state, void *opaque, uint64_t unit, uint64_t co
     return PK_OK;
 }
 
-/* Pass 2: format the unit and write it at its offset, in any order. */
-static int write_unit_at_offset(void *state, void *opaque, uint64_t unit, uint64_t counters[])
-{
-    const primes_job *job = state;
-    primes_worker *worker = opaque;
-    int rc = list_unit(state, opaque, unit, counters);
-    if (rc != PK_OK)
-        return rc;
-    if (worker->text_len != job->unit_counts[unit])
-        return PK_EINTERNAL; /* pass 1 and pass 2 disagree: never write a wrong file */
-    uint64_t offset = job->unit_offsets[unit];
-    for (size_t done = 0; done < worker->text_len;) {
-        ssize_t n = pwrite(job->fd, worker->text + done, worker->text_len - done, (off_t)(offset + done));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            int none = 0;
-            atomic_compare_exchange_strong(&((primes_job *)job)->write_errno, &none, errno);
-            return PK_EIO;
-        }
-        done += (size_t)n;
-    }
-    return PK_OK;
-}
-
 /* ---- the table of sieving primes ------------------------------------------ */
 
 typedef struct table_job {
@@ -582,52 +552,72 @@ static int build_job_table(primes_job *job, pk_prime_table *table, pk_primes_rep
     return rc;
 }
 
-/* Runs every planned unit through the engine; with `output`, their text is
- * written in unit order through job->write. */
-static int run_units(primes_job *job, int (*run_unit)(void *, void *, uint64_t, uint64_t[]), bool output,
-                     uint64_t *total, pk_primes_report *report)
+/* How a run's units give their text, if they do. */
+typedef enum unit_text {
+    NO_TEXT,
+    TEXT_IN_ORDER, /* through job->write, in unit order */
+    TEXT_BY_PLACE, /* each unit at its own place: engine->write_at */
+} unit_text;
+
+/* The engine's job for the plan's units. */
+static pk_job engine_job_of(primes_job *job, int (*run_unit)(void *, void *, uint64_t, uint64_t[]), unit_text text)
 {
-    const pk_primes_options *options = job->options;
-    pk_job engine_job = {
+    return (pk_job){
         .units = job->plan.units,
         .state = job,
         .worker_create = primes_worker_create,
         .worker_destroy = primes_worker_destroy,
         .run_unit = run_unit,
-        .unit_output = output ? list_output : NULL,
-        .unit_cost = options->algo == PK_ALGO_TRIAL ? trial_unit_cost : NULL,
+        .unit_output = text != NO_TEXT ? list_output : NULL,
+        .unit_cost = job->options->algo == PK_ALGO_TRIAL ? trial_unit_cost : NULL,
+        .unit_values = job->unit_counts,
     };
-    pk_engine_options engine = options->engine;
-    if (output) {
-        engine.write = job->write;
-        engine.write_ctx = job->write_ctx;
+}
+
+/* A run's timings into the report.  Waiting for slower ranks happens inside
+ * the reduction, so it counts as communication, and compute shows the
+ * imbalance. */
+static void report_run(pk_primes_report *report, const pk_engine_stats *stats)
+{
+    if (report == NULL)
+        return;
+    report->compute_seconds += stats->seconds - stats->comm_seconds;
+    report->comm_seconds += stats->comm_seconds;
+    report->threads = stats->threads_used;
+    report->units_run += stats->units_run;
+}
+
+/* Runs every planned unit through ENGINE (the job's options, or a copy
+ * that says where text goes); counters[0] summed into *total. */
+static int run_units(primes_job *job, const pk_engine_options *engine, int (*run_unit)(void *, void *, uint64_t, uint64_t[]),
+                     unit_text text, uint64_t *total, pk_primes_report *report)
+{
+    pk_job engine_job = engine_job_of(job, run_unit, text);
+    pk_engine_options options = *engine;
+    if (text == TEXT_IN_ORDER) {
+        options.write = job->write;
+        options.write_ctx = job->write_ctx;
     }
     uint64_t counters[PK_JOB_MAX_COUNTERS];
     pk_engine_stats stats = {0};
-    int rc = pk_engine_run(&engine, &engine_job, counters, &stats);
+    int rc = pk_engine_run(&options, &engine_job, counters, &stats);
     if (rc != PK_OK)
         return rc;
     *total = counters[0];
-    if (report != NULL) {
-        /* Waiting for slower ranks happens inside the reduction, so it
-         * counts as communication, and compute shows the imbalance. */
-        report->compute_seconds += stats.seconds - stats.comm_seconds;
+    report_run(report, &stats);
+    if (report != NULL)
         report->units += job->plan.units;
-        report->threads = stats.threads_used;
-        report->comm_seconds += stats.comm_seconds;
-        report->units_run += stats.units_run;
-    }
     return PK_OK;
 }
 
 /* Builds the table the plan needs (for the sieve) and runs the planned units. */
-static int run_range_job(primes_job *job, int (*run_unit)(void *, void *, uint64_t, uint64_t[]), bool output,
+static int run_range_job(primes_job *job, int (*run_unit)(void *, void *, uint64_t, uint64_t[]), unit_text text,
                          uint64_t *total, pk_primes_report *report)
 {
     pk_prime_table table = {0};
     int rc = build_job_table(job, &table, report);
     if (rc == PK_OK)
-        rc = run_units(job, run_unit, output, total, report);
+        rc = run_units(job, &job->options->engine, run_unit, text, total, report);
     pk_prime_table_free(&table);
     job->table = NULL;
     return rc;
@@ -668,191 +658,36 @@ static void describe_job(const primes_job *job, const char *command, pk_checkpoi
              options->output_path != NULL ? options->output_path : "-");
 }
 
-/* Rank 0 reads the checkpoint (it may be on rank 0's disk only) and tells
- * the others.  No file with --resume: start afresh, and say so. */
-static int start_from_checkpoint(const primes_job *job, pk_checkpoint *checkpoint, pk_primes_report *report)
+/* The rounds of a checkpointed job, from the options. */
+static pk_rounds rounds_of(const pk_primes_options *options)
 {
-    const pk_primes_options *options = job->options;
-    int rc = PK_OK;
-    char why[400] = "";
-    if (options->resume && pk_comm_rank() == 0) {
-        rc = pk_checkpoint_load(checkpoint, options->checkpoint_path, why, sizeof why);
-        if (rc == PK_EOF) {
-            if (report != NULL)
-                snprintf(report->checkpoint_note, sizeof report->checkpoint_note,
-                         "no checkpoint at %s: starting afresh", options->checkpoint_path);
-            rc = PK_OK;
-        } else if (rc != PK_OK && report != NULL) {
-            snprintf(report->checkpoint_error, sizeof report->checkpoint_error, "cannot resume from %s: %s",
-                     options->checkpoint_path, why);
-        }
-    }
-    if (options->engine.distributed && pk_comm_size() > 1) {
-        pk_comm_broadcast(&rc, sizeof rc, 0);
-        if (rc == PK_OK) {
-            pk_comm_broadcast(checkpoint->done, checkpoint->units, 0);
-            pk_comm_broadcast(checkpoint->results, checkpoint->units * sizeof checkpoint->results[0], 0);
-        }
-    }
-    if (rc == PK_OK && report != NULL) {
-        report->units_resumed = pk_checkpoint_done_count(checkpoint);
-        report->units = checkpoint->units;
-    }
+    return (pk_rounds){.path = options->checkpoint_path, .interval = options->checkpoint_interval,
+                       .resume = options->resume};
+}
+
+/* What the rounds say, into the report (after every step, failed or not). */
+static void report_rounds(pk_primes_report *report, const pk_rounds *rounds, const pk_checkpoint *checkpoint)
+{
+    if (report == NULL)
+        return;
+    snprintf(report->checkpoint_note, sizeof report->checkpoint_note, "%s", rounds->note);
+    snprintf(report->checkpoint_error, sizeof report->checkpoint_error, "%s", rounds->error);
+    report->checkpoint_saved = rounds->saved_on_stop;
+    report->units_resumed = rounds->resumed;
+    report->units = checkpoint->units;
+}
+
+/* Runs the units the checkpoint does not have yet (see parkit/rounds.h). */
+static int run_checkpointed(primes_job *job, const pk_engine_options *engine,
+                            int (*run_unit)(void *, void *, uint64_t, uint64_t[]), unit_text text,
+                            pk_checkpoint *checkpoint, pk_rounds *rounds, pk_primes_report *report)
+{
+    pk_job engine_job = engine_job_of(job, run_unit, text);
+    engine_job.unit_values = NULL; /* a unit's result is its counters[0], in the checkpoint */
+    pk_engine_stats stats = {0};
+    int rc = pk_rounds_run(engine, &engine_job, checkpoint, rounds, &stats);
+    report_run(report, &stats);
     return rc;
-}
-
-/* A save that failed: the run fails with the path and the cause. */
-static int save_failed(const pk_primes_options *options, pk_primes_report *report, int error)
-{
-    if (report != NULL)
-        snprintf(report->checkpoint_error, sizeof report->checkpoint_error,
-                 "cannot save the checkpoint to %s: %s", options->checkpoint_path, strerror(error));
-    return PK_EIO;
-}
-
-/* One round: a list of units to run, and what each one found. */
-typedef struct round_job {
-    const primes_job *job;
-    int (*run_unit)(void *, void *, uint64_t, uint64_t[]);
-    const uint64_t *units;
-    uint64_t *results;
-    uint8_t *done;
-} round_job;
-
-static void *round_worker_create(void *state)
-{
-    const round_job *round = state;
-    return primes_worker_create((void *)round->job);
-}
-
-static void round_worker_destroy(void *state, void *worker)
-{
-    const round_job *round = state;
-    primes_worker_destroy((void *)round->job, worker);
-}
-
-static int round_run_unit(void *state, void *worker, uint64_t i, uint64_t counters[])
-{
-    round_job *round = state;
-    uint64_t mine[PK_JOB_MAX_COUNTERS] = {0};
-    int rc = round->run_unit((void *)round->job, worker, round->units[i], mine);
-    if (rc == PK_OK) {
-        round->results[i] = mine[0];
-        round->done[i] = 1;
-        counters[0] += mine[0];
-    }
-    return rc;
-}
-
-/* Runs the units the checkpoint does not have yet, in rounds of about a
- * second; between rounds the ranks pool what they finished and rank 0 saves
- * a checkpoint every checkpoint_interval seconds, and when a signal stops
- * the run (then the status is PK_ECANCELED and report->checkpoint_saved
- * tells whether the save worked).  Units finished in a stopped round are
- * kept: no work is lost but the unit that was running. */
-static int run_checkpointed(const primes_job *job, int (*run_unit)(void *, void *, uint64_t, uint64_t[]),
-                            pk_checkpoint *checkpoint, pk_primes_report *report)
-{
-    const pk_primes_options *options = job->options;
-    const bool distributed = options->engine.distributed && pk_comm_size() > 1;
-    const double interval = options->checkpoint_interval > 0 ? options->checkpoint_interval : 60;
-    uint64_t *todo = malloc((checkpoint->units ? checkpoint->units : 1) * sizeof *todo);
-    uint64_t *results = malloc((checkpoint->units ? checkpoint->units : 1) * sizeof *results);
-    uint8_t *done = malloc(checkpoint->units ? checkpoint->units : 1);
-    if (todo == NULL || results == NULL || done == NULL) {
-        free(todo);
-        free(results);
-        free(done);
-        return PK_ENOMEM;
-    }
-    uint64_t remaining = 0;
-    for (uint64_t unit = 0; unit < checkpoint->units; unit++)
-        if (!checkpoint->done[unit])
-            todo[remaining++] = unit;
-
-    /* Progress moves round by round; the engine must not add its own totals. */
-    pk_engine_options engine = options->engine;
-    engine.progress = NULL;
-    if (options->engine.progress != NULL)
-        atomic_fetch_add(&options->engine.progress->units_total, remaining);
-
-    uint64_t round_units = 4 * workers_of(options);
-    double last_save = pk_clock_seconds();
-    int rc = PK_OK;
-    for (uint64_t position = 0; position < remaining && rc == PK_OK;) {
-        uint64_t n = remaining - position < round_units ? remaining - position : round_units;
-        memset(results, 0, n * sizeof *results);
-        memset(done, 0, n);
-        round_job round = {job, run_unit, todo + position, results, done};
-        pk_job engine_job = {
-            .units = n,
-            .state = &round,
-            .worker_create = round_worker_create,
-            .worker_destroy = round_worker_destroy,
-            .run_unit = round_run_unit,
-        };
-        uint64_t counters[PK_JOB_MAX_COUNTERS];
-        pk_engine_stats stats = {0};
-        double start = pk_clock_seconds();
-        rc = pk_engine_run(&engine, &engine_job, counters, &stats);
-        if (distributed) { /* each rank filled in the units it ran */
-            pk_comm_max_u8(done, n);
-            pk_comm_sum_u64(results, n);
-        }
-        for (uint64_t i = 0; i < n; i++) {
-            if (done[i]) {
-                checkpoint->done[todo[position + i]] = 1;
-                checkpoint->results[todo[position + i]] = results[i];
-            }
-        }
-        if (options->engine.progress != NULL)
-            atomic_fetch_add(&options->engine.progress->units_done, n);
-        if (report != NULL) {
-            report->compute_seconds += stats.seconds - stats.comm_seconds;
-            report->comm_seconds += stats.comm_seconds;
-            report->threads = stats.threads_used;
-            report->units_run += stats.units_run;
-        }
-        position += n;
-        double now = pk_clock_seconds();
-        bool stopped = rc == PK_ECANCELED;
-        if (rc == PK_OK || stopped) {
-            int saved = PK_OK;
-            const bool saving = stopped || now - last_save >= interval;
-            /* The units a checkpoint calls done must be on disk before it is:
-             * after a crash, a resume trusts the partial file's bytes. */
-            if (saving && job->fd >= 0 && fdatasync(job->fd) != 0)
-                saved = save_failed(options, report, errno);
-            if (pk_comm_rank() == 0 && saving && saved == PK_OK) {
-                saved = pk_checkpoint_save(checkpoint, options->checkpoint_path);
-                if (saved != PK_OK)
-                    saved = save_failed(options, report, errno);
-            }
-            if (saving)
-                last_save = now;
-            if (distributed)
-                saved = pk_comm_agree(saved);
-            if (saved != PK_OK && rc == PK_OK)
-                rc = saved;
-            if (stopped && report != NULL)
-                report->checkpoint_saved = saved == PK_OK;
-        }
-        /* Rounds of about a second: long enough to keep every thread busy,
-         * short enough that a signal is answered quickly. */
-        if (now - start < 0.5 && round_units < (UINT64_C(1) << 20))
-            round_units *= 2;
-    }
-    free(todo);
-    free(results);
-    free(done);
-    return rc;
-}
-
-static void finish_checkpoint(const pk_primes_options *options, int rc)
-{
-    /* A finished job needs no checkpoint; a later --resume starts afresh. */
-    if (rc == PK_OK && pk_comm_rank() == 0)
-        unlink(options->checkpoint_path);
 }
 
 static int check_range(uint64_t lo, uint64_t hi, pk_primes_pattern pattern)
@@ -868,7 +703,7 @@ int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, 
     int rc = check_range(lo, hi, pattern);
     if (rc != PK_OK)
         return rc;
-    primes_job job = {.options = options, .pattern = pattern, .tuplet_table = pk_tuplet_table(pattern), .fd = -1};
+    primes_job job = {.options = options, .pattern = pattern, .tuplet_table = pk_tuplet_table(pattern)};
     plan_range(&job.plan, lo, hi, COUNT_UNIT_BYTES, plan_workers(options), unit_bytes_for(options));
     uint64_t total = 0;
     if (options->checkpoint_path != NULL) {
@@ -877,19 +712,21 @@ int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, 
         if (rc != PK_OK)
             return rc;
         describe_job(&job, "count", &checkpoint);
-        rc = start_from_checkpoint(&job, &checkpoint, report);
+        pk_rounds rounds = rounds_of(options);
+        rc = pk_rounds_start(&options->engine, &rounds, &checkpoint);
         pk_prime_table table = {0};
         if (rc == PK_OK)
             rc = build_job_table(&job, &table, report);
         if (rc == PK_OK)
-            rc = run_checkpointed(&job, count_unit, &checkpoint, report);
+            rc = run_checkpointed(&job, &options->engine, count_unit, NO_TEXT, &checkpoint, &rounds, report);
         pk_prime_table_free(&table);
         for (uint64_t unit = 0; unit < checkpoint.units; unit++)
             total += checkpoint.results[unit];
+        pk_rounds_finish(&options->engine, &rounds, rc);
+        report_rounds(report, &rounds, &checkpoint);
         pk_checkpoint_free(&checkpoint);
-        finish_checkpoint(options, rc);
     } else {
-        rc = run_range_job(&job, count_unit, false, &total, report);
+        rc = run_range_job(&job, count_unit, NO_TEXT, &total, report);
     }
     if (rc != PK_OK)
         return rc;
@@ -912,48 +749,10 @@ int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, p
     primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES, .write = write, .write_ctx = ctx};
     plan_range(&job.plan, lo, hi, LIST_UNIT_BYTES, workers_of(options), unit_bytes_for(options));
     uint64_t total = 0;
-    rc = run_range_job(&job, list_unit, true, &total, report);
+    rc = run_range_job(&job, list_unit, TEXT_IN_ORDER, &total, report);
     if (count != NULL)
         *count = total;
     return rc;
-}
-
-/* Resuming into a partial file: units the checkpoint calls done are kept
- * as they are in the file, so it must be the very file they were written
- * into, at its full size.  A file that is missing (created afresh), cut
- * short or replaced (as after a requeue onto a node with other local
- * scratch) would put zeros under the final name.  Then records what the
- * next saves will say of it. */
-static int check_partial_file(const primes_job *job, pk_checkpoint *checkpoint, uint64_t total_bytes,
-                              pk_primes_report *report)
-{
-    const pk_primes_options *options = job->options;
-    struct stat st;
-    if (fstat(job->fd, &st) != 0)
-        return PK_EIO;
-    uint64_t size = 0, inode = 0;
-    if (pk_checkpoint_done_count(checkpoint) > 0) {
-        const char *why = NULL;
-        if (pk_checkpoint_get_note(checkpoint, "partial_size", &size) != PK_OK ||
-            pk_checkpoint_get_note(checkpoint, "partial_inode", &inode) != PK_OK)
-            why = "the checkpoint does not record it";
-        else if ((uint64_t)st.st_size != size || size != total_bytes)
-            why = st.st_size == 0 ? "it is empty (missing, and made anew?)" : "its size is not the one recorded";
-        else if ((uint64_t)st.st_ino != inode)
-            why = "it is another file than the one recorded (same size, another inode)";
-        if (why != NULL) {
-            if (report != NULL)
-                snprintf(report->checkpoint_error, sizeof report->checkpoint_error,
-                         "cannot resume from %s: the partial output %s does not hold the units it says are done: "
-                         "%s (%" PRIu64 " bytes, recorded %" PRIu64 "); remove the checkpoint to start afresh",
-                         options->checkpoint_path, options->output_path, why, (uint64_t)st.st_size, size);
-            return PK_EINVAL;
-        }
-    }
-    if (pk_checkpoint_set_note(checkpoint, "partial_size", total_bytes) != PK_OK ||
-        pk_checkpoint_set_note(checkpoint, "partial_inode", (uint64_t)st.st_ino) != PK_OK)
-        return PK_EINTERNAL;
-    return PK_OK;
 }
 
 int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64_t hi, int fd, uint64_t *count,
@@ -962,74 +761,65 @@ int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64
     int rc = check_range(lo, hi, PK_PATTERN_PRIMES);
     if (rc != PK_OK)
         return rc;
-    primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES, .fd = fd};
+    primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES};
     plan_range(&job.plan, lo, hi, LIST_UNIT_BYTES, plan_workers(options), unit_bytes_for(options));
     job.unit_counts = calloc(job.plan.units, sizeof *job.unit_counts);
-    job.unit_offsets = calloc(job.plan.units, sizeof *job.unit_offsets);
     const bool checkpointed = options->checkpoint_path != NULL;
     pk_checkpoint checkpoint = {0};
+    pk_rounds rounds = rounds_of(options);
+    pk_outfile file;
+    pk_outfile_init(&file, fd, options->output_path != NULL ? options->output_path : "the output");
     pk_prime_table table = {0};
     uint64_t total_bytes = 0, primes = 0;
-    rc = job.unit_counts != NULL && job.unit_offsets != NULL ? PK_OK : PK_ENOMEM;
+    rc = job.unit_counts != NULL ? PK_OK : PK_ENOMEM;
     /* A checkpoint is checked first: the partial file it names is touched
      * only once it is known to be this job's. */
     if (rc == PK_OK && checkpointed && (rc = pk_checkpoint_init(&checkpoint, job.plan.units)) == PK_OK) {
         describe_job(&job, "list", &checkpoint);
-        rc = start_from_checkpoint(&job, &checkpoint, report);
+        rc = pk_rounds_start(&options->engine, &rounds, &checkpoint);
     }
     if (rc == PK_OK)
         rc = build_job_table(&job, &table, report);
+    /* Pass 1: how many bytes each unit writes (every rank gets them all). */
     if (rc == PK_OK)
-        rc = run_units(&job, text_bytes_unit, false, &total_bytes, report);
-    if (rc == PK_ECANCELED && checkpointed) {
-        /* Stopped while sizing: keep (or start) the checkpoint all the same,
-         * so a signal always ends in a checkpoint the next run can use. */
-        int saved = pk_comm_rank() == 0 ? pk_checkpoint_save(&checkpoint, options->checkpoint_path) : PK_OK;
-        if (saved != PK_OK)
-            save_failed(options, report, errno);
-        if (options->engine.distributed)
-            saved = pk_comm_agree(saved);
-        if (report != NULL)
-            report->checkpoint_saved = saved == PK_OK;
-    }
+        rc = run_units(&job, &options->engine, text_bytes_unit, NO_TEXT, &total_bytes, report);
+    /* Stopped while sizing: keep (or start) the checkpoint all the same, so
+     * a signal always ends in a checkpoint the next run can use. */
+    if (rc == PK_ECANCELED && checkpointed)
+        rounds.saved_on_stop = pk_rounds_save(&options->engine, &rounds, &checkpoint) == PK_OK;
     if (rc == PK_OK) {
-        /* Each rank sized its own units; everyone needs all the offsets. */
-        if (options->engine.distributed)
-            pk_comm_sum_u64(job.unit_counts, job.plan.units);
-        uint64_t offset = 0;
-        for (uint64_t unit = 0; unit < job.plan.units; unit++) {
-            job.unit_offsets[unit] = offset;
-            offset += job.unit_counts[unit];
-        }
-        /* The file gets its final size first, so writers never extend it;
-         * but a resume first checks it is the file the checkpoint knows. */
-        int ready = PK_OK;
-        if (pk_comm_rank() == 0) {
-            if (checkpointed)
-                ready = check_partial_file(&job, &checkpoint, total_bytes, report);
-            if (ready == PK_OK && ftruncate(fd, (off_t)total_bytes) != 0) {
-                atomic_store(&job.write_errno, errno);
-                ready = PK_EIO;
-            }
-        }
-        rc = options->engine.distributed ? pk_comm_agree(ready) : ready;
+        char why[400] = "";
+        rc = pk_outfile_lay_out(&file, job.unit_counts, job.plan.units, checkpointed ? &checkpoint : NULL,
+                                options->engine.distributed, why, sizeof why);
+        if (rc == PK_EINVAL)
+            snprintf(rounds.error, sizeof rounds.error, "cannot resume from %s: %s", options->checkpoint_path, why);
     }
+    /* Pass 2: every unit formats its text and writes it at its place. */
+    pk_engine_options engine = options->engine;
+    engine.write_at = pk_outfile_write_unit;
+    engine.write_at_ctx = &file;
+    rounds.before_save = pk_outfile_sync;
+    rounds.before_save_ctx = &file;
     if (rc == PK_OK && checkpointed) {
         /* Units already in the partial file (says the checkpoint) stay. */
-        rc = run_checkpointed(&job, write_unit_at_offset, &checkpoint, report);
+        rc = run_checkpointed(&job, &engine, list_unit, TEXT_BY_PLACE, &checkpoint, &rounds, report);
         for (uint64_t unit = 0; unit < checkpoint.units; unit++)
             primes += checkpoint.results[unit];
-        finish_checkpoint(options, rc);
+        pk_rounds_finish(&options->engine, &rounds, rc);
     } else if (rc == PK_OK) {
-        rc = run_units(&job, write_unit_at_offset, false, &primes, report);
+        free(job.unit_counts); /* pass 2 counts primes: no values to gather */
+        job.unit_counts = NULL;
+        rc = run_units(&job, &engine, list_unit, TEXT_BY_PLACE, &primes, report);
     }
-    if (checkpointed)
+    if (checkpointed) {
+        report_rounds(report, &rounds, &checkpoint);
         pk_checkpoint_free(&checkpoint);
+    }
     if (report != NULL)
-        report->write_errno = atomic_load(&job.write_errno);
+        report->write_errno = atomic_load(&file.write_errno);
+    pk_outfile_free(&file);
     pk_prime_table_free(&table);
     free(job.unit_counts);
-    free(job.unit_offsets);
     if (rc == PK_OK) {
         *count = primes;
         *bytes = total_bytes;
@@ -1151,10 +941,8 @@ int pk_primes_nth(const pk_primes_options *options, uint64_t n, uint64_t *prime,
         if (job.unit_counts == NULL)
             return PK_ENOMEM;
         uint64_t total;
-        int rc = run_range_job(&job, count_unit, false, &total, report);
-        /* Each rank filled in the counts of its own units. */
-        if (rc == PK_OK && options->engine.distributed)
-            pk_comm_sum_u64(job.unit_counts, job.plan.units);
+        /* Every rank gets every unit's count (engine: unit_values). */
+        int rc = run_range_job(&job, count_unit, NO_TEXT, &total, report);
         if (rc == PK_OK && before + total >= n) {
             uint64_t unit = 0;
             while (before + job.unit_counts[unit] < n)
@@ -1208,11 +996,9 @@ int pk_primes_check(const pk_primes_options *options, const uint64_t *numbers, u
     };
     uint64_t counters[PK_JOB_MAX_COUNTERS];
     pk_engine_stats stats = {0};
-    if (options->engine.distributed && pk_comm_size() > 1)
-        memset(is_prime, 0, count); /* each rank fills its units; the rest stays 0 */
-    int rc = pk_engine_run(&options->engine, &job, counters, &stats);
-    if (rc == PK_OK && options->engine.distributed)
-        pk_comm_max_u8(is_prime, count);
+    pk_engine_options engine = options->engine;
+    engine.distributed = false; /* the numbers are this process's */
+    int rc = pk_engine_run(&engine, &job, counters, &stats);
     if (rc == PK_OK && report != NULL) {
         report->compute_seconds += stats.seconds;
         report->comm_seconds += stats.comm_seconds;
