@@ -157,7 +157,7 @@ cli-tests: $(BIN)
 	tests/cli/run.sh $(BIN)
 
 # The MPI engine against the sequential one, with real mpirun (MPI builds only).
-mpi-tests: $(BIN)
+mpi-tests: $(BIN) $(RUNNER)
 ifeq ($(MPI),1)
 	tests/mpi/run.sh $(BIN)
 else

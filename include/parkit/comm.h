@@ -6,6 +6,14 @@
  * mpirun) behaves as one rank of one.  Only the thread that called
  * pk_comm_init() may call these functions (MPI_THREAD_FUNNELED): worker and
  * I/O threads never do.
+ *
+ * Errors: every MPI call's return code is checked.  The collectives and
+ * messages here are called by all their ranks together, so a rank that
+ * returned an error from one would leave the others waiting in it (or in
+ * the next) forever; a failed MPI call therefore says what failed, on
+ * which rank and why (MPI's own words, on the stderr the rank started
+ * with), and ends the whole job with MPI_Abort.  Failures of parkit's own
+ * work are agreed with pk_comm_agree before any rank leaves.
  */
 #ifndef PARKIT_COMM_H
 #define PARKIT_COMM_H
@@ -50,9 +58,23 @@ void pk_comm_barrier(void);
 /* Gathers `bytes` from every rank into `all` (size * bytes) on every rank. */
 void pk_comm_allgather(const void *mine, void *all, size_t bytes);
 /* The same, but waits only while *cancel (optional) stays 0: PK_ECANCELED
- * once it is set (then the job must be aborted: the gather is unfinished),
- * PK_EIO when MPI fails. */
+ * once it is set (then the job must be aborted: the gather is unfinished). */
 int pk_comm_allgather_until(const void *mine, void *all, size_t bytes, const volatile _Atomic int *cancel);
+
+/* Sums and maxima of doubles, in place, over all ranks. */
+void pk_comm_sum_double(double *values, size_t count);
+void pk_comm_max_double(double *values, size_t count);
+
+/* "No rank": a neighbour beyond the edge of a grid. */
+#define PK_COMM_NOBODY (-1)
+
+/* Point to point with neighbours, as a grid's halo exchange needs: sends
+ * SEND to rank TO and receives RECEIVE from rank FROM at once (either may
+ * be PK_COMM_NOBODY: nothing is sent or received there), so a whole row of
+ * ranks can shift data along without deadlock.  Alone, a rank is its own
+ * neighbour (TO and FROM 0): SEND is copied into RECEIVE. */
+void pk_comm_exchange(const void *send, size_t send_bytes, int to, void *receive, size_t receive_bytes, int from,
+                      int tag);
 
 /* Point to point, for streaming ordered output to rank 0. */
 void pk_comm_send(const void *data, size_t bytes, int to, int tag);

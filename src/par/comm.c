@@ -6,9 +6,11 @@
  * is file-static and read through getters.  Time spent in MPI calls is
  * summed so reports can separate communication from computation.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "parkit/comm.h"
@@ -27,11 +29,39 @@ static const char *comm_level = "none";
 static int comm_started = 0;
 static char library_version[MPI_MAX_LIBRARY_VERSION_STRING];
 
-/* Times the MPI call it wraps. */
-#define TIMED(call)                                  \
-    do {                                             \
-        double timed_start_ = pk_clock_seconds();    \
-        call;                                        \
+/* Where a rank's fatal MPI error is told: stderr as it was at start-up
+ * (main sends later output of ranks other than 0 to /dev/null). */
+static int error_fd = 2;
+
+/* An MPI call that failed.  Collectives are only ever called by every rank
+ * together, so a rank that gave up on one would leave the others waiting
+ * in it, or in the next, forever: the failure is said, with the rank and
+ * MPI's own words, and the whole job ends (MPI_Abort), which is the one
+ * way all ranks learn of it at once. */
+static void failed(int rc, const char *call)
+{
+    char text[MPI_MAX_ERROR_STRING] = "";
+    int length = 0;
+    if (MPI_Error_string(rc, text, &length) != MPI_SUCCESS)
+        snprintf(text, sizeof text, "error %d", rc);
+    dprintf(error_fd, "parkit: MPI: %s failed on rank %d: %s\n", call, comm_rank, text);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    _exit(1);
+}
+
+/* Checks the MPI call it wraps. */
+#define CHECKED(call)                        \
+    do {                                     \
+        int checked_rc_ = (call);            \
+        if (checked_rc_ != MPI_SUCCESS)      \
+            failed(checked_rc_, #call);      \
+    } while (0)
+
+/* Checks and times the MPI call it wraps (communication time). */
+#define TIMED(call)                                     \
+    do {                                                \
+        double timed_start_ = pk_clock_seconds();       \
+        CHECKED(call);                                  \
         comm_time += pk_clock_seconds() - timed_start_; \
     } while (0)
 #endif
@@ -43,16 +73,19 @@ int pk_comm_init(int *argc, char ***argv)
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
         return PK_EIO;
     comm_started = 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &comm_rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &comm_size);
+    error_fd = dup(STDERR_FILENO); /* kept for failed(), whatever main does to stderr */
+    if (error_fd < 0)
+        error_fd = STDERR_FILENO;
+    CHECKED(MPI_Comm_rank(MPI_COMM_WORLD, &comm_rank));
+    CHECKED(MPI_Comm_size(MPI_COMM_WORLD, &comm_size));
     /* A collective that fails should come back to us as an error code, so
      * we can agree on it, instead of killing the job mid-message. */
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    CHECKED(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     static const char *const levels[] = {"MPI_THREAD_SINGLE", "MPI_THREAD_FUNNELED", "MPI_THREAD_SERIALIZED",
                                          "MPI_THREAD_MULTIPLE"};
     comm_level = provided >= MPI_THREAD_SINGLE && provided <= MPI_THREAD_MULTIPLE ? levels[provided] : "unknown";
     int length = 0;
-    MPI_Get_library_version(library_version, &length);
+    CHECKED(MPI_Get_library_version(library_version, &length));
     char *newline = strchr(library_version, '\n');
     if (newline != NULL)
         *newline = '\0';
@@ -70,7 +103,8 @@ void pk_comm_finalize(void)
 {
 #if PK_HAVE_MPI
     if (comm_started) {
-        MPI_Finalize();
+        if (MPI_Finalize() != MPI_SUCCESS)
+            dprintf(error_fd, "parkit: MPI: MPI_Finalize failed on rank %d\n", comm_rank);
         comm_started = 0;
     }
 #endif
@@ -138,12 +172,12 @@ int pk_comm_agree_while(int status, void (*idle)(void *ctx), void *ctx)
         int worst = status;
         MPI_Request request;
         double start = pk_clock_seconds();
-        MPI_Iallreduce(&status, &worst, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &request);
+        CHECKED(MPI_Iallreduce(&status, &worst, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &request));
         /* Poll often at first (short runs end within milliseconds of each
          * other), then back off to ten times a second. */
         long pause_ns = 1000 * 1000;
         for (int done = 0;;) {
-            MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+            CHECKED(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
             if (done)
                 break;
             idle(ctx);
@@ -190,9 +224,9 @@ void pk_comm_stats(double local, double *min, double *avg, double *max)
 #if PK_HAVE_MPI
     if (comm_size > 1) {
         double sum = local;
-        TIMED(MPI_Allreduce(&local, min, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
-              MPI_Allreduce(&local, max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-              MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+        TIMED(MPI_Allreduce(&local, min, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD));
+        TIMED(MPI_Allreduce(&local, max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+        TIMED(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
         *avg = sum / comm_size;
     }
 #endif
@@ -248,13 +282,10 @@ int pk_comm_allgather_until(const void *mine, void *all, size_t bytes, const vol
     if (comm_size > 1) {
         MPI_Request request;
         double start = pk_clock_seconds();
-        if (MPI_Iallgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, MPI_COMM_WORLD, &request) !=
-            MPI_SUCCESS)
-            return PK_EIO;
+        CHECKED(MPI_Iallgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, MPI_COMM_WORLD, &request));
         long pause_ns = 100 * 1000;
         for (int done = 0;;) {
-            if (MPI_Test(&request, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
-                return PK_EIO;
+            CHECKED(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
             if (done)
                 break;
             if (cancel != NULL && atomic_load(cancel) != 0)
@@ -272,6 +303,46 @@ int pk_comm_allgather_until(const void *mine, void *all, size_t bytes, const vol
 #endif
     memcpy(all, mine, bytes);
     return PK_OK;
+}
+
+void pk_comm_sum_double(double *values, size_t count)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1 && count > 0)
+        TIMED(MPI_Allreduce(MPI_IN_PLACE, values, (int)count, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+#else
+    (void)values;
+    (void)count;
+#endif
+}
+
+void pk_comm_max_double(double *values, size_t count)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1 && count > 0)
+        TIMED(MPI_Allreduce(MPI_IN_PLACE, values, (int)count, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+#else
+    (void)values;
+    (void)count;
+#endif
+}
+
+void pk_comm_exchange(const void *send, size_t send_bytes, int to, void *receive, size_t receive_bytes, int from,
+                      int tag)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1) {
+        TIMED(MPI_Sendrecv(send, (int)send_bytes, MPI_BYTE, to == PK_COMM_NOBODY ? MPI_PROC_NULL : to, tag, receive,
+                           (int)receive_bytes, MPI_BYTE, from == PK_COMM_NOBODY ? MPI_PROC_NULL : from, tag,
+                           MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+        return;
+    }
+#else
+    (void)tag;
+#endif
+    /* One rank: its only neighbour is itself (a periodic grid of one tile). */
+    if (to == 0 && from == 0)
+        memcpy(receive, send, send_bytes < receive_bytes ? send_bytes : receive_bytes);
 }
 
 void pk_comm_send(const void *data, size_t bytes, int to, int tag)
@@ -292,7 +363,8 @@ long pk_comm_receive(void **data, int from, int tag)
 #if PK_HAVE_MPI
     MPI_Status status;
     int bytes = 0;
-    TIMED(MPI_Probe(from, tag, MPI_COMM_WORLD, &status); MPI_Get_count(&status, MPI_BYTE, &bytes));
+    TIMED(MPI_Probe(from, tag, MPI_COMM_WORLD, &status));
+    CHECKED(MPI_Get_count(&status, MPI_BYTE, &bytes));
     if (bytes > 0 && (*data = malloc((size_t)bytes)) == NULL)
         return -1;
     TIMED(MPI_Recv(*data, bytes, MPI_BYTE, from, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
@@ -335,9 +407,9 @@ uint64_t pk_comm_counter_take(pk_comm_counter *counter, uint64_t amount)
 #if PK_HAVE_MPI
     if (comm_size > 1) {
         uint64_t previous = 0;
-        TIMED(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, counter->window);
-              MPI_Fetch_and_op(&amount, &previous, MPI_UINT64_T, 0, 0, MPI_SUM, counter->window);
-              MPI_Win_unlock(0, counter->window));
+        TIMED(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, counter->window));
+        TIMED(MPI_Fetch_and_op(&amount, &previous, MPI_UINT64_T, 0, 0, MPI_SUM, counter->window));
+        TIMED(MPI_Win_unlock(0, counter->window));
         return previous;
     }
 #endif

@@ -64,6 +64,18 @@ same() {
 }
 
 if [ "$MODE" = quick ]; then NPS="2 3"; else NPS="1 2 3 4"; fi
+echo "== the wall around MPI: unit-tests comm (collectives, neighbour exchange, shared counter) on 1-4 ranks"
+UNIT=$(dirname "$P")/unit-tests
+if [ -x "$UNIT" ]; then
+    for np in 1 2 3 4; do
+        if timeout 120 mpirun -np "$np" --bind-to none "$UNIT" comm >"$T/out" 2>"$T/err"; then pass; else
+            fail "unit-tests comm under mpirun -np $np" "$(grep -E 'FAILED|[0-9]\. ' "$T/out" | head -3)" "$(head -3 "$T/err")"
+        fi
+    done
+else
+    fail "unit-tests comm under mpirun" "$UNIT is missing (make $UNIT)"
+fi
+
 echo "== answers equal the sequential engine's (np: $NPS; OMP_NUM_THREADS: 1 2)"
 same "count 1e9" primes count 1e9 -q
 same "count 1e9 dynamic" primes count 1e9 -q --distribute dynamic

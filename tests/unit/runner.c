@@ -7,6 +7,7 @@
  * It exits 1 on any failure or registry error, never with the failure count
  * (which would wrap at 256 and could read as success).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "parkit/comm.h"
+#include "parkit/status.h"
 #include "suites.h"
 
 int pk_suite_add(const char *suite_name, const pk_test_case *cases)
@@ -46,6 +49,12 @@ int main(int argc, char **argv)
     if (argc > 3) {
         fprintf(stderr, "usage: %s [SUITE [TEST]]\n", argv[0]);
         return 2;
+    }
+    /* Under mpirun (tests/mpi runs the comm suite on 1-4 ranks). */
+    const bool under_mpirun = pk_comm_built_with_mpi() && getenv("OMPI_COMM_WORLD_SIZE") != NULL;
+    if (under_mpirun && pk_comm_init(&argc, &argv) != PK_OK) {
+        fprintf(stderr, "unit-tests: MPI could not start\n");
+        return 1;
     }
     if (CU_initialize_registry() != CUE_SUCCESS) {
         fprintf(stderr, "unit-tests: %s\n", CU_get_error_msg());
@@ -86,6 +95,8 @@ int main(int argc, char **argv)
     unsigned tests_failed = CU_get_number_of_tests_failed();
     unsigned ran = CU_get_number_of_tests_run();
     CU_cleanup_registry();
+    if (under_mpirun)
+        pk_comm_finalize();
     if (rc != CUE_SUCCESS) {
         fprintf(stderr, "unit-tests: CUnit error %d\n", (int)rc);
         return 1;
