@@ -1,0 +1,129 @@
+/*
+ * What every `parkit primes` command says when it ends: the JSON fields all
+ * reports share, the --time line, why a job failed or stopped, and the
+ * progress line while it runs.  Compute time is the same everywhere: an
+ * engine run's wall time less its communication (waiting for slower ranks
+ * happens in the reductions, so it counts as communication).
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/primes_cli.h"
+#include "core/clock.h"
+#include "parkit/comm.h"
+#include "parkit/jobspec.h"
+#include "parkit/status.h"
+
+static double run_start;
+
+void primes_clock_start(bool again)
+{
+    if (again || run_start == 0)
+        run_start = pk_clock_seconds();
+}
+
+/* Fields every report shares.  Collective under MPI: every rank calls it
+ * (only rank 0's stdout is kept). */
+void primes_json_common(const primes_cli *cli, const pk_primes_report *report)
+{
+    char schedule[32];
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    uint64_t rss_total = (uint64_t)usage.ru_maxrss; /* KiB on Linux */
+    pk_comm_sum_u64(&rss_total, 1);
+    double rss_min, rss_avg, rss_max, compute_min, compute_avg, compute_max, comm_min, comm_avg, comm_max;
+    pk_comm_stats((double)usage.ru_maxrss, &rss_min, &rss_avg, &rss_max);
+    pk_comm_stats(report->compute_seconds, &compute_min, &compute_avg, &compute_max);
+    pk_comm_stats(report->comm_seconds, &comm_min, &comm_avg, &comm_max);
+    printf("\"ranks\":%d,\"threads\":%d,\"threads_source\":\"%s\",\"schedule\":\"%s\",\"distribute\":\"%s\","
+           "\"openmp\":\"%s\",\"seconds\":%.6f,\"table_seconds\":%.6f,\"compute_seconds\":%.6f,"
+           "\"compute_seconds_per_rank\":{\"min\":%.6f,\"avg\":%.6f,\"max\":%.6f},"
+           "\"comm_seconds_per_rank\":{\"min\":%.6f,\"avg\":%.6f,\"max\":%.6f},"
+           "\"peak_rss_kib_per_rank\":{\"min\":%.0f,\"avg\":%.0f,\"max\":%.0f},\"peak_rss_kib_total\":%" PRIu64
+           ",\"units\":%" PRIu64 ",\"input_wait_seconds\":%.6f,\"output_wait_seconds\":%.6f",
+           pk_comm_size(), cli->threads.threads, cli->threads.source,
+           pk_schedule_format(cli->spec.schedule, schedule, sizeof schedule), pk_distribute_name(cli->spec.distribute),
+           pk_engine_openmp_version(), pk_clock_seconds() - run_start, report->table_seconds,
+           report->compute_seconds, compute_min, compute_avg, compute_max, comm_min, comm_avg, comm_max, rss_min,
+           rss_avg, rss_max, rss_total, report->units, report->input_seconds, report->output_seconds);
+}
+
+void primes_print_time(const primes_cli *cli, const pk_primes_report *report)
+{
+    if (!cli->spec.time)
+        return;
+    fflush(stdout); /* the answer first, then how long it took */
+    char schedule[32];
+    char ranks[64] = "";
+    if (pk_comm_size() > 1)
+        snprintf(ranks, sizeof ranks, "%d ranks (%s) x ", pk_comm_size(), pk_distribute_name(cli->spec.distribute));
+    char io[96] = "";
+    if (report->input_seconds > 0 || report->output_seconds > 0)
+        snprintf(io, sizeof io, ", input wait %.3f s, output wait %.3f s", report->input_seconds,
+                 report->output_seconds);
+    fprintf(stderr,
+            "parkit: %s: %.3f s (sieving-prime table %.3f s, compute %.3f s, communication %.3f s%s), %s%d thread%s "
+            "(%s), schedule %s, %" PRIu64 " units\n",
+            cli->what, pk_clock_seconds() - run_start, report->table_seconds, report->compute_seconds,
+            report->comm_seconds, io, ranks, cli->threads.threads, cli->threads.threads == 1 ? "" : "s",
+            cli->threads.source, pk_schedule_format(cli->spec.schedule, schedule, sizeof schedule), report->units);
+}
+
+/* A job whose checkpoint failed it (refused: 2; damaged or not saved: 1),
+ * or stopped by a signal after saving one (75: resume later). */
+int primes_job_stopped(const primes_cli *cli, int rc, const pk_primes_report *report)
+{
+    if (report->checkpoint_error[0] != '\0' && rc != PK_OK) {
+        cli_error(cli->what, "%s", report->checkpoint_error);
+        return rc == PK_EINVAL ? PK_EXIT_USAGE : PK_EXIT_FAILURE;
+    }
+    if (rc == PK_ECANCELED && report->checkpoint_saved) {
+        cli_error(cli->what, "stopped by signal %d; checkpoint saved to %s; run again with --resume to continue",
+                  cli_signal_received(), cli->spec.checkpoint);
+        return PK_EXIT_CHECKPOINTED;
+    }
+    return PK_EXIT_OK;
+}
+
+/* "No checkpoint: starting afresh", or how much a resume found done. */
+void primes_note_checkpoint(const primes_cli *cli, const pk_primes_report *report)
+{
+    if (cli->spec.checkpoint == NULL || cli->spec.quiet || report->checkpoint_error[0] != '\0')
+        return;
+    if (report->checkpoint_note[0] != '\0')
+        fprintf(stderr, "parkit: %s: %s\n", cli->what, report->checkpoint_note);
+    else if (cli->spec.resume)
+        fprintf(stderr, "parkit: %s: resumed from %s: %" PRIu64 " of %" PRIu64 " units were done\n", cli->what,
+                cli->spec.checkpoint, report->units_resumed, report->units);
+}
+
+/* Reports a failed job; a cancel by signal is reported as an interruption. */
+int primes_job_failed(const primes_cli *cli, int rc)
+{
+    if (rc == PK_ECANCELED && cli_signal_received() == SIGALRM) {
+        cli_error(cli->what, "timed out after %g s (--timeout)", cli->spec.timeout);
+        return PK_EXIT_FAILURE;
+    }
+    if (rc == PK_ECANCELED) {
+        cli_error(cli->what, "interrupted by signal %d", cli_signal_received());
+        return PK_EXIT_INTERRUPTED;
+    }
+    cli_error(cli->what, "%s", pk_strerror(rc));
+    return PK_EXIT_FAILURE;
+}
+
+cli_progress *primes_progress_start(const primes_cli *cli, pk_primes_options *options, pk_progress *progress,
+                                    double work, const char *unit)
+{
+    bool on = cli->spec.progress == 1 || (cli->spec.progress == -1 && !cli->spec.quiet && isatty(STDERR_FILENO));
+    if (!on)
+        return NULL;
+    options->engine.progress = progress;
+    return cli_progress_start(progress, work, unit);
+}
+

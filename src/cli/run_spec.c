@@ -1,0 +1,131 @@
+/*
+ * The runner of a job spec, whoever wrote it (the command line or a job
+ * file): the checks across settings, the thread count, the ranks' first
+ * agreement, the checkpoint path, then the command's runner.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/paths.h"
+#include "cli/primes_cli.h"
+#include "parkit/checkpoint.h"
+#include "parkit/comm.h"
+#include "parkit/cpus.h"
+#include "parkit/jobspec.h"
+#include "parkit/status.h"
+
+/* --checkpoint PATH: a checkpoint or nothing yet, in a directory that can
+ * take files, and none of the job's own inputs or outputs (each save
+ * renames over PATH, and a finished job deletes it).  Checked before any
+ * work, by rank 0 (the files may be on its disk only).  Returns an exit code. */
+static int check_checkpoint_path(const primes_cli *cli)
+{
+    const char *path = cli->spec.checkpoint;
+    if (path == NULL)
+        return PK_EXIT_OK;
+    if (cli->spec.output != NULL) {
+        char partial[PATH_MAX + 16];
+        snprintf(partial, sizeof partial, "%s.partial", cli->spec.output);
+        if (cli_same_file(path, cli->spec.output) || cli_same_file(path, partial)) {
+            cli_error(cli->what, "--checkpoint %s: it is %s of -o %s, which it would destroy", path,
+                      cli_same_file(path, partial) ? "the partial output" : "the output", cli->spec.output);
+            return PK_EXIT_USAGE;
+        }
+    }
+    for (int i = 0; cli->spec.command == PK_COMMAND_CHECK && i < cli->spec.nargs; i++) {
+        if (strcmp(cli->spec.args[i], "-") != 0 && cli_same_file(path, cli->spec.args[i])) {
+            cli_error(cli->what, "--checkpoint %s: it is the input %s, which it would destroy", path,
+                      cli->spec.args[i]);
+            return PK_EXIT_USAGE;
+        }
+    }
+    char why[400];
+    int rc = pk_checkpoint_check_path(path, why, sizeof why);
+    if (rc == PK_OK)
+        return PK_EXIT_OK;
+    cli_error(cli->what, "--checkpoint %s: %s", path, why);
+    return rc == PK_EINVAL ? PK_EXIT_USAGE : PK_EXIT_FAILURE;
+}
+
+int cli_run_spec(const pk_job_spec *spec)
+{
+    primes_cli cli = {.spec = *spec};
+    char what[32];
+    snprintf(what, sizeof what, "primes %s", pk_command_name(spec->command));
+    cli.what = what;
+    primes_clock_start(false);
+
+    /* Checks across settings, whichever front end wrote them. */
+    if (cli.spec.json && cli.spec.jsonl) {
+        cli_error(cli.what, "choose one of --json and --format jsonl");
+        return PK_EXIT_USAGE;
+    }
+    if (cli.spec.command == PK_COMMAND_LIST && cli.spec.distribute == PK_DISTRIBUTE_DYNAMIC) {
+        if (cli.spec.distribute_given) {
+            cli_error(cli.what, "--distribute dynamic cannot keep the list in order; use block");
+            return PK_EXIT_USAGE;
+        }
+        cli.spec.distribute = PK_DISTRIBUTE_BLOCK; /* the list comes out in rank order */
+    }
+    const char *bad_variable = NULL;
+    if (pk_threads_choose(cli.spec.threads, &cli.threads, &bad_variable) != PK_OK) {
+        cli_error(cli.what, "%s='%s' is not a thread count (a positive integer up to %d)", bad_variable,
+                  getenv(bad_variable), PK_MAX_THREADS);
+        return PK_EXIT_USAGE;
+    }
+
+    /* The hybrid pitfall: mpirun binds a rank to one core, and then the
+     * threads OMP_NUM_THREADS asked for all share it. */
+    int cpus = pk_cpus_available();
+    if (!cli.spec.quiet && cli.threads.threads > cpus && strcmp(cli.threads.source, "--threads") != 0)
+        fprintf(stderr, "parkit: warning: %d threads (from %s) on %d CPU%s of the affinity mask: threads will "
+                        "share cores%s\n", cli.threads.threads, cli.threads.source, cpus, cpus == 1 ? "" : "s",
+                pk_comm_size() > 1 ? " (under mpirun, use --bind-to none or --map-by slot:PE=N)" : "");
+
+    /* Every rank got this far (or failed on the way): the first collective. */
+    uint64_t world_threads = 0;
+    int ready = cli_ranks_ready(PK_EXIT_OK, cli.threads.threads, &world_threads);
+    if (ready != PK_EXIT_OK)
+        return ready;
+
+    pk_primes_options options = {
+        .engine = {.threads = cli.threads.threads,
+                   .workers = world_threads,
+                   .schedule = cli.spec.schedule,
+                   .cancel = cli_signals_install(),
+                   .distributed = true,
+                   .distribute = cli.spec.distribute},
+        .algo = cli.spec.algo,
+        .binary_output = cli.spec.binary,
+        .checkpoint_path = cli.spec.checkpoint,
+        .checkpoint_interval = cli.spec.checkpoint_interval,
+        .resume = cli.spec.resume,
+    };
+    if (cli.spec.resume && cli.spec.checkpoint == NULL) {
+        cli_error(cli.what, "--resume needs --checkpoint FILE");
+        return PK_EXIT_USAGE;
+    }
+    if (cli.spec.checkpoint != NULL && cli.spec.command == PK_COMMAND_LIST && cli.spec.output == NULL) {
+        cli_error(cli.what, "--checkpoint needs -o FILE for list (standard output cannot be resumed)");
+        return PK_EXIT_USAGE;
+    }
+    int checked = pk_comm_rank() == 0 ? check_checkpoint_path(&cli) : PK_EXIT_OK;
+    pk_comm_broadcast(&checked, sizeof checked, 0);
+    if (checked != PK_EXIT_OK)
+        return checked;
+    if (cli.spec.timeout > 0)
+        cli_timeout_start(cli.spec.timeout);
+
+    switch (cli.spec.command) {
+    case PK_COMMAND_COUNT: return primes_run_count(&cli, &options);
+    case PK_COMMAND_LIST: return primes_run_list(&cli, &options);
+    case PK_COMMAND_CHECK: return primes_run_check(&cli, &options);
+    case PK_COMMAND_NTH: return primes_run_nth(&cli, &options);
+    }
+    return PK_EXIT_USAGE;
+}
+
