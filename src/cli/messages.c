@@ -4,6 +4,7 @@
  * arguments, JSON strings.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -29,26 +30,30 @@ static void format_message(char *out, size_t size, const char *what, const char 
     out[used < size ? used : size - 1] = '\0';
 }
 
-void cli_error(const char *what, const char *fmt, ...)
+/* Prints "parkit: WHAT: WHY"; an error's is kept when it is the first. */
+static void say(bool error, const char *what, const char *fmt, va_list args)
 {
     char message[1024];
+    format_message(message, sizeof message, what, fmt, args);
+    fprintf(stderr, "parkit: %s\n", message);
+    if (error && first_error[0] == '\0')
+        snprintf(first_error, sizeof first_error, "%s", message);
+}
+
+void cli_error(const char *what, const char *fmt, ...)
+{
     va_list args;
     va_start(args, fmt);
-    format_message(message, sizeof message, what, fmt, args);
+    say(true, what, fmt, args);
     va_end(args);
-    fprintf(stderr, "parkit: %s\n", message);
-    if (first_error[0] == '\0')
-        snprintf(first_error, sizeof first_error, "%s", message);
 }
 
 void cli_note(const char *what, const char *fmt, ...)
 {
-    char message[1024];
     va_list args;
     va_start(args, fmt);
-    format_message(message, sizeof message, what, fmt, args);
+    say(false, what, fmt, args);
     va_end(args);
-    fprintf(stderr, "parkit: %s\n", message);
 }
 
 const char *cli_first_error(void)

@@ -196,26 +196,36 @@ int pk_comm_agree_while(int status, void (*idle)(void *ctx), void *ctx)
     return status;
 }
 
+/* Sums and maxima in place, over all ranks: one MPI_Allreduce. */
+#if PK_HAVE_MPI
+static void reduce_in_place(void *values, size_t count, MPI_Datatype type, MPI_Op op)
+{
+    if (comm_size > 1 && count > 0)
+        TIMED(MPI_Allreduce(MPI_IN_PLACE, values, (int)count, type, op, MPI_COMM_WORLD));
+}
+#define REDUCE_IN_PLACE(values, count, type, op) reduce_in_place(values, count, type, op)
+#else
+#define REDUCE_IN_PLACE(values, count, type, op) ((void)(values), (void)(count))
+#endif
+
 void pk_comm_sum_u64(uint64_t *values, size_t count)
 {
-#if PK_HAVE_MPI
-    if (comm_size > 1 && count > 0)
-        TIMED(MPI_Allreduce(MPI_IN_PLACE, values, (int)count, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD));
-#else
-    (void)values;
-    (void)count;
-#endif
+    REDUCE_IN_PLACE(values, count, MPI_UINT64_T, MPI_SUM);
 }
 
 void pk_comm_max_u8(uint8_t *values, size_t count)
 {
-#if PK_HAVE_MPI
-    if (comm_size > 1 && count > 0)
-        TIMED(MPI_Allreduce(MPI_IN_PLACE, values, (int)count, MPI_UINT8_T, MPI_MAX, MPI_COMM_WORLD));
-#else
-    (void)values;
-    (void)count;
-#endif
+    REDUCE_IN_PLACE(values, count, MPI_UINT8_T, MPI_MAX);
+}
+
+void pk_comm_sum_double(double *values, size_t count)
+{
+    REDUCE_IN_PLACE(values, count, MPI_DOUBLE, MPI_SUM);
+}
+
+void pk_comm_max_double(double *values, size_t count)
+{
+    REDUCE_IN_PLACE(values, count, MPI_DOUBLE, MPI_MAX);
 }
 
 void pk_comm_stats(double local, double *min, double *avg, double *max)
@@ -303,28 +313,6 @@ int pk_comm_allgather_until(const void *mine, void *all, size_t bytes, const vol
 #endif
     memcpy(all, mine, bytes);
     return PK_OK;
-}
-
-void pk_comm_sum_double(double *values, size_t count)
-{
-#if PK_HAVE_MPI
-    if (comm_size > 1 && count > 0)
-        TIMED(MPI_Allreduce(MPI_IN_PLACE, values, (int)count, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
-#else
-    (void)values;
-    (void)count;
-#endif
-}
-
-void pk_comm_max_double(double *values, size_t count)
-{
-#if PK_HAVE_MPI
-    if (comm_size > 1 && count > 0)
-        TIMED(MPI_Allreduce(MPI_IN_PLACE, values, (int)count, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
-#else
-    (void)values;
-    (void)count;
-#endif
 }
 
 void pk_comm_exchange(const void *send, size_t send_bytes, int to, void *receive, size_t receive_bytes, int from,

@@ -4,7 +4,7 @@
 # and checks the fix: the right exit code, an exact message, no lost or
 # wrong data, and every wait ended promptly by a signal or --timeout.
 
-# elapsed_ms CMD...: runs CMD (stdout $OUT, stderr $ERR, status $RC) and sets MS.
+# timed_run CMD...: runs CMD (stdout $OUT, stderr $ERR, status $RC) and sets MS, its milliseconds.
 timed_run() {
     local start
     start=$(now_ms)
