@@ -191,8 +191,14 @@ int pk_rounds_run(const pk_engine_options *options, const pk_job *job, pk_checkp
         stats->threads_used = round_stats.threads_used;
         position += n;
         double now = pk_clock_seconds();
+        /* rc is agreed by every rank (the engine's reduction); whether the
+         * interval is up is rank 0's to say, since the save is collective
+         * and the ranks' clocks read differently. */
         const bool stopped = rc == PK_ECANCELED;
-        if ((rc == PK_OK && now - last_save >= interval) || stopped) {
+        int saving = stopped || (rc == PK_OK && now - last_save >= interval);
+        if ((rc == PK_OK || stopped) && distributed(options))
+            pk_comm_broadcast(&saving, sizeof saving, 0);
+        if (saving) {
             int saved = pk_rounds_save(options, rounds, checkpoint);
             last_save = now;
             if (saved != PK_OK && rc == PK_OK)

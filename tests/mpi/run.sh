@@ -147,10 +147,13 @@ for sig in USR1 TERM; do
     mpirun -np 2 --bind-to none -x OMP_NUM_THREADS=1 "$P" primes count 5e10 --checkpoint "$T/sig.ck" \
         --checkpoint-interval 0.05 -q >"$T/out" 2>"$T/err" &
     job=$!
+    (sleep 90 && kill -9 "$job" 2>/dev/null) & # a hang is a failure, not a stuck suite
+    watchdog=$!
     sleep 2
     kill "-$sig" "$job"
     wait "$job"
     rc=$?
+    kill "$watchdog" 2>/dev/null
     if [ "$sig" = USR1 ]; then expected=75; else expected=1; fi
     if [ "$rc" = "$expected" ] && [ -s "$T/sig.ck" ] && grep -q "checkpoint saved to" "$T/err"; then pass; else
         fail "SIG$sig to mpirun: exit $expected with a checkpoint" "exit $rc: $(grep parkit "$T/err" | head -2)"
