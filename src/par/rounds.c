@@ -107,15 +107,19 @@ static int save_failed(pk_rounds *rounds, int error)
 
 int pk_rounds_save(const pk_engine_options *options, pk_rounds *rounds, const pk_checkpoint *checkpoint)
 {
-    int saved = PK_OK;
-    /* The units a checkpoint calls done must be on disk before it is:
-     * after a crash, a resume trusts what they wrote. */
+    /* The units a checkpoint calls done must be on disk before it is, on
+     * every rank that wrote some: after a crash, a resume trusts them. */
     int error = rounds->before_save != NULL ? rounds->before_save(rounds->before_save_ctx) : 0;
-    if (error != 0)
-        saved = save_failed(rounds, error);
+    int saved = error != 0 ? save_failed(rounds, error) : PK_OK;
+    if (distributed(options))
+        saved = pk_comm_agree(saved);
     if (saved == PK_OK && pk_comm_rank() == 0 && pk_checkpoint_save(checkpoint, rounds->path) != PK_OK)
         saved = save_failed(rounds, errno);
-    return distributed(options) ? pk_comm_agree(saved) : saved;
+    if (distributed(options))
+        saved = pk_comm_agree(saved);
+    if (saved != PK_OK && rounds->error[0] == '\0')
+        snprintf(rounds->error, sizeof rounds->error, "cannot save the checkpoint to %s: another rank failed to", rounds->path);
+    return saved;
 }
 
 int pk_rounds_run(const pk_engine_options *options, const pk_job *job, pk_checkpoint *checkpoint,
