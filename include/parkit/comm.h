@@ -82,6 +82,28 @@ void pk_comm_send(const void *data, size_t bytes, int to, int tag);
  * malloc'd *data (NULL when empty), or -1 when out of memory. */
 long pk_comm_receive(void **data, int from, int tag);
 
+/* pk_comm_try_receive: no message is waiting. */
+#define PK_COMM_NOTHING (-2L)
+/* Like pk_comm_receive, but only when a message from `from` has arrived:
+ * otherwise returns PK_COMM_NOTHING at once. */
+long pk_comm_try_receive(void **data, int from, int tag);
+
+/* Messages to one rank that do not wait to be taken (MPI_Issend): a sender
+ * goes on computing while up to `most` of its messages are in flight, and
+ * waits only when it is that far ahead of the receiver (backpressure).  On
+ * one rank there is no one to send to: messages are dropped. */
+typedef struct pk_comm_outbox pk_comm_outbox;
+/* NULL when out of memory. */
+pk_comm_outbox *pk_comm_outbox_create(int to, int tag, int most);
+/* Sends DATA (malloc'd, BYTES long, less than 2 GiB; the outbox frees it
+ * once taken), first waiting while `most` are in flight. */
+void pk_comm_outbox_post(pk_comm_outbox *box, void *data, size_t bytes);
+/* Lets MPI move the messages in flight along (a large message moves only
+ * while its sender is inside MPI): call it now and then while computing. */
+void pk_comm_outbox_progress(pk_comm_outbox *box);
+/* Waits until every message is taken, then frees the outbox. */
+void pk_comm_outbox_close(pk_comm_outbox *box);
+
 /* A counter shared by all ranks that hands out consecutive numbers (MPI
  * one-sided fetch-and-add on rank 0's window): the dynamic distribution. */
 typedef struct pk_comm_counter pk_comm_counter;

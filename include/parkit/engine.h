@@ -8,9 +8,10 @@
  *   tables) between threads and gives each thread its own worker scratch;
  *   without OpenMP it is the same loop on one thread.
  * - The MPI engine (engine_mpi.c) gives each rank a share of the units
- *   (contiguous blocks, or chunks handed out on demand), runs its share on
- *   the OpenMP engine (hybrid = ranks x threads), and sums the counters in a
- *   reduction.  Ranks share nothing: each builds its own tables.
+ *   (contiguous blocks, chunks dealt in turn, or chunks handed out on
+ *   demand), runs its share on the OpenMP engine (hybrid = ranks x
+ *   threads), and sums the counters in a reduction.  Ranks share nothing:
+ *   each builds its own tables.
  * When a job produces output, the engine writes it in unit order through
  * options->write, whatever the schedule and the number of ranks.
  */
@@ -66,6 +67,7 @@ typedef struct pk_job {
 typedef enum pk_distribute {
     PK_DISTRIBUTE_BLOCK,   /* contiguous blocks of units, balanced by unit_cost */
     PK_DISTRIBUTE_DYNAMIC, /* chunks of units handed out on demand */
+    PK_DISTRIBUTE_CYCLIC,  /* chunks of units dealt round the ranks in turn */
 } pk_distribute;
 
 /* Receives output bytes in order; non-zero means the write failed. */
@@ -149,7 +151,7 @@ typedef struct pk_stream {
 int pk_engine_run_stream(const pk_engine_options *options, const pk_stream *stream,
                          uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats);
 
-/* Parses "block" or "dynamic"; PK_OK or PK_EINVAL. */
+/* Parses "block", "dynamic" or "cyclic"; PK_OK or PK_EINVAL. */
 int pk_distribute_parse(const char *text, pk_distribute *distribute);
 const char *pk_distribute_name(pk_distribute distribute);
 

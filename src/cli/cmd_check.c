@@ -865,7 +865,9 @@ static int answer_block(check_run *run, const check_block *block, size_t first, 
     pk_engine_options engine = run->options->engine;
     engine.write = run->writer != NULL ? record_answers : write_stdout_timed;
     engine.write_ctx = run->writer != NULL ? (void *)sheet : (void *)&run->report.output_seconds;
-    engine.distribute = PK_DISTRIBUTE_BLOCK; /* ordered output across ranks */
+    /* Numbers of a block cost alike, and blocks need no shared counter (a
+     * collective to set up) per block of input. */
+    engine.distribute = PK_DISTRIBUTE_BLOCK;
     /* With a checkpoint, a block is answered whole or not at all, so the
      * count the checkpoint saves is exact; signals are seen between blocks. */
     if (run->cli->spec.checkpoint != NULL)

@@ -31,9 +31,9 @@ static const char primes_usage[] =
     "                         then the CPUs this process may run on)\n"
     "      --schedule KIND[,CHUNK]  static, dynamic (default) or guided\n"
     "      --algo sieve|trial segmented sieve (default) or textbook trial division\n"
-    "      --distribute block|dynamic  under mpirun: chunks of the range handed out on\n"
-    "                         demand (default), or one contiguous block per rank\n"
-    "                         (always for list, whose output is in order)\n"
+    "      --distribute dynamic|cyclic|block  under mpirun: chunks of the range\n"
+    "                         handed out on demand (default), dealt round the\n"
+    "                         ranks in turn, or one contiguous block per rank\n"
     "  -o, --output FILE      list: write to FILE (atomically: complete or absent)\n"
     "      --format FORMAT    list: text (default) or binary (8-byte little-endian\n"
     "                         integers); check: text (default) or jsonl\n"
@@ -247,7 +247,7 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
         case OPT_DISTRIBUTE:
             cli->spec.distribute_given = true;
             if (pk_distribute_parse(optarg, &cli->spec.distribute) != PK_OK) {
-                cli_error(cli->what, "bad --distribute '%s': expected block or dynamic", optarg);
+                cli_error(cli->what, "bad --distribute '%s': expected dynamic, cyclic or block", optarg);
                 rc = PK_EXIT_USAGE;
             }
             break;

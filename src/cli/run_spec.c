@@ -64,13 +64,6 @@ int cli_run_spec(const pk_job_spec *spec)
         cli_error(cli.what, "choose one of --json and --format jsonl");
         return PK_EXIT_USAGE;
     }
-    if (cli.spec.command == PK_COMMAND_LIST && cli.spec.distribute == PK_DISTRIBUTE_DYNAMIC) {
-        if (cli.spec.distribute_given) {
-            cli_error(cli.what, "--distribute dynamic cannot keep the list in order; use block");
-            return PK_EXIT_USAGE;
-        }
-        cli.spec.distribute = PK_DISTRIBUTE_BLOCK; /* the list comes out in rank order */
-    }
     const char *bad_variable = NULL;
     if (pk_threads_choose(cli.spec.threads, &cli.threads, &bad_variable) != PK_OK) {
         cli_error(cli.what, "%s='%s' is not a thread count (a positive integer up to %d)", bad_variable,

@@ -30,7 +30,7 @@
  *   [parallel]            ; every command
  *   threads = 4           ; 1..4096; absent: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, affinity mask
  *   schedule = dynamic,4  ; static | dynamic | guided, optionally ,CHUNK
- *   distribute = dynamic  ; dynamic | block (how MPI ranks share the work; list needs block)
+ *   distribute = dynamic  ; dynamic | cyclic | block (how MPI ranks share the work)
  *   algo = sieve          ; sieve | trial (count, list and nth)
  *   [output]
  *   path = primes.txt     ; list: the file to write (-o)
@@ -164,7 +164,7 @@ static const setting settings[SETTINGS_TOTAL] = {
                                   "a whole number from 1 to " STRINGIFY(PK_MAX_THREADS)},
     [SETTING_PARALLEL_SCHEDULE] = {"parallel", "schedule", FOR_ALL,
                                    "static, dynamic or guided, optionally followed by ,CHUNK"},
-    [SETTING_PARALLEL_DISTRIBUTE] = {"parallel", "distribute", FOR_ALL, "block or dynamic"},
+    [SETTING_PARALLEL_DISTRIBUTE] = {"parallel", "distribute", FOR_ALL, "block, dynamic or cyclic"},
     [SETTING_PARALLEL_ALGO] = {"parallel", "algo", FOR_RANGE_JOBS | FOR(PK_COMMAND_NTH), "sieve or trial"},
     [SETTING_OUTPUT_PATH] = {"output", "path", FOR(PK_COMMAND_LIST), "a file name"},
     [SETTING_OUTPUT_FORMAT] = {"output", "format", FOR(PK_COMMAND_LIST), "text or binary"},
@@ -516,11 +516,6 @@ static int job_finish(job_draft *draft, char *error, size_t error_size)
     }
 
     /* Settings that contradict each other, as the executor would find. */
-    if (spec->command == PK_COMMAND_LIST && spec->distribute == PK_DISTRIBUTE_DYNAMIC && spec->distribute_given) {
-        say(error, error_size, "%s: parallel.distribute = dynamic cannot keep the list in order; use block",
-            origin_name(draft, SETTING_PARALLEL_DISTRIBUTE, where, sizeof where));
-        return PK_EINVAL;
-    }
     if (spec->json && spec->jsonl) {
         setting_id later = origin_rank(given->origin[SETTING_OUTPUT_JSON]) >
                                    origin_rank(given->origin[SETTING_CHECK_FORMAT])

@@ -364,6 +364,143 @@ long pk_comm_receive(void **data, int from, int tag)
 #endif
 }
 
+long pk_comm_try_receive(void **data, int from, int tag)
+{
+    *data = NULL;
+#if PK_HAVE_MPI
+    int arrived = 0;
+    TIMED(MPI_Iprobe(from, tag, MPI_COMM_WORLD, &arrived, MPI_STATUS_IGNORE));
+    if (arrived)
+        return pk_comm_receive(data, from, tag);
+#else
+    (void)from;
+    (void)tag;
+#endif
+    return PK_COMM_NOTHING;
+}
+
+struct pk_comm_outbox {
+    int to, tag, most;
+    void **data; /* of each message in flight, NULL in a free slot */
+#if PK_HAVE_MPI
+    MPI_Request *requests; /* MPI_REQUEST_NULL in a free slot */
+#endif
+};
+
+pk_comm_outbox *pk_comm_outbox_create(int to, int tag, int most)
+{
+    pk_comm_outbox *box = calloc(1, sizeof *box);
+    if (box == NULL)
+        return NULL;
+    box->to = to;
+    box->tag = tag;
+    box->most = most < 1 ? 1 : most;
+    box->data = calloc((size_t)box->most, sizeof *box->data);
+#if PK_HAVE_MPI
+    box->requests = malloc((size_t)box->most * sizeof *box->requests);
+    if (box->requests != NULL)
+        for (int i = 0; i < box->most; i++)
+            box->requests[i] = MPI_REQUEST_NULL;
+    if (box->requests == NULL) {
+        free(box->data);
+        box->data = NULL;
+    }
+#endif
+    if (box->data == NULL) {
+        free(box);
+        return NULL;
+    }
+    return box;
+}
+
+#if PK_HAVE_MPI
+/* Frees the messages that were taken; true when one was.  Untimed: its
+ * callers time it. */
+static bool outbox_collect(pk_comm_outbox *box)
+{
+    bool freed = false;
+    for (int i = 0; i < box->most; i++) {
+        if (box->requests[i] == MPI_REQUEST_NULL)
+            continue;
+        int done = 0;
+        CHECKED(MPI_Test(&box->requests[i], &done, MPI_STATUS_IGNORE));
+        if (done) {
+            free(box->data[i]);
+            box->data[i] = NULL;
+            freed = true;
+        }
+    }
+    return freed;
+}
+
+/* Waits until a slot is free (ALL: every slot), polling with growing
+ * pauses: a blocking MPI wait spins, and on an oversubscribed machine that
+ * spinning takes the core from the very rank it waits for. */
+static void outbox_wait(pk_comm_outbox *box, bool all)
+{
+    double start = pk_clock_seconds();
+    long pause_ns = 10 * 1000;
+    for (;;) {
+        outbox_collect(box);
+        int busy = 0;
+        for (int i = 0; i < box->most; i++)
+            busy += box->requests[i] != MPI_REQUEST_NULL;
+        if (all ? busy == 0 : busy < box->most)
+            break;
+        struct timespec pause = {0, pause_ns};
+        nanosleep(&pause, NULL);
+        if (pause_ns < 1000 * 1000)
+            pause_ns *= 2;
+    }
+    comm_time += pk_clock_seconds() - start;
+}
+#endif
+
+void pk_comm_outbox_post(pk_comm_outbox *box, void *data, size_t bytes)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1) {
+        outbox_wait(box, false);
+        for (int i = 0; i < box->most; i++) {
+            if (box->requests[i] == MPI_REQUEST_NULL) {
+                box->data[i] = data;
+                TIMED(MPI_Issend(data, (int)bytes, MPI_BYTE, box->to, box->tag, MPI_COMM_WORLD, &box->requests[i]));
+                return;
+            }
+        }
+    }
+#else
+    (void)bytes;
+#endif
+    free(data);
+}
+
+void pk_comm_outbox_progress(pk_comm_outbox *box)
+{
+#if PK_HAVE_MPI
+    if (comm_size > 1) {
+        double start = pk_clock_seconds();
+        outbox_collect(box);
+        comm_time += pk_clock_seconds() - start;
+    }
+#else
+    (void)box;
+#endif
+}
+
+void pk_comm_outbox_close(pk_comm_outbox *box)
+{
+    if (box == NULL)
+        return;
+#if PK_HAVE_MPI
+    if (comm_size > 1)
+        outbox_wait(box, true);
+    free(box->requests);
+#endif
+    free(box->data);
+    free(box);
+}
+
 struct pk_comm_counter {
     uint64_t local; /* the serial counter */
 #if PK_HAVE_MPI

@@ -2,24 +2,25 @@
  * The distributed-memory engine: MPI ranks that share nothing.
  *
  * Each rank runs its share of the units on the OpenMP engine (so a run is
- * ranks x threads, "hybrid"), then the counters meet in one reduction.  Two
- * ways to share the units out:
+ * ranks x threads, "hybrid"), then the counters meet in one reduction.
+ * Three ways to share the units out:
  * - block: rank r takes one contiguous run of units, cut where the summed
  *   unit_cost reaches r/size of the total, so uneven units (trial division)
  *   still give each rank a similar amount of work.  No messages until the
  *   reduction.
+ * - cyclic: chunks of units dealt round the ranks in turn (chunk k to rank
+ *   k mod size), so cost that drifts along the range (primes get sparser;
+ *   trial division gets dearer) is spread without any messages.
  * - dynamic: the main thread of each rank takes the next chunk of units from
  *   a counter on rank 0 (MPI one-sided fetch-and-add), runs it on its
  *   threads, and comes back for more; ranks that finish early help the rest.
  * Only the main thread calls MPI (MPI_THREAD_FUNNELED): the OpenMP regions
  * in between never do.
  *
- * Ordered output (list) always uses blocks: rank 0 writes its own block,
- * then the other ranks' blocks as they stream in, in rank order.  A rank
- * computes one batch of units in parallel, then its main thread sends the
- * batch; MPI_Send blocking until rank 0 takes it is the backpressure.
- * Standard output is one stream, so this part is funnelled through rank 0 by
- * nature; files written by every rank in parallel avoid that.
+ * Ordered output (list to a stream) works with all three: ordered_ranks.c
+ * brings every rank's outputs to rank 0's writer in unit order.  Standard
+ * output is one stream, so that part is funnelled through rank 0 by nature;
+ * files written by every rank in parallel (write_at) avoid it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,6 @@
 #include "par/engine_internal.h"
 #include "parkit/comm.h"
 #include "parkit/status.h"
-
-enum { OUTPUT_TAG = 71 };
 
 /* The block of units [*first, *end) of this rank, cut by cost. */
 static void block_of(const pk_job *job, int rank, int size, uint64_t *first, uint64_t *end)
@@ -67,111 +66,6 @@ static void block_of(const pk_job *job, int rank, int size, uint64_t *first, uin
         *first = job->units;
 }
 
-/* ---- ordered output: batches of units captured, then sent in order ---------- */
-
-typedef struct captured_batch {
-    const pk_job *inner;
-    uint64_t base;
-    char **data;
-    size_t *len;
-} captured_batch;
-
-static void *captured_worker_create(void *state)
-{
-    const captured_batch *batch = state;
-    return batch->inner->worker_create != NULL ? batch->inner->worker_create(batch->inner->state) : NULL;
-}
-
-static void captured_worker_destroy(void *state, void *worker)
-{
-    const captured_batch *batch = state;
-    if (batch->inner->worker_destroy != NULL)
-        batch->inner->worker_destroy(batch->inner->state, worker);
-}
-
-static int captured_run_unit(void *state, void *worker, uint64_t unit, uint64_t counters[])
-{
-    captured_batch *batch = state;
-    int rc = batch->inner->run_unit(batch->inner->state, worker, unit, counters);
-    if (rc != PK_OK)
-        return rc;
-    const char *data = NULL;
-    size_t len = 0;
-    rc = batch->inner->unit_output(batch->inner->state, worker, unit, &data, &len);
-    if (rc != PK_OK || len == 0)
-        return rc;
-    char *copy = malloc(len);
-    if (copy == NULL)
-        return PK_ENOMEM;
-    memcpy(copy, data, len);
-    batch->data[unit - batch->base] = copy;
-    batch->len[unit - batch->base] = len;
-    return PK_OK;
-}
-
-static int run_block_ordered(const pk_engine_options *options, const pk_job *job, uint64_t first, uint64_t end,
-                             uint64_t counters[], int *threads_used, const pk_main_thread_hook *hook)
-{
-    const int rank = pk_comm_rank(), size = pk_comm_size();
-    const uint64_t batch_units = 4 * (uint64_t)(options->threads < 1 ? 1 : options->threads);
-    pk_engine_options computing = *options;
-    computing.write = NULL; /* outputs are captured, then written or sent here */
-    char **data = calloc(batch_units, sizeof *data);
-    size_t *len = calloc(batch_units, sizeof *len);
-    int rc = data != NULL && len != NULL ? PK_OK : PK_ENOMEM;
-
-    for (uint64_t base = first; rc == PK_OK && base < end; base += batch_units) {
-        uint64_t batch_end = end - base < batch_units ? end : base + batch_units;
-        captured_batch batch = {job, base, data, len};
-        pk_job capturing = {
-            .units = job->units,
-            .state = &batch,
-            .worker_create = job->worker_create != NULL ? captured_worker_create : NULL,
-            .worker_destroy = job->worker_create != NULL ? captured_worker_destroy : NULL,
-            .run_unit = captured_run_unit,
-        };
-        rc = pk_omp_run_units(&computing, &capturing, base, batch_end, counters, threads_used, hook);
-        for (uint64_t i = 0; i < batch_end - base; i++) {
-            if (rc == PK_OK && len[i] > 0) {
-                if (rank == 0) {
-                    if (options->write(options->write_ctx, data[i], len[i]) != 0)
-                        rc = PK_EIO;
-                } else {
-                    pk_comm_send(data[i], len[i], 0, OUTPUT_TAG);
-                }
-            }
-            free(data[i]);
-            data[i] = NULL;
-            len[i] = 0;
-        }
-    }
-    free(data);
-    free(len);
-
-    /* Every rank ends its stream, even after a failure, so rank 0 never
-     * waits for a message that will not come. */
-    if (rank != 0) {
-        pk_comm_send(NULL, 0, 0, OUTPUT_TAG);
-        return rc;
-    }
-    for (int from = 1; from < size; from++) {
-        for (;;) {
-            void *message = NULL;
-            long bytes = pk_comm_receive(&message, from, OUTPUT_TAG);
-            if (bytes <= 0) {
-                free(message);
-                if (bytes < 0 && rc == PK_OK)
-                    rc = PK_ENOMEM;
-                break;
-            }
-            if (rc == PK_OK && options->write(options->write_ctx, message, (size_t)bytes) != 0)
-                rc = PK_EIO;
-            free(message);
-        }
-    }
-    return rc;
-}
-
 /* ---- progress of all ranks ------------------------------------------------------- */
 
 /* Each rank counts its finished units locally; its main thread adds what is
@@ -205,6 +99,42 @@ static void publish_progress(void *ctx)
         atomic_store(&sync->shown->units_done, sync->shown_base + before + delta);
 }
 
+/* ---- who runs which units --------------------------------------------------------- */
+
+/* This rank's share of the units, a range at a time, in increasing order. */
+typedef struct share {
+    pk_distribute distribute;
+    int rank, size;
+    uint64_t units, chunk;
+    uint64_t next;            /* block: 0 before, 1 after; cyclic: the next chunk's number */
+    pk_comm_counter *counter; /* dynamic */
+} share;
+
+static bool next_range(share *s, const pk_job *job, uint64_t *first, uint64_t *end)
+{
+    switch (s->distribute) {
+    case PK_DISTRIBUTE_BLOCK:
+        if (s->next != 0)
+            return false;
+        s->next = 1;
+        block_of(job, s->rank, s->size, first, end);
+        return true;
+    case PK_DISTRIBUTE_CYCLIC:
+        if (s->next * s->chunk >= s->units)
+            return false;
+        *first = s->next * s->chunk;
+        s->next += (uint64_t)s->size;
+        break;
+    case PK_DISTRIBUTE_DYNAMIC:
+        *first = pk_comm_counter_take(s->counter, s->chunk);
+        if (*first >= s->units)
+            return false;
+        break;
+    }
+    *end = s->units - *first < s->chunk ? s->units : *first + s->chunk;
+    return true;
+}
+
 /* ---- the engine ------------------------------------------------------------------ */
 
 int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t counters[PK_JOB_MAX_COUNTERS],
@@ -230,36 +160,53 @@ int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t cou
     pk_main_thread_hook hook = {publish_progress, &sync};
     const pk_main_thread_hook *progress_hook = sync.total != NULL ? &hook : NULL;
 
-    if (ordered || options->distribute == PK_DISTRIBUTE_BLOCK) {
-        uint64_t first, end;
-        block_of(job, rank, size, &first, &end);
-        stats->units_run = end - first;
-        if (ordered)
-            rc = run_block_ordered(&local, job, first, end, counters, &stats->threads_used, progress_hook);
-        else
-            rc = pk_omp_run_units(&local, job, first, end, counters, &stats->threads_used, progress_hook);
-    } else {
-        pk_comm_counter *next = pk_comm_counter_create();
-        /* Two units per thread per trip to rank 0's counter, but never so
-         * many that one rank takes the whole job: at least four chunks per
-         * rank when there are enough units. */
-        uint64_t chunk = 2 * (uint64_t)(options->threads < 1 ? 1 : options->threads);
-        uint64_t fair = job->units / (4 * (uint64_t)size);
-        if (chunk > fair)
-            chunk = fair > 0 ? fair : 1;
-        for (;;) {
-            uint64_t first = pk_comm_counter_take(next, chunk);
-            if (first >= job->units)
-                break;
-            uint64_t end = job->units - first < chunk ? job->units : first + chunk;
-            stats->units_run += end - first;
-            if (rc == PK_OK)
-                rc = pk_omp_run_units(&local, job, first, end, counters, &stats->threads_used, progress_hook);
-            /* After a failure keep taking chunks without running them, so
-             * the others finish quickly and we all reach the agreement. */
-        }
-        pk_comm_counter_destroy(next);
+    /* Chunks of two units per thread (of the rank with most), but never so
+     * many that one rank takes the whole job: at least four chunks per rank
+     * when there are enough units.  Ranks must agree on the chunk (cyclic)
+     * and on the batches of ordered output, and all learn whether every
+     * rank could set up its part of ordered output. */
+    const int threads = options->threads < 1 ? 1 : options->threads;
+    uint64_t chunk = 2 * (uint64_t)threads;
+    pk_ranks_output *output = NULL;
+    if (ordered || options->distribute == PK_DISTRIBUTE_CYCLIC) {
+        double most_threads = threads;
+        pk_comm_max_double(&most_threads, 1);
+        chunk = 2 * (uint64_t)most_threads;
     }
+    if (ordered) {
+        output = pk_ranks_output_start(job, 2 * chunk, &local, progress_hook);
+        rc = pk_comm_agree(output != NULL ? PK_OK : PK_ENOMEM);
+        if (rc != PK_OK) {
+            pk_ranks_output_discard(output);
+            pk_comm_counter_destroy(sync.total);
+            return rc;
+        }
+    }
+    uint64_t fair = job->units / (4 * (uint64_t)size);
+    if (chunk > fair)
+        chunk = fair > 0 ? fair : 1;
+
+    share mine = {.distribute = options->distribute, .rank = rank, .size = size, .units = job->units, .chunk = chunk};
+    if (mine.distribute == PK_DISTRIBUTE_CYCLIC)
+        mine.next = (uint64_t)rank; /* chunks rank, rank + size, ... */
+    if (mine.distribute == PK_DISTRIBUTE_DYNAMIC)
+        mine.counter = pk_comm_counter_create();
+    for (uint64_t first = 0, end = 0; next_range(&mine, job, &first, &end);) {
+        stats->units_run += end - first;
+        /* After a failure, ordered output still marks the units as not
+         * written (rank 0 waits for every unit), and the dynamic share keeps
+         * taking chunks without running them, so the others finish quickly
+         * and we all reach the agreement. */
+        if (output != NULL)
+            rc = pk_ranks_output_run(output, &local, job, first, end, counters, &stats->threads_used);
+        else if (rc == PK_OK)
+            rc = pk_omp_run_units(&local, job, first, end, counters, &stats->threads_used, progress_hook, NULL);
+    }
+    /* Rank 0 writes out the rest before the counter's collective free,
+     * which it would otherwise wait in while the others wait for it. */
+    if (output != NULL)
+        rc = pk_ranks_output_finish(output, &local);
+    pk_comm_counter_destroy(mine.counter);
     /* Every rank learns the worst status before the reduction, so none is
      * left inside a collective that another has abandoned. */
     rc = sync.total != NULL ? pk_comm_agree_while(rc, publish_progress, &sync) : pk_comm_agree(rc);

@@ -110,15 +110,23 @@ static void set_runtime_schedule(pk_schedule schedule)
 #endif
 
 int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64_t first, uint64_t end,
-                     uint64_t counters[PK_JOB_MAX_COUNTERS], int *threads_used, const pk_main_thread_hook *hook)
+                     uint64_t counters[PK_JOB_MAX_COUNTERS], int *threads_used, const pk_main_thread_hook *hook,
+                     pk_ordered *order)
 {
-    _Atomic int failure = PK_OK; /* first failing status, shared */
+    _Atomic int own_failure = PK_OK;
+    /* The first failing status, shared; a run that writes into an emitter
+     * of the caller's shares the caller's (and skips every unit after an
+     * earlier range failed). */
+    _Atomic int *failure = order != NULL ? order->failure : &own_failure;
     _Atomic uint64_t stop_at = UINT64_MAX; /* the piece where every thread stops */
     const bool ordered_output = job->unit_output != NULL && options->write != NULL;
     const int threads = options->threads < 1 ? 1 : options->threads;
     pk_ordered out;
-    if (ordered_output && pk_ordered_init(&out, first, 4 * (uint64_t)threads, options, &failure, NULL) != PK_OK)
-        return PK_ENOMEM;
+    if (ordered_output && order == NULL) {
+        if (pk_ordered_init(&out, first, 4 * (uint64_t)threads, options, failure, NULL) != PK_OK)
+            return PK_ENOMEM;
+        order = &out;
+    }
     int team = 1;
 
 #ifdef _OPENMP
@@ -132,7 +140,7 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
         if (job->worker_create != NULL) {
             worker = job->worker_create(job->state);
             if (worker == NULL) {
-                pk_engine_record_failure(&failure, PK_ENOMEM);
+                pk_engine_record_failure(failure, PK_ENOMEM);
                 ok = 0;
             }
         }
@@ -155,8 +163,8 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
 #pragma omp for schedule(runtime) nowait
 #endif
             for (uint64_t unit = piece; unit < piece_end; unit++) {
-                int skip = !ok || atomic_load(&failure) != PK_OK || pk_engine_canceled(options);
-                pk_omp_run_and_emit(options, job, worker, unit, unit, mine, skip, ordered_output ? &out : NULL, &failure);
+                int skip = !ok || atomic_load(failure) != PK_OK || pk_engine_canceled(options);
+                pk_omp_run_and_emit(options, job, worker, unit, unit, mine, skip, ordered_output ? order : NULL, failure);
 #ifdef _OPENMP
                 const bool main_thread = omp_get_thread_num() == 0;
 #else
@@ -170,7 +178,7 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
 #ifdef _OPENMP
 #pragma omp single
 #endif
-            if (atomic_load(&failure) != PK_OK || pk_engine_canceled(options))
+            if (atomic_load(failure) != PK_OK || pk_engine_canceled(options))
                 atomic_store(&stop_at, piece_end);
             if (atomic_load(&stop_at) <= piece_end)
                 break;
@@ -182,8 +190,8 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
 
     if (threads_used != NULL)
         *threads_used = team;
-    if (ordered_output)
+    if (order == &out)
         pk_ordered_destroy(&out);
-    return pk_engine_status(&failure, options);
+    return pk_engine_status(failure, options);
 }
 

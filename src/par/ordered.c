@@ -12,7 +12,9 @@
  *
  * Streams (stream.c) number units across their jobs, and the emitter calls
  * each job's done() when its last unit's turn comes, before anything of
- * the next job is written.
+ * the next job is written.  Across ranks (ordered_ranks.c), rank 0's
+ * emitter spans the whole job: its own threads emit as here, and its main
+ * thread puts in other ranks' batches (pk_ordered_put), which never waits.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -50,39 +52,12 @@ static void finish_stream_job(pk_ordered *e)
     }
 }
 
-void pk_ordered_emit(pk_ordered *e, uint64_t unit, bool emit, const char *data, size_t len, bool stays)
+/* The caller holds the turn (unit next_unit, whose output is EMIT, DATA,
+ * LEN; OWNED when it is a copy to free): writes it, then every finished
+ * unit after it, and gives the turn up at the first unfinished one.  Called
+ * with the lock held; the lock is released while writing. */
+static void write_turns(pk_ordered *e, bool emit, const char *data, size_t len, char *owned)
 {
-    pthread_mutex_lock(&e->lock);
-    while (unit != e->next_unit &&
-           (unit - e->next_unit >= e->window || (!stays && e->pending_bytes + len > PENDING_BYTES_MAX)))
-        pthread_cond_wait(&e->changed, &e->lock);
-    if (unit != e->next_unit) {
-        pk_ordered_pending *slot = &e->pending[unit % e->window];
-        slot->emit = emit;
-        slot->len = 0;
-        slot->data = NULL;
-        slot->owned = false;
-        if (emit && len > 0 && stays) {
-            slot->data = (char *)data;
-            slot->len = len;
-        } else if (emit && len > 0) {
-            slot->data = malloc(len);
-            if (slot->data != NULL) {
-                memcpy(slot->data, data, len);
-                slot->len = len;
-                slot->owned = true;
-                e->pending_bytes += len;
-            } else {
-                slot->emit = false;
-                pk_engine_record_failure(e->failure, PK_ENOMEM);
-            }
-        }
-        slot->ready = true;
-        pthread_mutex_unlock(&e->lock);
-        return;
-    }
-    /* Our turn: write ours, then the finished ones that follow. */
-    char *owned = NULL;
     for (;;) {
         if (!emit)
             e->stopped = true;
@@ -111,6 +86,96 @@ void pk_ordered_emit(pk_ordered *e, uint64_t unit, bool emit, const char *data, 
             e->pending_bytes -= slot->len;
     }
     pthread_cond_broadcast(&e->changed);
+}
+
+/* Whether a thread may wait for its turn: one of this process's threads
+ * holds the unit whose turn it is.  Called with the lock held. */
+static bool turn_is_local(const pk_ordered *e)
+{
+    return e->next_unit >= e->local_first && e->next_unit < e->local_end;
+}
+
+void pk_ordered_emit(pk_ordered *e, uint64_t unit, bool emit, const char *data, size_t len, bool stays)
+{
+    pthread_mutex_lock(&e->lock);
+    while (unit != e->next_unit &&
+           (unit - e->next_unit >= e->window ||
+            (!stays && e->pending_bytes + len > PENDING_BYTES_MAX && turn_is_local(e))))
+        pthread_cond_wait(&e->changed, &e->lock);
+    if (unit != e->next_unit) {
+        pk_ordered_pending *slot = &e->pending[unit % e->window];
+        slot->emit = emit;
+        slot->len = 0;
+        slot->data = NULL;
+        slot->owned = false;
+        if (emit && len > 0 && stays) {
+            slot->data = (char *)data;
+            slot->len = len;
+        } else if (emit && len > 0) {
+            slot->data = malloc(len);
+            if (slot->data != NULL) {
+                memcpy(slot->data, data, len);
+                slot->len = len;
+                slot->owned = true;
+                e->pending_bytes += len;
+            } else {
+                slot->emit = false;
+                pk_engine_record_failure(e->failure, PK_ENOMEM);
+            }
+        }
+        slot->ready = true;
+        pthread_mutex_unlock(&e->lock);
+        return;
+    }
+    /* Our turn: write ours, then the finished ones that follow. */
+    write_turns(e, emit, data, len, NULL);
+    pthread_mutex_unlock(&e->lock);
+}
+
+void pk_ordered_put(pk_ordered *e, uint64_t first, uint64_t count, bool emit, char *data, size_t len)
+{
+    pthread_mutex_lock(&e->lock);
+    for (uint64_t unit = first; unit < first + count; unit++) {
+        pk_ordered_pending *slot = &e->pending[unit % e->window];
+        slot->emit = emit;
+        slot->data = unit == first ? data : NULL;
+        slot->len = unit == first ? len : 0;
+        slot->owned = unit == first && data != NULL;
+        slot->ready = true;
+    }
+    e->pending_bytes += len;
+    /* Nobody holds the turn when its unit is waiting in its slot: take it. */
+    pk_ordered_pending *turn = &e->pending[e->next_unit % e->window];
+    if (turn->ready) {
+        turn->ready = false;
+        if (turn->owned)
+            e->pending_bytes -= turn->len;
+        write_turns(e, turn->emit, turn->data, turn->len, turn->owned ? turn->data : NULL);
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
+bool pk_ordered_fits(pk_ordered *e, uint64_t first, uint64_t count)
+{
+    pthread_mutex_lock(&e->lock);
+    bool fits = first + count <= e->next_unit + e->window;
+    pthread_mutex_unlock(&e->lock);
+    return fits;
+}
+
+uint64_t pk_ordered_turn(pk_ordered *e)
+{
+    pthread_mutex_lock(&e->lock);
+    uint64_t turn = e->next_unit;
+    pthread_mutex_unlock(&e->lock);
+    return turn;
+}
+
+void pk_ordered_set_local(pk_ordered *e, uint64_t first, uint64_t end)
+{
+    pthread_mutex_lock(&e->lock);
+    e->local_first = first;
+    e->local_end = end;
     pthread_mutex_unlock(&e->lock);
 }
 
@@ -121,6 +186,8 @@ int pk_ordered_init(pk_ordered *e, uint64_t first, uint64_t window, const pk_eng
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->changed, NULL);
     e->next_unit = first;
+    e->local_first = first;
+    e->local_end = UINT64_MAX;
     e->window = window;
     e->options = options;
     e->failure = failure;

@@ -39,6 +39,12 @@ typedef struct pk_ordered {
     bool stopped;            /* a unit could not be written: nothing after it is */
     const pk_engine_options *options;
     _Atomic int *failure;
+    /* Units [local_first, local_end) are being computed by this process's
+     * threads.  A thread may wait for its turn only while the turn is
+     * among them, since then one of them moves it on; while it is another
+     * rank's (ordered output across ranks), threads never wait: the caller
+     * keeps the units it runs within the window. */
+    uint64_t local_first, local_end;
     /* Streams only: the jobs not yet done, oldest first.  When the turn
      * reaches the last unit of the oldest, stream->done is called for it
      * before anything after it is written. */
@@ -57,6 +63,22 @@ int pk_ordered_init(pk_ordered *e, uint64_t first, uint64_t window, const pk_eng
  * DATA stays the caller's; it is copied only when it must wait, unless
  * STAYS (pk_job.output_stays). */
 void pk_ordered_emit(pk_ordered *e, uint64_t unit, bool emit, const char *data, size_t len, bool stays);
+
+/* Hands over units [FIRST, FIRST + COUNT) at once, never waiting (rank 0's
+ * main thread, with the output of another rank): DATA (malloc'd, E frees it)
+ * is their output together, or EMIT is false: none, and none after them.
+ * The caller made sure they fit (pk_ordered_fits).  Writes whatever turns
+ * this completes. */
+void pk_ordered_put(pk_ordered *e, uint64_t first, uint64_t count, bool emit, char *data, size_t len);
+
+/* Whether units [FIRST, FIRST + COUNT) are inside the window now. */
+bool pk_ordered_fits(pk_ordered *e, uint64_t first, uint64_t count);
+
+/* The unit whose turn it is (every unit before it is written or dropped). */
+uint64_t pk_ordered_turn(pk_ordered *e);
+
+/* Units [FIRST, END) are what this process's threads compute next. */
+void pk_ordered_set_local(pk_ordered *e, uint64_t first, uint64_t end);
 
 /* Streams: RECORD (malloc'd; E frees it) is the newest job, whose units end
  * before unit RECORD->end.  Called with E's lock held. */

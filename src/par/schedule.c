@@ -1,5 +1,5 @@
 /* Text forms of engine settings: OpenMP loop schedules ("static",
- * "dynamic,4", "guided,16") and MPI distributions ("block", "dynamic"). */
+ * "dynamic,4", "guided,16") and MPI distributions ("block", "dynamic", "cyclic"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,11 +49,12 @@ const char *pk_schedule_format(pk_schedule schedule, char *buf, size_t size)
 static const char *const distribute_names[] = {
     [PK_DISTRIBUTE_BLOCK] = "block",
     [PK_DISTRIBUTE_DYNAMIC] = "dynamic",
+    [PK_DISTRIBUTE_CYCLIC] = "cyclic",
 };
 
 int pk_distribute_parse(const char *text, pk_distribute *distribute)
 {
-    for (int d = PK_DISTRIBUTE_BLOCK; d <= PK_DISTRIBUTE_DYNAMIC; d++) {
+    for (int d = PK_DISTRIBUTE_BLOCK; d <= PK_DISTRIBUTE_CYCLIC; d++) {
         if (strcmp(text, distribute_names[d]) == 0) {
             *distribute = (pk_distribute)d;
             return PK_OK;

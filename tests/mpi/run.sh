@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The MPI engine against the sequential engine: for -np 1..4 (oversubscribed
 # on small machines) x OMP_NUM_THREADS 1 and 2, count, tuplets, nth, list
-# files (cmp) and check output must equal what one process with one thread
+# (to stdout under block, cyclic and dynamic distribution, and to files) and
+# check output must equal what one process with one thread
 # gives, on fixed ranges, random ranges, ranges near 2^64-1 and ranges with
 # fewer numbers than ranks.  Also: errors reach every rank (exit 2, one
 # message), and a rank killed mid-run ends the job quickly.
@@ -64,16 +65,19 @@ same() {
 }
 
 if [ "$MODE" = quick ]; then NPS="2 3"; else NPS="1 2 3 4"; fi
-echo "== the wall around MPI: unit-tests comm (collectives, neighbour exchange, shared counter) on 1-4 ranks"
+echo "== the wall around MPI and output in order across ranks: unit-tests comm, engine_ranks on 1-4 ranks"
 UNIT=$(dirname "$P")/unit-tests
 if [ -x "$UNIT" ]; then
-    for np in 1 2 3 4; do
-        if timeout 120 mpirun -np "$np" --bind-to none "$UNIT" comm >"$T/out" 2>"$T/err"; then pass; else
-            fail "unit-tests comm under mpirun -np $np" "$(grep -E 'FAILED|[0-9]\. ' "$T/out" | head -3)" "$(head -3 "$T/err")"
-        fi
+    for suite in comm engine_ranks; do
+        for np in 1 2 3 4; do
+            if timeout 120 mpirun -np "$np" --bind-to none "$UNIT" "$suite" >"$T/out" 2>"$T/err"; then pass; else
+                fail "unit-tests $suite under mpirun -np $np" "$(grep -E 'FAILED|[0-9]\. ' "$T/out" | head -3)" \
+                    "$(head -3 "$T/err")"
+            fi
+        done
     done
 else
-    fail "unit-tests comm under mpirun" "$UNIT is missing (make $UNIT)"
+    fail "unit-tests under mpirun" "$UNIT is missing (make $UNIT)"
 fi
 
 echo "== answers equal the sequential engine's (np: $NPS; OMP_NUM_THREADS: 1 2)"
@@ -88,7 +92,11 @@ same "trial, uneven units" primes count 1e6 --algo trial -q
 same "trial dynamic" primes count 1e6 --algo trial --distribute dynamic -q
 same "nth 1e7" primes nth 1e7 -q
 same "nth 3" primes nth 3 -q
-same "list 1e7 to stdout" primes list 1e7
+same "list 1e7 to stdout (dynamic)" primes list 1e7
+same "list 1e7 to stdout, block" primes list 1e7 --distribute block
+same "list 1e7 to stdout, cyclic" primes list 1e7 --distribute cyclic
+same "list 2e6 --algo trial, cyclic" primes list 2e6 --algo trial --distribute cyclic
+same "list tiny, cyclic" primes list 2 3 --distribute cyclic
 same "list near 2^64" primes list 18446744073709551615-2e5 18446744073709551615
 same "list tiny" primes list 2 3
 same "check numbers" primes check 1 2 97 561 3825123056546413051 2^64-59 18446744073709551616
@@ -207,11 +215,16 @@ mpmd "MPMD arguments that differ" 2 "^parkit: mpirun: the ranks must run the sam
     -np 2 "$P" primes count 1e9 : -np 1 "$P" primes count abc
 mpmd "--help on one rank only" 2 "rank 1's arguments or job file differ" \
     -np 1 "$P" primes count 1e9 : -np 1 "$P" primes --help
-# Ranks with other thread counts plan alike: the same bytes as one process.
-timeout 60 mpirun --bind-to none -np 1 -x OMP_NUM_THREADS=1 "$P" primes list 1e7 : -np 2 -x OMP_NUM_THREADS=2 "$P" primes list 1e7 >"$T/out" 2>"$T/err"
-if cmp -s "$T/out" <(OMP_NUM_THREADS=1 "$P" primes list 1e7); then pass; else
-    fail "ranks with 1, 2 and 2 threads list 1e7 as one process does" "$(head -3 "$T/err")"
-fi
+# Ranks with other thread counts plan alike (and agree on chunks and
+# batches): the same bytes as one process, under every distribution.
+OMP_NUM_THREADS=1 "$P" primes list 1e7 >"$T/expected"
+for distribute in dynamic cyclic block; do
+    timeout 60 mpirun --bind-to none -np 1 -x OMP_NUM_THREADS=1 "$P" primes list 1e7 --distribute $distribute : \
+        -np 2 -x OMP_NUM_THREADS=2 "$P" primes list 1e7 --distribute $distribute >"$T/out" 2>"$T/err"
+    if cmp -s "$T/out" "$T/expected"; then pass; else
+        fail "ranks with 1, 2 and 2 threads list 1e7 --distribute $distribute as one process does" "$(head -3 "$T/err")"
+    fi
+done
 
 echo "== info under mpirun shows every rank"
 mpi 3 2 info

@@ -32,7 +32,8 @@ int pk_suite_add(const char *suite_name, const pk_test_case *cases)
 
 static int (*const suites[])(void) = {
     pk_suite_numexpr, pk_suite_linescan, pk_suite_primality, pk_suite_sieve, pk_suite_primes_job, pk_suite_engine,
-    pk_suite_queue, pk_suite_comm, pk_suite_checkpoint, pk_suite_rounds, pk_suite_jobfile, pk_suite_writer, pk_suite_reader,
+    pk_suite_engine_ranks, pk_suite_queue, pk_suite_comm, pk_suite_checkpoint, pk_suite_rounds, pk_suite_jobfile,
+    pk_suite_writer, pk_suite_reader,
 };
 
 int main(int argc, char **argv)
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [SUITE [TEST]]\n", argv[0]);
         return 2;
     }
-    /* Under mpirun (tests/mpi runs the comm suite on 1-4 ranks). */
+    /* Under mpirun (tests/mpi runs the comm and engine_ranks suites on 1-4 ranks). */
     const bool under_mpirun = pk_comm_built_with_mpi() && getenv("OMPI_COMM_WORLD_SIZE") != NULL;
     if (under_mpirun && pk_comm_init(&argc, &argv) != PK_OK) {
         fprintf(stderr, "unit-tests: MPI could not start\n");

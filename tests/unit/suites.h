@@ -14,6 +14,7 @@ int pk_suite_primality(void);
 int pk_suite_sieve(void);
 int pk_suite_primes_job(void);
 int pk_suite_engine(void);
+int pk_suite_engine_ranks(void);
 int pk_suite_queue(void);
 int pk_suite_comm(void);
 int pk_suite_checkpoint(void);

@@ -424,7 +424,8 @@ static void test_error_bad_values(void)
                                              "or guided, optionally followed by ,CHUNK)"},
         {"[parallel]\nschedule = fast", "bad value 'fast' for parallel.schedule (expected static, dynamic or guided, "
                                         "optionally followed by ,CHUNK)"},
-        {"[parallel]\ndistribute = cyclic", "bad value 'cyclic' for parallel.distribute (expected block or dynamic)"},
+        {"[parallel]\ndistribute = round-robin",
+         "bad value 'round-robin' for parallel.distribute (expected block, dynamic or cyclic)"},
         {"[parallel]\nalgo = wheel", "bad value 'wheel' for parallel.algo (expected sieve or trial)"},
         {"[output]\njson = maybe", "bad value 'maybe' for output.json (expected true, false, yes, no, 1 or 0)"},
         {"[output]\ntime = True", "bad value 'True' for output.time (expected true, false, yes, no, 1 or 0)"},
@@ -499,8 +500,6 @@ static void test_error_missing_keys(void)
 
 static void test_error_contradictions(void)
 {
-    check_load_fails("[job]\nkernel = primes\ncommand = list\n[range]\nhi = 9\n[parallel]\ndistribute = dynamic\n", 7,
-                     "parallel.distribute = dynamic cannot keep the list in order; use block");
     check_load_fails("[job]\nkernel = primes\ncommand = check\n[output]\njson = true\n[check]\ninput = -\n"
                      "format = jsonl\n",
                      8, "choose one of output.json = true and check.format = jsonl");
@@ -718,11 +717,10 @@ static void test_set_errors(void)
     /* An earlier override that no longer applies is named as such. */
     example_load(&job, "list-to-file.ini");
     CU_ASSERT_EQUAL(job_set(&job, "parallel.algo=trial"), PK_OK);
-    CU_ASSERT_EQUAL(job_set(&job, "parallel.distribute=dynamic"), PK_EINVAL);
-    check_error(&job, "--set parallel.distribute: parallel.distribute = dynamic cannot keep the list in order; "
-                      "use block");
-    CU_ASSERT_EQUAL(job.spec.distribute, PK_DISTRIBUTE_DYNAMIC); /* untouched: the executor makes it block for list */
-    CU_ASSERT_FALSE(job.spec.distribute_given);
+    /* A list keeps its order under any distribution. */
+    CU_ASSERT_EQUAL(job_set(&job, "parallel.distribute=cyclic"), PK_OK);
+    CU_ASSERT_EQUAL(job.spec.distribute, PK_DISTRIBUTE_CYCLIC);
+    CU_ASSERT_TRUE(job.spec.distribute_given);
     job_end(&job);
 
     example_load(&job, "check-numbers.ini"); /* format = text */
