@@ -470,6 +470,7 @@ void pk_comm_outbox_post(pk_comm_outbox *box, void *data, size_t bytes)
         }
     }
 #else
+    (void)box;
     (void)bytes;
 #endif
     free(data);
