@@ -75,7 +75,8 @@ bool cli_ranks_were_ready(void);
 /* ---- subcommands ----------------------------------------------------------- */
 
 int cli_primes(int argc, char **argv);
-/* Runs a job spec (from the command line or a job file); returns the exit code. */
+/* Runs a job spec of the primes kernel (from the command line or a job
+ * file); returns the exit code. */
 struct pk_job_spec;
 int cli_run_spec(const struct pk_job_spec *spec);
 int cli_info(int argc, char **argv);

@@ -419,7 +419,7 @@ static size_t answer_extra(const pk_job_spec *spec)
 {
     /* ",{"n":"" digits "","verdict":"" verdict ""}\n" against
      * digits " " verdict "\n"; the longest verdict is "probable-prime". */
-    return spec->json || spec->jsonl ? 7 + 13 + 14 + 3 : 1 + 14 + 1;
+    return spec->json || pk_primes_settings_of(spec->settings)->jsonl ? 7 + 13 + 14 + 3 : 1 + 14 + 1;
 }
 
 typedef struct answer_job {
@@ -440,7 +440,7 @@ static int answer_numbers(const pk_job_spec *spec, const check_block *block, siz
     char *out = *out_p;
     /* "N prime" lines, the usual answer, by fixed-size copies: the input
      * text is padded (PK_READER_PADDING), so 24 bytes can always be read. */
-    const bool plain = !spec->json && !spec->jsonl && !spec->quiet;
+    const bool plain = !spec->json && !pk_primes_settings_of(spec->settings)->jsonl && !spec->quiet;
     static const char plain_verdicts[2][16] = {" composite\n", " prime\n"};
     if (plain && !block->irregular) {
         /* The usual numbers: canonical digits below 2^64.  The block's
@@ -501,7 +501,7 @@ static int answer_numbers(const pk_job_spec *spec, const check_block *block, siz
             digits = formatted;
         }
 #define PUT(text, n) (memcpy(out, (text), (n)), out += (n))
-        if (spec->json || spec->jsonl) {
+        if (spec->json || pk_primes_settings_of(spec->settings)->jsonl) {
             if (spec->json && i != no_comma)
                 PUT(",", 1);
             PUT("{\"n\":\"", 6);
@@ -575,7 +575,7 @@ static int answer_piece(void *state, void *worker, uint64_t unit, uint64_t count
         const size_t from = pos;
         chunk.count = 0;
         chunk.irregular = false;
-        parse_lines(&chunk, block->text, end, &pos, &line, !spec->skip_bad_lines);
+        parse_lines(&chunk, block->text, end, &pos, &line, !pk_primes_settings_of(spec->settings)->skip_bad_lines);
         if (chunk.failed)
             return PK_ENOMEM;
         /* Answers take at most the digits of their numbers, which lie in
@@ -935,7 +935,7 @@ static int report_bad_lines(check_run *run, const bad_lines *lines, const char *
     for (size_t i = 0; i < named; i++) {
         const bad_line *bad = &lines->named[i];
         uint64_t line = first_line + bad->local_line;
-        if (cli->spec.skip_bad_lines) {
+        if (pk_primes_settings_of(cli->spec.settings)->skip_bad_lines) {
             if (run->skipped + i < MAX_BAD_NAMED)
                 cli_note(cli->what, "skipping %s:%" PRIu64 ": '%s': %s", name, line, bad->text, bad->why);
         } else if (strcmp(bad->why, "contains a NUL byte") == 0) {
@@ -995,7 +995,7 @@ static int parse_check_block(void *ctx, pk_line_block *block)
     if (run->streaming)
         cut_into_pieces(parsed, block);
     else
-        parse_block(parsed, block, !run->cli->spec.skip_bad_lines);
+        parse_block(parsed, block, !pk_primes_settings_of(run->cli->spec.settings)->skip_bad_lines);
     return parsed->failed ? -1 : 0; /* the reader reports "out of memory" */
 }
 
@@ -1342,8 +1342,8 @@ static int start_check_checkpoint(check_run *run)
         return PK_EXIT_FAILURE;
     }
     int used = snprintf(run->checkpoint.identity, sizeof run->checkpoint.identity,
-                        "command check\nformat %s\non_error %s\n", cli->spec.jsonl ? "jsonl" : "text",
-                        cli->spec.skip_bad_lines ? "skip" : "fail");
+                        "command check\nformat %s\non_error %s\n", pk_primes_settings_of(cli->spec.settings)->jsonl ? "jsonl" : "text",
+                        pk_primes_settings_of(cli->spec.settings)->skip_bad_lines ? "skip" : "fail");
     for (int i = 0; i < cli->spec.nargs && used > 0 && (size_t)used < sizeof run->checkpoint.identity; i++)
         used += snprintf(run->checkpoint.identity + used, sizeof run->checkpoint.identity - (size_t)used,
                          "input %s\n", cli->spec.args[i]);

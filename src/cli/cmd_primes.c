@@ -125,7 +125,7 @@ static int option_applies(const primes_cli *cli, const char *option, bool applie
 {
     if (applies)
         return PK_EXIT_OK;
-    cli_error(cli->what, "%s is not an option of '%s'", option, pk_command_name(cli->spec.command));
+    cli_error(cli->what, "%s is not an option of '%s'", option, pk_job_command_name(&cli->spec));
     return PK_EXIT_USAGE;
 }
 
@@ -177,9 +177,9 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
             if (rc != PK_EXIT_OK)
                 break;
             if (cli->spec.command == PK_COMMAND_LIST && (strcmp(optarg, "text") == 0 || strcmp(optarg, "binary") == 0)) {
-                cli->spec.binary = strcmp(optarg, "binary") == 0;
+                primes_settings(cli)->binary = strcmp(optarg, "binary") == 0;
             } else if (cli->spec.command == PK_COMMAND_CHECK && (strcmp(optarg, "text") == 0 || strcmp(optarg, "jsonl") == 0)) {
-                cli->spec.jsonl = strcmp(optarg, "jsonl") == 0;
+                primes_settings(cli)->jsonl = strcmp(optarg, "jsonl") == 0;
             } else {
                 cli_error(cli->what, "bad --format '%s': expected %s", optarg,
                           cli->spec.command == PK_COMMAND_LIST ? "text or binary" : "text or jsonl");
@@ -238,7 +238,7 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
         case OPT_ON_ERROR:
             rc = option_applies(cli, "--on-error", cli->spec.command == PK_COMMAND_CHECK);
             if (rc == PK_EXIT_OK && (strcmp(optarg, "fail") == 0 || strcmp(optarg, "skip") == 0)) {
-                cli->spec.skip_bad_lines = strcmp(optarg, "skip") == 0;
+                primes_settings(cli)->skip_bad_lines = strcmp(optarg, "skip") == 0;
             } else if (rc == PK_EXIT_OK) {
                 cli_error(cli->what, "bad --on-error '%s': expected fail or skip", optarg);
                 rc = PK_EXIT_USAGE;
@@ -254,9 +254,9 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
         case OPT_ALGO:
             rc = option_applies(cli, "--algo", range_job || cli->spec.command == PK_COMMAND_NTH);
             if (rc == PK_EXIT_OK && strcmp(optarg, "sieve") == 0)
-                cli->spec.algo = PK_ALGO_SIEVE;
+                primes_settings(cli)->algo = PK_ALGO_SIEVE;
             else if (rc == PK_EXIT_OK && strcmp(optarg, "trial") == 0)
-                cli->spec.algo = PK_ALGO_TRIAL;
+                primes_settings(cli)->algo = PK_ALGO_TRIAL;
             else if (rc == PK_EXIT_OK) {
                 cli_error(cli->what, "bad --algo '%s': expected sieve or trial", optarg);
                 rc = PK_EXIT_USAGE;
@@ -277,12 +277,12 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
         case OPT_NO_PROGRESS: cli->spec.progress = 0; break;
         case OPT_TWINS: case OPT_TRIPLETS: case OPT_QUADRUPLETS: case OPT_QUINTUPLETS: case OPT_SEXTUPLETS:
             rc = option_applies(cli, argv[optind - 1], cli->spec.command == PK_COMMAND_COUNT);
-            if (rc == PK_EXIT_OK && cli->spec.pattern != PK_PATTERN_PRIMES &&
-                cli->spec.pattern != (pk_primes_pattern)(PK_PATTERN_TWINS + (c - OPT_TWINS))) {
+            if (rc == PK_EXIT_OK && primes_settings(cli)->pattern != PK_PATTERN_PRIMES &&
+                primes_settings(cli)->pattern != (pk_primes_pattern)(PK_PATTERN_TWINS + (c - OPT_TWINS))) {
                 cli_error(cli->what, "choose one of --twins, --triplets, ... --sextuplets");
                 rc = PK_EXIT_USAGE;
             }
-            cli->spec.pattern = (pk_primes_pattern)(PK_PATTERN_TWINS + (c - OPT_TWINS));
+            primes_settings(cli)->pattern = (pk_primes_pattern)(PK_PATTERN_TWINS + (c - OPT_TWINS));
             break;
         case 'h':
             fputs(primes_usage, stdout);
@@ -315,12 +315,13 @@ int cli_primes(int argc, char **argv)
     }
     primes_cli cli;
     pk_job_spec_init(&cli.spec);
-    if (pk_command_parse(argv[1], &cli.spec.command) != PK_OK) {
-        cli_error("primes", "unknown subcommand '%s' (expected count, list, check or nth)", argv[1]);
+    pk_job_spec_set_kernel(&cli.spec, &pk_primes_kernel);
+    if (pk_job_command_parse(&cli.spec, argv[1]) != PK_OK) {
+        cli_error("primes", "unknown subcommand '%s' (expected %s)", argv[1], pk_primes_kernel.commands_expected);
         return PK_EXIT_USAGE;
     }
     char what[32];
-    snprintf(what, sizeof what, "primes %s", pk_command_name(cli.spec.command));
+    snprintf(what, sizeof what, "primes %s", pk_job_command_name(&cli.spec));
     cli.what = what;
 
     int rc = parse_options(&cli, argc - 1, argv + 1);

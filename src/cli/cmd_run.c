@@ -11,7 +11,16 @@
 #include "cli/cli.h"
 #include "parkit/jobfile.h"
 #include "parkit/jobspec.h"
+#include "parkit/primes_settings.h"
 #include "parkit/status.h"
+
+/* Each kernel's runner of a job spec (the one `parkit KERNEL ...` uses). */
+static const struct {
+    const pk_kernel_info *kernel;
+    int (*run)(const pk_job_spec *spec);
+} runners[] = {
+    {&pk_primes_kernel, cli_run_spec},
+};
 
 static const char run_usage[] =
     "usage: parkit run JOB.ini [--set section.key=value ...]\n"
@@ -77,8 +86,16 @@ int cli_run(int argc, char **argv)
             rc = PK_EXIT_USAGE;
         }
     }
-    if (rc == PK_EXIT_OK)
-        rc = cli_run_spec(&spec);
+    int (*run)(const pk_job_spec *spec) = NULL;
+    for (size_t i = 0; i < sizeof runners / sizeof runners[0]; i++)
+        if (runners[i].kernel == spec.kernel)
+            run = runners[i].run;
+    if (rc == PK_EXIT_OK && run == NULL) {
+        cli_error("run", "kernel %s has no runner in this build", spec.kernel->name);
+        rc = PK_EXIT_FAILURE;
+    } else if (rc == PK_EXIT_OK) {
+        rc = run(&spec);
+    }
     pk_job_strings_free(store);
     return rc;
 }

@@ -12,12 +12,19 @@
 #include "cli/cli.h"
 #include "parkit/jobspec.h"
 #include "parkit/primes.h"
+#include "parkit/primes_settings.h"
 
 typedef struct primes_cli {
-    pk_job_spec spec;
+    pk_job_spec spec; /* a job of the primes kernel */
     const char *what; /* "primes count" ... for messages */
     pk_thread_choice threads;
 } primes_cli;
+
+/* The primes kernel's own settings in the run's spec. */
+static inline pk_primes_settings *primes_settings(primes_cli *cli)
+{
+    return pk_primes_settings_in(cli->spec.settings);
+}
 
 /* ---- report.c ---- */
 

@@ -31,7 +31,7 @@ static int parse_range(const primes_cli *cli, uint64_t *lo, uint64_t *hi)
     if (cli->spec.nargs < 1 || cli->spec.nargs > 2) {
         cli_error(cli->what, cli->spec.nargs < 1 ? "missing HI (usage: parkit primes %s [LO] HI)"
                                             : "too many arguments (usage: parkit primes %s [LO] HI)",
-                  pk_command_name(cli->spec.command));
+                  pk_job_command_name(&cli->spec));
         return PK_EXIT_USAGE;
     }
     *lo = 0;
@@ -59,7 +59,7 @@ int primes_run_count(primes_cli *cli, pk_primes_options *options)
     cli_progress *display = primes_progress_start(cli, options, &progress, (double)(hi - lo) + 1, "numbers");
     pk_primes_report report = {0};
     uint64_t count;
-    int status = pk_primes_count(options, lo, hi, cli->spec.pattern, &count, &report);
+    int status = pk_primes_count(options, lo, hi, primes_settings(cli)->pattern, &count, &report);
     cli_progress_stop(display);
     primes_note_checkpoint(cli, &report);
     if (status != PK_OK) {
@@ -67,7 +67,7 @@ int primes_run_count(primes_cli *cli, pk_primes_options *options)
         return stopped != PK_EXIT_OK ? stopped : primes_job_failed(cli, status);
     }
     const char *method;
-    pk_validation validation = pk_primes_validate_count(lo, hi, cli->spec.pattern, count, &method);
+    pk_validation validation = pk_primes_validate_count(lo, hi, primes_settings(cli)->pattern, count, &method);
     if (validation == PK_VALIDATION_FAILED) {
         cli_error(cli->what, "the answer %" PRIu64 " failed validation (%s): this is a bug in parkit, please report it",
                   count, method);
@@ -76,9 +76,9 @@ int primes_run_count(primes_cli *cli, pk_primes_options *options)
     if (cli->spec.json) {
         printf("{\"command\":\"primes count\",\"lo\":%" PRIu64 ",\"hi\":%" PRIu64
                ",\"pattern\":\"%s\",\"count\":%" PRIu64 ",\"validated\":%s,\"validation\":\"%s\",\"algo\":\"%s\",",
-               lo, hi, pk_pattern_name(cli->spec.pattern), count,
+               lo, hi, pk_pattern_name(primes_settings(cli)->pattern), count,
                validation == PK_VALIDATION_PASSED ? "true" : "null", method,
-               cli->spec.algo == PK_ALGO_TRIAL ? "trial" : "sieve");
+               primes_settings(cli)->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
         primes_json_common(cli, &report);
         printf("}\n");
     } else {
@@ -321,7 +321,7 @@ int primes_run_list(primes_cli *cli, pk_primes_options *options)
         printf("{\"command\":\"primes list\",\"lo\":%" PRIu64 ",\"hi\":%" PRIu64 ",\"count\":%" PRIu64
                ",\"output\":", lo, hi, count);
         cli_json_string(cli->spec.output);
-        printf(",\"algo\":\"%s\",", cli->spec.algo == PK_ALGO_TRIAL ? "trial" : "sieve");
+        printf(",\"algo\":\"%s\",", primes_settings(cli)->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
         primes_json_common(cli, &report);
         printf("}\n");
     }
@@ -361,7 +361,7 @@ int primes_run_nth(primes_cli *cli, pk_primes_options *options)
         return primes_job_failed(cli, status);
     if (cli->spec.json) {
         printf("{\"command\":\"primes nth\",\"n\":%" PRIu64 ",\"prime\":%" PRIu64 ",\"algo\":\"%s\",", n, prime,
-               cli->spec.algo == PK_ALGO_TRIAL ? "trial" : "sieve");
+               primes_settings(cli)->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
         primes_json_common(cli, &report);
         printf("}\n");
     } else {

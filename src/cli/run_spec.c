@@ -55,12 +55,12 @@ int cli_run_spec(const pk_job_spec *spec)
 {
     primes_cli cli = {.spec = *spec};
     char what[32];
-    snprintf(what, sizeof what, "primes %s", pk_command_name(spec->command));
+    snprintf(what, sizeof what, "primes %s", pk_job_command_name(spec));
     cli.what = what;
     primes_clock_start(false);
 
     /* Checks across settings, whichever front end wrote them. */
-    if (cli.spec.json && cli.spec.jsonl) {
+    if (cli.spec.json && primes_settings(&cli)->jsonl) {
         cli_error(cli.what, "choose one of --json and --format jsonl");
         return PK_EXIT_USAGE;
     }
@@ -92,8 +92,8 @@ int cli_run_spec(const pk_job_spec *spec)
                    .cancel = cli_signals_install(),
                    .distributed = true,
                    .distribute = cli.spec.distribute},
-        .algo = cli.spec.algo,
-        .binary_output = cli.spec.binary,
+        .algo = primes_settings(&cli)->algo,
+        .binary_output = primes_settings(&cli)->binary,
         .checkpoint_path = cli.spec.checkpoint,
         .checkpoint_interval = cli.spec.checkpoint_interval,
         .resume = cli.spec.resume,

@@ -9,10 +9,14 @@
  * positional arguments do: the executor parses them, so a bad number reads
  * the same from either front end.
  *
- * The format:
+ * The format: [job], [parallel] threads, schedule and distribute, [output]
+ * (but output.format) and [checkpoint] are every kernel's, in the table
+ * below; the other keys are the kernel's own, from its table (parkit/kernel.h;
+ * for primes src/kernels/primes/primes_settings.c), read through it without a
+ * branch here.  For primes:
  *
  *   [job]
- *   kernel = primes       ; required; the only kernel so far
+ *   kernel = primes       ; required; the kernels are listed in src/job/kernels.c
  *   command = count       ; required: count | list | check | nth
  *   [range]               ; count and list
  *   lo = 0                ; optional, default 0; any parkit number: 1e10, 2^64-1, 1e12+1e9
@@ -96,6 +100,8 @@
 #include "parkit/cpus.h"
 #include "parkit/engine.h"
 #include "parkit/jobfile.h"
+#include "parkit/jobspec.h"
+#include "parkit/kernel.h"
 #include "parkit/numexpr.h"
 #include "parkit/status.h"
 
@@ -103,22 +109,16 @@
 
 /* ---- the settings a job file knows --------------------------------------- */
 
+/* The keys every kernel shares are here; a kernel's own keys are in its
+ * table (parkit/kernel.h).  A setting is numbered: the shared ones first,
+ * then SHARED_TOTAL + k for key k of the job's kernel. */
 typedef enum setting_id {
     SETTING_JOB_KERNEL,
     SETTING_JOB_COMMAND,
-    SETTING_RANGE_LO,
-    SETTING_RANGE_HI,
-    SETTING_COUNT_PATTERN,
-    SETTING_NTH_N,
-    SETTING_CHECK_INPUT,
-    SETTING_CHECK_ON_ERROR,
-    SETTING_CHECK_FORMAT,
     SETTING_PARALLEL_THREADS,
     SETTING_PARALLEL_SCHEDULE,
     SETTING_PARALLEL_DISTRIBUTE,
-    SETTING_PARALLEL_ALGO,
     SETTING_OUTPUT_PATH,
-    SETTING_OUTPUT_FORMAT,
     SETTING_OUTPUT_JSON,
     SETTING_OUTPUT_TIME,
     SETTING_OUTPUT_QUIET,
@@ -127,56 +127,47 @@ typedef enum setting_id {
     SETTING_CHECKPOINT_PATH,
     SETTING_CHECKPOINT_INTERVAL,
     SETTING_CHECKPOINT_RESUME,
-    SETTINGS_TOTAL
+    SHARED_TOTAL,
+    SETTINGS_TOTAL = SHARED_TOTAL + PK_KERNEL_MAX_KEYS
 } setting_id;
 
-/* The commands a setting applies to, one bit per pk_command. */
-#define FOR(command) (1u << (command))
-#define FOR_RANGE_JOBS (FOR(PK_COMMAND_COUNT) | FOR(PK_COMMAND_LIST))
-#define FOR_ALL (FOR_RANGE_JOBS | FOR(PK_COMMAND_CHECK) | FOR(PK_COMMAND_NTH))
+/* Which of the kernel's commands a shared setting applies to. */
+typedef enum applies_to {
+    TO_ALL,
+    TO_OUTPUT_PATH, /* kernel->output_path_commands */
+    TO_CHECKPOINT,  /* kernel->checkpoint_commands */
+} applies_to;
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 #define BOOLEAN_VALUES "true, false, yes, no, 1 or 0"
 
-typedef struct setting {
+typedef struct shared_setting {
     const char *section;
     const char *key;
-    unsigned commands;    /* FOR() bits */
+    applies_to commands;
     const char *expected; /* what a good value looks like, for messages */
-} setting;
+} shared_setting;
 
 /* In the order of the documentation above, which is also the order in
- * which messages list the keys of a section. */
-static const setting settings[SETTINGS_TOTAL] = {
-    [SETTING_JOB_KERNEL] = {"job", "kernel", FOR_ALL, "primes, the only kernel so far"},
-    [SETTING_JOB_COMMAND] = {"job", "command", FOR_ALL, "count, list, check or nth"},
-    [SETTING_RANGE_LO] = {"range", "lo", FOR_RANGE_JOBS, "a number such as 0, 1e12 or 2^64-1e9"},
-    [SETTING_RANGE_HI] = {"range", "hi", FOR_RANGE_JOBS, "a number such as 1e10, 1e12+1e9 or 2^64-1"},
-    [SETTING_COUNT_PATTERN] = {"count", "pattern", FOR(PK_COMMAND_COUNT),
-                               "primes, twins, triplets, quadruplets, quintuplets or sextuplets"},
-    [SETTING_NTH_N] = {"nth", "n", FOR(PK_COMMAND_NTH), "a number such as 1e9"},
-    [SETTING_CHECK_INPUT] = {"check", "input", FOR(PK_COMMAND_CHECK),
-                             "files, numbers or - (stdin), separated by spaces"},
-    [SETTING_CHECK_ON_ERROR] = {"check", "on_error", FOR(PK_COMMAND_CHECK), "fail or skip"},
-    [SETTING_CHECK_FORMAT] = {"check", "format", FOR(PK_COMMAND_CHECK), "text or jsonl"},
-    [SETTING_PARALLEL_THREADS] = {"parallel", "threads", FOR_ALL,
-                                  "a whole number from 1 to " STRINGIFY(PK_MAX_THREADS)},
-    [SETTING_PARALLEL_SCHEDULE] = {"parallel", "schedule", FOR_ALL,
+ * which messages list the keys of a section (a kernel's keys of a shared
+ * section come after these). */
+static const shared_setting shared[SHARED_TOTAL] = {
+    [SETTING_JOB_KERNEL] = {"job", "kernel", TO_ALL, NULL /* the kernels' names */},
+    [SETTING_JOB_COMMAND] = {"job", "command", TO_ALL, NULL /* the kernel's commands */},
+    [SETTING_PARALLEL_THREADS] = {"parallel", "threads", TO_ALL, "a whole number from 1 to " STRINGIFY(PK_MAX_THREADS)},
+    [SETTING_PARALLEL_SCHEDULE] = {"parallel", "schedule", TO_ALL,
                                    "static, dynamic or guided, optionally followed by ,CHUNK"},
-    [SETTING_PARALLEL_DISTRIBUTE] = {"parallel", "distribute", FOR_ALL, "block, dynamic or cyclic"},
-    [SETTING_PARALLEL_ALGO] = {"parallel", "algo", FOR_RANGE_JOBS | FOR(PK_COMMAND_NTH), "sieve or trial"},
-    [SETTING_OUTPUT_PATH] = {"output", "path", FOR(PK_COMMAND_LIST), "a file name"},
-    [SETTING_OUTPUT_FORMAT] = {"output", "format", FOR(PK_COMMAND_LIST), "text or binary"},
-    [SETTING_OUTPUT_JSON] = {"output", "json", FOR_ALL, BOOLEAN_VALUES},
-    [SETTING_OUTPUT_TIME] = {"output", "time", FOR_ALL, BOOLEAN_VALUES},
-    [SETTING_OUTPUT_QUIET] = {"output", "quiet", FOR_ALL, BOOLEAN_VALUES},
-    [SETTING_OUTPUT_PROGRESS] = {"output", "progress", FOR_ALL, "auto, on or off"},
-    [SETTING_OUTPUT_TIMEOUT] = {"output", "timeout", FOR_ALL, "a number of seconds, 0 for none"},
-    [SETTING_CHECKPOINT_PATH] = {"checkpoint", "path", FOR_RANGE_JOBS | FOR(PK_COMMAND_CHECK), "a file name"},
-    [SETTING_CHECKPOINT_INTERVAL] = {"checkpoint", "interval", FOR_RANGE_JOBS | FOR(PK_COMMAND_CHECK),
-                                     "a positive number of seconds"},
-    [SETTING_CHECKPOINT_RESUME] = {"checkpoint", "resume", FOR_RANGE_JOBS | FOR(PK_COMMAND_CHECK), BOOLEAN_VALUES},
+    [SETTING_PARALLEL_DISTRIBUTE] = {"parallel", "distribute", TO_ALL, "block, dynamic or cyclic"},
+    [SETTING_OUTPUT_PATH] = {"output", "path", TO_OUTPUT_PATH, "a file name"},
+    [SETTING_OUTPUT_JSON] = {"output", "json", TO_ALL, BOOLEAN_VALUES},
+    [SETTING_OUTPUT_TIME] = {"output", "time", TO_ALL, BOOLEAN_VALUES},
+    [SETTING_OUTPUT_QUIET] = {"output", "quiet", TO_ALL, BOOLEAN_VALUES},
+    [SETTING_OUTPUT_PROGRESS] = {"output", "progress", TO_ALL, "auto, on or off"},
+    [SETTING_OUTPUT_TIMEOUT] = {"output", "timeout", TO_ALL, "a number of seconds, 0 for none"},
+    [SETTING_CHECKPOINT_PATH] = {"checkpoint", "path", TO_CHECKPOINT, "a file name"},
+    [SETTING_CHECKPOINT_INTERVAL] = {"checkpoint", "interval", TO_CHECKPOINT, "a positive number of seconds"},
+    [SETTING_CHECKPOINT_RESUME] = {"checkpoint", "resume", TO_CHECKPOINT, BOOLEAN_VALUES},
 };
 
 /* ---- what was given, and where -------------------------------------------- */
@@ -185,9 +176,9 @@ static const setting settings[SETTINGS_TOTAL] = {
 enum { ORIGIN_NONE = 0, ORIGIN_SET = -1 };
 
 typedef struct job_given {
-    int origin[SETTINGS_TOTAL]; /* for check.input, its first line */
-    const char *text[SETTINGS_TOTAL]; /* range.lo, range.hi, nth.n as written */
-    const char *inputs[PK_JOB_MAX_ARGS];
+    int origin[SETTINGS_TOTAL]; /* for a list of inputs (PK_KEY_ARGS), its first line */
+    const char *text[SETTINGS_TOTAL]; /* each value as written */
+    const char *inputs[PK_JOB_MAX_ARGS]; /* of the kernel's PK_KEY_ARGS key */
     int ninputs;
 } job_given;
 
@@ -199,7 +190,9 @@ struct pk_job_strings {
 };
 
 /* A job being read: a copy of the caller's spec and of the store's record,
- * committed back only when everything checks out. */
+ * committed back only when everything checks out.  spec.kernel is the
+ * kernel whose keys are read (the job file's, found before the keys are
+ * read, since sections may come in any order). */
 typedef struct job_draft {
     pk_job_spec spec;
     job_given given;
@@ -208,6 +201,98 @@ typedef struct job_draft {
 } job_draft;
 
 enum { WHY_SIZE = 512 };
+
+/* ---- a setting's description, shared or the kernel's ------------------------------ */
+
+static const pk_kernel_key *kernel_key(const job_draft *draft, int id)
+{
+    return id >= SHARED_TOTAL ? &draft->spec.kernel->keys[id - SHARED_TOTAL] : NULL;
+}
+
+static const char *setting_section(const job_draft *draft, int id)
+{
+    return id < SHARED_TOTAL ? shared[id].section : kernel_key(draft, id)->section;
+}
+
+static const char *setting_key(const job_draft *draft, int id)
+{
+    return id < SHARED_TOTAL ? shared[id].key : kernel_key(draft, id)->key;
+}
+
+/* The commands of the kernel that take setting ID (PK_FOR bits). */
+static unsigned setting_commands(const job_draft *draft, int id)
+{
+    if (id >= SHARED_TOTAL)
+        return kernel_key(draft, id)->commands;
+    switch (shared[id].commands) {
+    case TO_OUTPUT_PATH:
+        return draft->spec.kernel->output_path_commands;
+    case TO_CHECKPOINT:
+        return draft->spec.kernel->checkpoint_commands;
+    case TO_ALL:
+        break;
+    }
+    return PK_FOR_ALL;
+}
+
+/* "primes, the only kernel so far", or "a, b or c". */
+static void kernel_names(char *buffer, size_t size)
+{
+    size_t used = 0;
+    int total = 0;
+    while (pk_kernel_at(total) != NULL)
+        total++;
+    for (int i = 0; i < total && used < size; i++)
+        used += (size_t)snprintf(buffer + used, size - used, "%s%s", i == 0 ? "" : i + 1 == total ? " or " : ", ",
+                                 pk_kernel_at(i)->name);
+    if (total == 1 && used < size)
+        snprintf(buffer + used, size - used, ", the only kernel so far");
+}
+
+static const char *setting_expected(const job_draft *draft, int id, char *buffer, size_t size)
+{
+    if (id == SETTING_JOB_KERNEL) {
+        kernel_names(buffer, size);
+        return buffer;
+    }
+    if (id == SETTING_JOB_COMMAND)
+        return draft->spec.kernel->commands_expected;
+    return id < SHARED_TOTAL ? shared[id].expected : kernel_key(draft, id)->expected;
+}
+
+static bool shared_section(const char *section)
+{
+    for (int s = 0; s < SHARED_TOTAL; s++)
+        if (strcmp(shared[s].section, section) == 0)
+            return true;
+    return false;
+}
+
+/* Every setting of the draft's kernel in the order of the documentation:
+ * [job], the kernel's own sections, then the shared sections, each with
+ * the kernel's keys of it after the shared ones.  Returns how many. */
+static int settings_in_order(const job_draft *draft, int ids[SETTINGS_TOTAL])
+{
+    const pk_kernel_info *kernel = draft->spec.kernel;
+    int n = 0;
+    for (int s = 0; s < SHARED_TOTAL; s++)
+        if (strcmp(shared[s].section, "job") == 0)
+            ids[n++] = s;
+    for (size_t k = 0; k < kernel->nkeys; k++)
+        if (!shared_section(kernel->keys[k].section))
+            ids[n++] = SHARED_TOTAL + (int)k;
+    for (int s = 0; s < SHARED_TOTAL; s++) {
+        if (strcmp(shared[s].section, "job") == 0)
+            continue;
+        ids[n++] = s;
+        if (s + 1 < SHARED_TOTAL && strcmp(shared[s + 1].section, shared[s].section) == 0)
+            continue;
+        for (size_t k = 0; k < kernel->nkeys; k++)
+            if (strcmp(kernel->keys[k].section, shared[s].section) == 0)
+                ids[n++] = SHARED_TOTAL + (int)k;
+    }
+    return n;
+}
 
 /* ---- the string store ------------------------------------------------------- */
 
@@ -259,13 +344,16 @@ static void say(char *buffer, size_t size, const char *format, ...)
 }
 
 /* "FILE:LINE" or "--set SECTION.KEY": where setting ID was given. */
-static const char *origin_name(const job_draft *draft, setting_id id, char *buffer, size_t size)
+static const char *setting_section(const job_draft *draft, int id);
+static const char *setting_key(const job_draft *draft, int id);
+
+static const char *origin_name(const job_draft *draft, int id, char *buffer, size_t size)
 {
     int origin = draft->given.origin[id];
     if (origin > 0)
         snprintf(buffer, size, "%s:%d", draft->path, origin);
     else
-        snprintf(buffer, size, "--set %s.%s", settings[id].section, settings[id].key);
+        snprintf(buffer, size, "--set %s.%s", setting_section(draft, id), setting_key(draft, id));
     return buffer;
 }
 
@@ -278,51 +366,67 @@ static int origin_rank(int origin)
 /* ---- one setting ---------------------------------------------------------------- */
 
 /* Finds [SECTION] KEY; PK_EINVAL with the reason in WHY when unknown. */
-static int setting_find(const char *section, const char *key, setting_id *id, char *why, size_t why_size)
+static int setting_find(const job_draft *draft, const char *section, const char *key, int *id, char *why,
+                        size_t why_size)
 {
+    int ids[SETTINGS_TOTAL];
+    int total = settings_in_order(draft, ids);
     bool section_known = false;
-    for (int s = 0; s < SETTINGS_TOTAL; s++) {
-        if (strcmp(settings[s].section, section) != 0)
+    for (int i = 0; i < total; i++) {
+        if (strcmp(setting_section(draft, ids[i]), section) != 0)
             continue;
         section_known = true;
-        if (strcmp(settings[s].key, key) == 0) {
-            *id = (setting_id)s;
+        if (strcmp(setting_key(draft, ids[i]), key) == 0) {
+            *id = ids[i];
             return PK_OK;
         }
     }
-    if (section[0] == '\0') {
-        say(why, why_size, "key '%s' comes before any [section]", key);
-    } else if (!section_known) {
-        say(why, why_size, "unknown section [%s] (expected job, range, count, nth, check, parallel, output or checkpoint)",
-            section);
-    } else {
-        /* "expected lo or hi", "expected threads, schedule, distribute or algo" */
-        char keys[WHY_SIZE / 2] = "";
-        size_t used = 0;
-        int listed = 0, in_section = 0;
-        for (int s = 0; s < SETTINGS_TOTAL; s++)
-            in_section += strcmp(settings[s].section, section) == 0;
-        for (int s = 0; s < SETTINGS_TOTAL; s++) {
-            if (strcmp(settings[s].section, section) != 0 || used >= sizeof keys)
-                continue;
-            listed++;
-            const char *separator = listed == 1 ? "" : listed == in_section ? " or " : ", ";
-            used += (size_t)snprintf(keys + used, sizeof keys - used, "%s%s", separator, settings[s].key);
+    /* "expected job, range, ... or checkpoint", "expected lo or hi" */
+    char names[WHY_SIZE / 2] = "";
+    size_t used = 0;
+    int listed = 0, to_list = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < total; i++) {
+            const char *name;
+            if (section[0] != '\0' && section_known) {
+                if (strcmp(setting_section(draft, ids[i]), section) != 0)
+                    continue;
+                name = setting_key(draft, ids[i]);
+            } else {
+                name = setting_section(draft, ids[i]);
+                bool seen = false; /* each section once, where it first comes */
+                for (int j = 0; j < i && !seen; j++)
+                    seen = strcmp(setting_section(draft, ids[j]), name) == 0;
+                if (seen)
+                    continue;
+            }
+            if (pass == 0) {
+                to_list++;
+            } else if (used < sizeof names) {
+                listed++;
+                const char *separator = listed == 1 ? "" : listed == to_list ? " or " : ", ";
+                used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", separator, name);
+            }
         }
-        say(why, why_size, "unknown key '%s' in section [%s] (expected %s)", key, section, keys);
     }
+    if (section[0] == '\0')
+        say(why, why_size, "key '%s' comes before any [section]", key);
+    else if (!section_known)
+        say(why, why_size, "unknown section [%s] (expected %s)", section, names);
+    else
+        say(why, why_size, "unknown key '%s' in section [%s] (expected %s)", key, section, names);
     return PK_EINVAL;
 }
 
 /* Does setting ID apply to the job's command, as far as it is known yet? */
-static int setting_applies(const job_draft *draft, setting_id id, char *why, size_t why_size)
+static int setting_applies(const job_draft *draft, int id, char *why, size_t why_size)
 {
     if (id == SETTING_JOB_COMMAND || draft->given.origin[SETTING_JOB_COMMAND] == ORIGIN_NONE)
         return PK_OK;
-    if (settings[id].commands & FOR(draft->spec.command))
+    if (setting_commands(draft, id) & PK_FOR(draft->spec.command))
         return PK_OK;
-    say(why, why_size, "key %s.%s does not apply to command %s", settings[id].section, settings[id].key,
-        pk_command_name(draft->spec.command));
+    say(why, why_size, "key %s.%s does not apply to command %s", setting_section(draft, id), setting_key(draft, id),
+        pk_job_command_name(&draft->spec));
     return PK_EINVAL;
 }
 
@@ -338,14 +442,16 @@ static bool parse_boolean(const char *text, bool *value)
     return false;
 }
 
-/* Splits VALUE at spaces and tabs and adds the words to the inputs. */
-static int add_inputs(job_draft *draft, const char *value, char *why, size_t why_size)
+/* Splits VALUE at spaces and tabs and adds the words to the inputs of
+ * setting ID (the kernel's PK_KEY_ARGS key). */
+static int add_inputs(job_draft *draft, int id, const char *value, char *why, size_t why_size)
 {
     static const char blanks[] = " \t";
     for (const char *word = value + strspn(value, blanks); *word != '\0'; word += strspn(word, blanks)) {
         size_t length = strcspn(word, blanks);
         if (draft->given.ninputs == PK_JOB_MAX_ARGS) {
-            say(why, why_size, "too many inputs in check.input (at most %d)", PK_JOB_MAX_ARGS);
+            say(why, why_size, "too many inputs in %s.%s (at most %d)", setting_section(draft, id),
+                setting_key(draft, id), PK_JOB_MAX_ARGS);
             return PK_EINVAL;
         }
         const char *copy = store_keep(draft->store, word, length);
@@ -357,125 +463,104 @@ static int add_inputs(job_draft *draft, const char *value, char *why, size_t why
     return PK_OK;
 }
 
-/* Stores VALUE for setting ID in the draft.  REPLACE_INPUTS: check.input
- * replaces the inputs so far instead of adding to them.  PK_OK, PK_EINVAL
- * (bad value, reason in WHY) or PK_ENOMEM. */
-static int setting_store(job_draft *draft, setting_id id, const char *value, int origin, bool replace_inputs,
-                         char *why, size_t why_size)
+/* A number of seconds from 0 (or above 0 when not ZERO_OK) to 10^9. */
+static bool parse_seconds(const char *value, bool zero_ok, double *seconds)
+{
+    char *end;
+    errno = 0;
+    double s = strtod(value, &end);
+    bool good = *end == '\0' && errno == 0 && (zero_ok ? s >= 0 : s > 0) && s <= 1e9;
+    *seconds = good ? s : 0;
+    return good;
+}
+
+/* A shared setting: whether VALUE is good for it (stored in SPEC). */
+static bool store_shared(job_draft *draft, int id, const char *value, const char *copy)
 {
     pk_job_spec *spec = &draft->spec;
-    bool good = value[0] != '\0';
-    const char *copy;
-    if (good) {
-        switch (id) {
-        case SETTING_JOB_KERNEL:
-            good = strcmp(value, "primes") == 0;
-            break;
-        case SETTING_JOB_COMMAND:
-            good = pk_command_parse(value, &spec->command) == PK_OK;
-            break;
-        case SETTING_RANGE_LO:
-        case SETTING_RANGE_HI:
-        case SETTING_NTH_N:
-            /* Kept as written: the executor parses numbers. */
-            if ((copy = store_keep(draft->store, value, strlen(value))) == NULL)
-                return PK_ENOMEM;
-            draft->given.text[id] = copy;
-            break;
-        case SETTING_COUNT_PATTERN:
-            good = pk_pattern_parse(value, &spec->pattern) == PK_OK;
-            break;
-        case SETTING_CHECK_INPUT: {
-            if (replace_inputs)
-                draft->given.ninputs = 0;
-            int status = add_inputs(draft, value, why, why_size);
-            if (status != PK_OK)
-                return status;
-            break;
-        }
-        case SETTING_CHECK_ON_ERROR:
-            good = strcmp(value, "fail") == 0 || strcmp(value, "skip") == 0;
-            spec->skip_bad_lines = strcmp(value, "skip") == 0;
-            break;
-        case SETTING_CHECK_FORMAT:
-            good = strcmp(value, "text") == 0 || strcmp(value, "jsonl") == 0;
-            spec->jsonl = strcmp(value, "jsonl") == 0;
-            break;
-        case SETTING_PARALLEL_THREADS: {
-            uint64_t threads = 0;
-            good = pk_parse_u64(value, &threads, NULL) == PK_OK && threads >= 1 && threads <= PK_MAX_THREADS;
-            spec->threads = good ? (int)threads : 0;
-            break;
-        }
-        case SETTING_PARALLEL_SCHEDULE:
-            good = pk_schedule_parse(value, &spec->schedule) == PK_OK;
-            break;
-        case SETTING_PARALLEL_DISTRIBUTE:
-            good = pk_distribute_parse(value, &spec->distribute) == PK_OK;
-            spec->distribute_given = good;
-            break;
-        case SETTING_PARALLEL_ALGO:
-            good = strcmp(value, "sieve") == 0 || strcmp(value, "trial") == 0;
-            spec->algo = strcmp(value, "trial") == 0 ? PK_ALGO_TRIAL : PK_ALGO_SIEVE;
-            break;
-        case SETTING_OUTPUT_PATH:
-            if ((copy = store_keep(draft->store, value, strlen(value))) == NULL)
-                return PK_ENOMEM;
-            spec->output = copy;
-            break;
-        case SETTING_OUTPUT_FORMAT:
-            good = strcmp(value, "text") == 0 || strcmp(value, "binary") == 0;
-            spec->binary = strcmp(value, "binary") == 0;
-            break;
-        case SETTING_OUTPUT_JSON:
-            good = parse_boolean(value, &spec->json);
-            break;
-        case SETTING_OUTPUT_TIME:
-            good = parse_boolean(value, &spec->time);
-            break;
-        case SETTING_OUTPUT_QUIET:
-            good = parse_boolean(value, &spec->quiet);
-            break;
-        case SETTING_OUTPUT_PROGRESS:
-            good = strcmp(value, "auto") == 0 || strcmp(value, "on") == 0 || strcmp(value, "off") == 0;
-            spec->progress = strcmp(value, "on") == 0 ? 1 : strcmp(value, "off") == 0 ? 0 : -1;
-            break;
-        case SETTING_OUTPUT_TIMEOUT: {
-            char *end;
-            errno = 0;
-            double seconds = strtod(value, &end);
-            good = *end == '\0' && errno == 0 && seconds >= 0 && seconds <= 1e9;
-            spec->timeout = good ? seconds : 0;
-            break;
-        }
-        case SETTING_CHECKPOINT_PATH:
-            if ((copy = store_keep(draft->store, value, strlen(value))) == NULL)
-                return PK_ENOMEM;
-            spec->checkpoint = copy;
-            break;
-        case SETTING_CHECKPOINT_INTERVAL: {
-            char *end;
-            errno = 0;
-            double seconds = strtod(value, &end);
-            good = *end == '\0' && errno == 0 && seconds > 0 && seconds <= 1e9;
-            spec->checkpoint_interval = good ? seconds : 0;
-            break;
-        }
-        case SETTING_CHECKPOINT_RESUME:
-            good = parse_boolean(value, &spec->resume);
-            break;
-        case SETTINGS_TOTAL:
-            good = false;
-            break;
-        }
+    switch ((setting_id)id) {
+    case SETTING_JOB_KERNEL:
+        /* The keys were read for the kernel the file names: it is this one,
+         * unless an override names another. */
+        return pk_kernel_find(value) == spec->kernel;
+    case SETTING_JOB_COMMAND:
+        return pk_job_command_parse(spec, value) == PK_OK;
+    case SETTING_PARALLEL_THREADS: {
+        uint64_t threads = 0;
+        bool good = pk_parse_u64(value, &threads, NULL) == PK_OK && threads >= 1 && threads <= PK_MAX_THREADS;
+        spec->threads = good ? (int)threads : 0;
+        return good;
     }
-    if (!good) {
-        say(why, why_size, "bad value '%s' for %s.%s (expected %s)", value, settings[id].section, settings[id].key,
-            settings[id].expected);
+    case SETTING_PARALLEL_SCHEDULE:
+        return pk_schedule_parse(value, &spec->schedule) == PK_OK;
+    case SETTING_PARALLEL_DISTRIBUTE:
+        spec->distribute_given = pk_distribute_parse(value, &spec->distribute) == PK_OK;
+        return spec->distribute_given;
+    case SETTING_OUTPUT_PATH:
+        spec->output = copy;
+        return true;
+    case SETTING_OUTPUT_JSON:
+        return parse_boolean(value, &spec->json);
+    case SETTING_OUTPUT_TIME:
+        return parse_boolean(value, &spec->time);
+    case SETTING_OUTPUT_QUIET:
+        return parse_boolean(value, &spec->quiet);
+    case SETTING_OUTPUT_PROGRESS:
+        spec->progress = strcmp(value, "on") == 0 ? 1 : strcmp(value, "off") == 0 ? 0 : -1;
+        return strcmp(value, "auto") == 0 || strcmp(value, "on") == 0 || strcmp(value, "off") == 0;
+    case SETTING_OUTPUT_TIMEOUT:
+        return parse_seconds(value, true, &spec->timeout);
+    case SETTING_CHECKPOINT_PATH:
+        spec->checkpoint = copy;
+        return true;
+    case SETTING_CHECKPOINT_INTERVAL:
+        return parse_seconds(value, false, &spec->checkpoint_interval);
+    case SETTING_CHECKPOINT_RESUME:
+        return parse_boolean(value, &spec->resume);
+    case SHARED_TOTAL:
+    case SETTINGS_TOTAL:
+        break;
+    }
+    return false;
+}
+
+/* Stores VALUE for setting ID in the draft.  REPLACE_INPUTS: a list of
+ * inputs replaces the one so far instead of adding to it.  PK_OK, PK_EINVAL
+ * (bad value, reason in WHY) or PK_ENOMEM. */
+static int setting_store(job_draft *draft, int id, const char *value, int origin, bool replace_inputs, char *why,
+                         size_t why_size)
+{
+    const char *copy = store_keep(draft->store, value, strlen(value));
+    if (copy == NULL)
+        return PK_ENOMEM;
+    const pk_kernel_key *key = kernel_key(draft, id);
+    if (id == SETTING_JOB_KERNEL && value[0] != '\0' && pk_kernel_find(value) != NULL &&
+        pk_kernel_find(value) != draft->spec.kernel) {
+        say(why, why_size, "cannot make a job of kernel %s one of kernel %s: its keys were read for %s",
+            draft->spec.kernel->name, value, draft->spec.kernel->name);
         return PK_EINVAL;
     }
-    /* A repeated check.input keeps the line that started the list. */
-    if (!(id == SETTING_CHECK_INPUT && draft->given.origin[id] > 0 && origin > 0))
+    bool good = value[0] != '\0';
+    if (good && key == NULL) {
+        good = store_shared(draft, id, value, copy);
+    } else if (good && key->kind == PK_KEY_SETTING) {
+        good = key->set(draft->spec.settings, value);
+    } else if (good && key->kind == PK_KEY_ARGS) {
+        if (replace_inputs)
+            draft->given.ninputs = 0;
+        int status = add_inputs(draft, id, value, why, why_size);
+        if (status != PK_OK)
+            return status;
+    }
+    if (!good) {
+        char expected[WHY_SIZE / 2];
+        say(why, why_size, "bad value '%s' for %s.%s (expected %s)", value, setting_section(draft, id),
+            setting_key(draft, id), setting_expected(draft, id, expected, sizeof expected));
+        return PK_EINVAL;
+    }
+    draft->given.text[id] = copy; /* numbers are kept as written: the runner parses them */
+    /* A repeated list of inputs keeps the line that started the list. */
+    if (!(key != NULL && key->kind == PK_KEY_ARGS && draft->given.origin[id] > 0 && origin > 0))
         draft->given.origin[id] = origin;
     return PK_OK;
 }
@@ -488,77 +573,67 @@ static int job_finish(job_draft *draft, char *error, size_t error_size)
 {
     const job_given *given = &draft->given;
     pk_job_spec *spec = &draft->spec;
+    const pk_kernel_info *kernel = spec->kernel;
     const char *file = draft->path != NULL ? draft->path : "--set";
     char where[WHY_SIZE];
 
     static const setting_id always[] = {SETTING_JOB_KERNEL, SETTING_JOB_COMMAND};
     for (size_t i = 0; i < sizeof always / sizeof always[0]; i++) {
         if (given->origin[always[i]] == ORIGIN_NONE) {
-            say(error, error_size, "%s: missing required key %s.%s", file, settings[always[i]].section,
-                settings[always[i]].key);
+            say(error, error_size, "%s: missing required key %s.%s", file, shared[always[i]].section,
+                shared[always[i]].key);
             return PK_EINVAL;
         }
     }
 
     /* Keys for another command; the first one given. */
+    const int total = SHARED_TOTAL + (int)kernel->nkeys;
     int stray = -1;
-    for (int s = 0; s < SETTINGS_TOTAL; s++) {
-        if (given->origin[s] != ORIGIN_NONE && !(settings[s].commands & FOR(spec->command)) &&
+    for (int s = 0; s < total; s++) {
+        if (given->origin[s] != ORIGIN_NONE && !(setting_commands(draft, s) & PK_FOR(spec->command)) &&
             (stray < 0 || origin_rank(given->origin[s]) < origin_rank(given->origin[stray])))
             stray = s;
     }
     if (stray >= 0) {
         say(error, error_size, "%s: key %s.%s does not apply to command %s%s",
-            origin_name(draft, (setting_id)stray, where, sizeof where), settings[stray].section,
-            settings[stray].key, pk_command_name(spec->command),
+            origin_name(draft, stray, where, sizeof where), setting_section(draft, stray), setting_key(draft, stray),
+            pk_job_command_name(spec),
             given->origin[SETTING_JOB_COMMAND] == ORIGIN_SET ? " (job.command set by --set)" : "");
         return PK_EINVAL;
     }
 
-    /* Settings that contradict each other, as the executor would find. */
-    if (spec->json && spec->jsonl) {
-        setting_id later = origin_rank(given->origin[SETTING_OUTPUT_JSON]) >
-                                   origin_rank(given->origin[SETTING_CHECK_FORMAT])
-                               ? SETTING_OUTPUT_JSON
-                               : SETTING_CHECK_FORMAT;
-        say(error, error_size, "%s: choose one of output.json = true and check.format = jsonl",
-            origin_name(draft, later, where, sizeof where));
+    /* Settings that contradict each other, as the executor would find: a
+     * JSON report and a kernel's own machine format both want stdout. */
+    int format = kernel->stdout_format_key != NULL ? kernel->stdout_format_key(spec->settings) : -1;
+    if (spec->json && format >= 0 && given->origin[SHARED_TOTAL + format] != ORIGIN_NONE) {
+        int key = SHARED_TOTAL + format;
+        int later = origin_rank(given->origin[SETTING_OUTPUT_JSON]) > origin_rank(given->origin[key])
+                        ? SETTING_OUTPUT_JSON
+                        : key;
+        say(error, error_size, "%s: choose one of output.json = true and %s.%s = %s",
+            origin_name(draft, later, where, sizeof where), setting_section(draft, key), setting_key(draft, key),
+            given->text[key]);
         return PK_EINVAL;
     }
 
-    setting_id needed = SETTING_RANGE_HI; /* count and list */
-    switch (spec->command) {
-    case PK_COMMAND_COUNT:
-    case PK_COMMAND_LIST:
-        break;
-    case PK_COMMAND_NTH:
-        needed = SETTING_NTH_N;
-        break;
-    case PK_COMMAND_CHECK:
-        needed = SETTING_CHECK_INPUT;
-        break;
-    }
-    if (given->origin[needed] == ORIGIN_NONE) {
-        say(error, error_size, "%s: missing required key %s.%s", file, settings[needed].section,
-            settings[needed].key);
-        return PK_EINVAL;
+    for (size_t k = 0; k < kernel->nkeys; k++) {
+        if ((kernel->keys[k].required & PK_FOR(spec->command)) && given->origin[SHARED_TOTAL + k] == ORIGIN_NONE) {
+            say(error, error_size, "%s: missing required key %s.%s", file, kernel->keys[k].section,
+                kernel->keys[k].key);
+            return PK_EINVAL;
+        }
     }
 
+    /* The positional arguments, in the order of the kernel's table. */
     spec->nargs = 0;
-    switch (spec->command) {
-    case PK_COMMAND_COUNT:
-    case PK_COMMAND_LIST:
-        if (given->origin[SETTING_RANGE_LO] != ORIGIN_NONE)
-            spec->args[spec->nargs++] = given->text[SETTING_RANGE_LO];
-        spec->args[spec->nargs++] = given->text[SETTING_RANGE_HI];
-        break;
-    case PK_COMMAND_NTH:
-        spec->args[spec->nargs++] = given->text[SETTING_NTH_N];
-        break;
-    case PK_COMMAND_CHECK:
-        for (int i = 0; i < given->ninputs; i++)
+    for (size_t k = 0; k < kernel->nkeys; k++) {
+        const pk_kernel_key *key = &kernel->keys[k];
+        if (!(key->commands & PK_FOR(spec->command)) || given->origin[SHARED_TOTAL + k] == ORIGIN_NONE)
+            continue;
+        if (key->kind == PK_KEY_ARG && spec->nargs < PK_JOB_MAX_ARGS)
+            spec->args[spec->nargs++] = given->text[SHARED_TOTAL + k];
+        for (int i = 0; key->kind == PK_KEY_ARGS && i < given->ninputs && spec->nargs < PK_JOB_MAX_ARGS; i++)
             spec->args[spec->nargs++] = given->inputs[i];
-        break;
     }
     return PK_OK;
 }
@@ -623,13 +698,14 @@ static int on_key(void *user, const char *section, const char *key, const char *
     job_draft *draft = reader->draft;
     if (reader->stop)
         return 1;
-    setting_id id = SETTINGS_TOTAL;
-    int status = setting_find(section, key, &id, reader->why, sizeof reader->why);
+    int id = SETTINGS_TOTAL;
+    int status = setting_find(draft, section, key, &id, reader->why, sizeof reader->why);
     if (status == PK_OK)
         status = setting_applies(draft, id, reader->why, sizeof reader->why);
-    if (status == PK_OK && id != SETTING_CHECK_INPUT && draft->given.origin[id] > 0) {
-        say(reader->why, sizeof reader->why, "duplicate key %s.%s (first given on line %d)", settings[id].section,
-            settings[id].key, draft->given.origin[id]);
+    bool list = id >= SHARED_TOTAL && draft->spec.kernel->keys[id - SHARED_TOTAL].kind == PK_KEY_ARGS;
+    if (status == PK_OK && !list && draft->given.origin[id] > 0) {
+        say(reader->why, sizeof reader->why, "duplicate key %s.%s (first given on line %d)", setting_section(draft, id),
+            setting_key(draft, id), draft->given.origin[id]);
         status = PK_EINVAL;
     }
     if (status == PK_OK)
@@ -641,6 +717,40 @@ static int on_key(void *user, const char *section, const char *key, const char *
         return 0;
     }
     return 1;
+}
+
+/* The kernel a job file names (its first job.kernel), found before its
+ * keys are read, since [job] may come after the kernel's sections. */
+typedef struct kernel_scan {
+    file_reader reader;
+    const char *name; /* NULL: none */
+    char name_buffer[256];
+} kernel_scan;
+
+static int scan_for_kernel(void *user, const char *section, const char *key, const char *value)
+{
+    kernel_scan *scan = user;
+    if (scan->name == NULL && strcmp(section, "job") == 0 && strcmp(key, "kernel") == 0) {
+        snprintf(scan->name_buffer, sizeof scan->name_buffer, "%s", value);
+        scan->name = scan->name_buffer;
+    }
+    return 1;
+}
+
+/* The kernel whose keys TEXT holds: the one it names, else (a file that
+ * names none or an unknown one fails on that, at its end or its line) the
+ * first parkit knows, so the other keys still read as they will. */
+static const pk_kernel_info *kernel_named_in(const char *text, size_t len)
+{
+    kernel_scan scan = {0};
+    FILE *file = len > 0 ? fmemopen((void *)text, len, "r") : NULL;
+    if (file != NULL) {
+        scan.reader.file = file;
+        ini_parse_stream(read_line, &scan.reader, scan_for_kernel, &scan);
+        fclose(file);
+    }
+    const pk_kernel_info *kernel = scan.name != NULL ? pk_kernel_find(scan.name) : NULL;
+    return kernel != NULL ? kernel : pk_kernel_at(0);
 }
 
 /* Reads the whole job file into memory (at most PK_JOB_FILE_MAX_BYTES: a
@@ -711,6 +821,9 @@ int pk_job_file_load(pk_job_spec *spec, pk_job_strings *store, const char *path,
         return PK_ENOMEM;
     }
     job_draft draft = {.spec = *spec, .store = store};
+    const pk_kernel_info *kernel = kernel_named_in(text, len);
+    if (draft.spec.kernel != kernel)
+        pk_job_spec_set_kernel(&draft.spec, kernel);
     draft.path = store_keep(store, path, strlen(path));
     if (draft.path == NULL) {
         fclose(file);
@@ -777,8 +890,8 @@ static int override_apply(job_draft *draft, char *assignment, char *why, size_t 
     *equals = '\0';
     *dot = '\0';
     const char *section = trim(assignment), *key = trim(dot + 1), *value = trim(equals + 1);
-    setting_id id = SETTINGS_TOTAL;
-    int status = setting_find(section, key, &id, why, why_size);
+    int id = SETTINGS_TOTAL;
+    int status = setting_find(draft, section, key, &id, why, why_size);
     if (status == PK_OK)
         status = setting_applies(draft, id, why, why_size);
     if (status == PK_OK)
@@ -797,6 +910,8 @@ int pk_job_file_set(pk_job_spec *spec, pk_job_strings *store, const char *assign
     }
     char why[WHY_SIZE] = "";
     job_draft draft = {.spec = *spec, .given = store->given, .store = store, .path = store->path};
+    if (draft.spec.kernel == NULL) /* no file loaded: the keys are the first kernel's */
+        pk_job_spec_set_kernel(&draft.spec, pk_kernel_at(0));
     char *copy = strdup(assignment);
     int status = PK_ENOMEM;
     if (copy != NULL)

@@ -19,7 +19,11 @@
 #include <CUnit/CUnit.h>
 
 #include "parkit/jobfile.h"
+#include "parkit/primes_settings.h"
 #include "parkit/status.h"
+
+/* The primes kernel's settings of a loaded spec. */
+#define PRIMES(spec) pk_primes_settings_of((spec)->settings)
 #include "suites.h"
 
 #if PK_HAVE_INIH
@@ -132,7 +136,7 @@ static void check_parallel_defaults(const pk_job_spec *spec)
     CU_ASSERT_EQUAL(spec->schedule.chunk, 0);
     CU_ASSERT_EQUAL(spec->distribute, PK_DISTRIBUTE_DYNAMIC);
     CU_ASSERT_FALSE(spec->distribute_given);
-    CU_ASSERT_EQUAL(spec->algo, PK_ALGO_SIEVE);
+    CU_ASSERT_EQUAL(PRIMES(spec)->algo, PK_ALGO_SIEVE);
 }
 
 #define COUNT_JOB "[job]\nkernel = primes\ncommand = count\n"
@@ -157,7 +161,7 @@ static void test_example_laptop_demo(void)
     example_load(&job, "demo.ini"); /* parkit primes count 1e9 --time */
     CU_ASSERT_EQUAL(job.spec.command, PK_COMMAND_COUNT);
     check_args(&job.spec, 1, "1e9");
-    CU_ASSERT_EQUAL(job.spec.pattern, PK_PATTERN_PRIMES);
+    CU_ASSERT_EQUAL(PRIMES(&job.spec)->pattern, PK_PATTERN_PRIMES);
     CU_ASSERT(job.spec.time);
     CU_ASSERT(!job.spec.json && !job.spec.quiet);
     CU_ASSERT_EQUAL(job.spec.progress, -1);
@@ -183,7 +187,7 @@ static void test_example_twins(void)
     example_load(&job, "twins.ini"); /* parkit primes count 1e10 --twins --time */
     CU_ASSERT_EQUAL(job.spec.command, PK_COMMAND_COUNT);
     check_args(&job.spec, 1, "1e10");
-    CU_ASSERT_EQUAL(job.spec.pattern, PK_PATTERN_TWINS);
+    CU_ASSERT_EQUAL(PRIMES(&job.spec)->pattern, PK_PATTERN_TWINS);
     check_parallel_defaults(&job.spec);
     job_end(&job);
 }
@@ -196,7 +200,7 @@ static void test_example_list_to_file(void)
     check_args(&job.spec, 1, "1e9");
     CU_ASSERT_PTR_NOT_NULL_FATAL(job.spec.output);
     CU_ASSERT_STRING_EQUAL(job.spec.output, "primes-1e9.txt");
-    CU_ASSERT(!job.spec.binary);
+    CU_ASSERT(!PRIMES(&job.spec)->binary);
     check_parallel_defaults(&job.spec);
     job_end(&job);
 }
@@ -207,8 +211,8 @@ static void test_example_check_numbers(void)
     example_load(&job, "check-numbers.ini"); /* parkit primes check jobs/numbers.txt */
     CU_ASSERT_EQUAL(job.spec.command, PK_COMMAND_CHECK);
     check_args(&job.spec, 1, "jobs/numbers.txt");
-    CU_ASSERT(!job.spec.skip_bad_lines);
-    CU_ASSERT(!job.spec.jsonl);
+    CU_ASSERT(!PRIMES(&job.spec)->skip_bad_lines);
+    CU_ASSERT(!PRIMES(&job.spec)->jsonl);
     job_end(&job);
 }
 
@@ -290,7 +294,7 @@ static void test_section_order_does_not_matter(void)
                                         "[range]\nlo = 1e9\n[job]\ncommand = count\nkernel = primes\n"),
                     PK_OK);
     CU_ASSERT_EQUAL(job.spec.command, PK_COMMAND_COUNT);
-    CU_ASSERT_EQUAL(job.spec.pattern, PK_PATTERN_SEXTUPLETS);
+    CU_ASSERT_EQUAL(PRIMES(&job.spec)->pattern, PK_PATTERN_SEXTUPLETS);
     check_args(&job.spec, 2, "1e9", "1e10");
     job_end(&job);
 
@@ -317,10 +321,10 @@ static void test_every_setting(void)
     CU_ASSERT_EQUAL(spec->schedule.kind, PK_SCHEDULE_GUIDED);
     CU_ASSERT_EQUAL(spec->schedule.chunk, 16);
     CU_ASSERT_EQUAL(spec->distribute, PK_DISTRIBUTE_BLOCK);
-    CU_ASSERT_EQUAL(spec->algo, PK_ALGO_TRIAL);
+    CU_ASSERT_EQUAL(PRIMES(spec)->algo, PK_ALGO_TRIAL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(spec->output);
     CU_ASSERT_STRING_EQUAL(spec->output, "out dir/p.bin");
-    CU_ASSERT(spec->binary && spec->json && spec->time && spec->quiet);
+    CU_ASSERT(PRIMES(spec)->binary && spec->json && spec->time && spec->quiet);
     CU_ASSERT_EQUAL(spec->progress, 0);
     CU_ASSERT_DOUBLE_EQUAL(spec->timeout, 2.5, 1e-12);
     job_end(&job);
@@ -332,7 +336,7 @@ static void test_every_setting(void)
                     PK_OK);
     spec = &job.spec;
     CU_ASSERT_EQUAL(spec->command, PK_COMMAND_CHECK);
-    CU_ASSERT(spec->skip_bad_lines && spec->jsonl);
+    CU_ASSERT(PRIMES(spec)->skip_bad_lines && PRIMES(spec)->jsonl);
     CU_ASSERT_EQUAL(spec->threads, 4096);
     CU_ASSERT_EQUAL(spec->schedule.kind, PK_SCHEDULE_STATIC);
     CU_ASSERT_EQUAL(spec->distribute, PK_DISTRIBUTE_DYNAMIC);
@@ -352,7 +356,7 @@ static void test_every_setting(void)
         snprintf(text, sizeof text, COUNT_JOB "[range]\nhi = 99\n[count]\npattern = %s\n[output]\nprogress = auto\n",
                  patterns[i].name);
         CU_ASSERT_EQUAL(job_load_text(&job, text), PK_OK);
-        CU_ASSERT_EQUAL(job.spec.pattern, patterns[i].pattern);
+        CU_ASSERT_EQUAL(PRIMES(&job.spec)->pattern, patterns[i].pattern);
         CU_ASSERT_EQUAL(job.spec.progress, -1);
         job_end(&job);
     }
@@ -398,6 +402,37 @@ static void test_error_unknown_section_and_key(void)
     check_load_fails(COUNT_JOB "[range]\nHI = 10\n", 5, "unknown key 'HI' in section [range] (expected lo or hi)");
     check_load_fails("[nth]\nN = 10\n", 2, "unknown key 'N' in section [nth] (expected n)");
     check_load_fails("kernel = primes\n[job]\n", 1, "key 'kernel' comes before any [section]");
+}
+
+/* The parser knows a kernel's keys only from the kernel's table: every key
+ * of the table is named where its section's keys are listed, and a file
+ * takes the job's kernel from [job] kernel wherever [job] comes. */
+static void test_keys_come_from_the_kernel_table(void)
+{
+    CU_ASSERT_PTR_EQUAL(pk_kernel_find("primes"), &pk_primes_kernel);
+    CU_ASSERT_PTR_NULL(pk_kernel_find("mandel"));
+    CU_ASSERT_PTR_EQUAL(pk_kernel_at(0), &pk_primes_kernel);
+    for (size_t k = 0; k < pk_primes_kernel.nkeys; k++) {
+        const pk_kernel_key *key = &pk_primes_kernel.keys[k];
+        job_case job;
+        job_start(&job);
+        char text[256];
+        snprintf(text, sizeof text, "[%s]\nno_such_key = 1\n[job]\nkernel = primes\n", key->section);
+        CU_ASSERT_EQUAL(job_load_text(&job, text), PK_EINVAL);
+        char needle[64];
+        snprintf(needle, sizeof needle, "%s", key->key);
+        if (strstr(job.error, needle) == NULL || strstr(job.error, "unknown key 'no_such_key'") == NULL)
+            fprintf(stderr, "\n  %s.%s not listed: %s\n", key->section, key->key, job.error);
+        CU_ASSERT_PTR_NOT_NULL(strstr(job.error, needle));
+        job_end(&job);
+    }
+    job_case job;
+    job_start(&job);
+    CU_ASSERT_EQUAL(job_load_text(&job, "[range]\nhi = 10\n[job]\ncommand = count\nkernel = primes\n"), PK_OK);
+    CU_ASSERT_PTR_EQUAL(job.spec.kernel, &pk_primes_kernel);
+    CU_ASSERT_STRING_EQUAL(pk_job_command_name(&job.spec), "count");
+    CU_ASSERT_EQUAL(job_set(&job, "job.kernel=primes"), PK_OK);
+    job_end(&job);
 }
 
 static void test_error_bad_values(void)
@@ -651,7 +686,7 @@ static void test_set_valid(void)
     CU_ASSERT_EQUAL(job_set(&job, "parallel.threads=2"), PK_OK); /* again: the last wins */
     CU_ASSERT_EQUAL(job.spec.threads, 2);
     CU_ASSERT_EQUAL(job_set(&job, "count.pattern=triplets"), PK_OK);
-    CU_ASSERT_EQUAL(job.spec.pattern, PK_PATTERN_TRIPLETS);
+    CU_ASSERT_EQUAL(PRIMES(&job.spec)->pattern, PK_PATTERN_TRIPLETS);
     CU_ASSERT_EQUAL(job_set(&job, "output.time=false"), PK_OK);
     CU_ASSERT(!job.spec.time);
     CU_ASSERT_EQUAL(job_set(&job, "output.progress=on"), PK_OK);
@@ -663,7 +698,7 @@ static void test_set_valid(void)
     CU_ASSERT_EQUAL(job_set(&job, "check.input=- a=b.txt"), PK_OK);
     check_args(&job.spec, 2, "-", "a=b.txt");
     CU_ASSERT_EQUAL(job_set(&job, "check.format=jsonl"), PK_OK);
-    CU_ASSERT(job.spec.jsonl);
+    CU_ASSERT(PRIMES(&job.spec)->jsonl);
     job_end(&job);
 
     /* The command may change when the rest of the job fits it. */
@@ -756,6 +791,7 @@ int pk_suite_jobfile(void)
         {"syntax_variants", test_syntax_variants},
         {"numbers_are_not_evaluated_here", test_numbers_are_not_evaluated_here},
         {"error_unknown_section_and_key", test_error_unknown_section_and_key},
+        {"keys_come_from_the_kernel_table", test_keys_come_from_the_kernel_table},
         {"error_bad_values", test_error_bad_values},
         {"error_duplicate_key", test_error_duplicate_key},
         {"error_key_for_another_command", test_error_key_for_another_command},
