@@ -204,6 +204,13 @@ enum { WHY_SIZE = 512 };
 
 /* ---- a setting's description, shared or the kernel's ------------------------------ */
 
+/* Setting ID is a shared one (written so that the compiler sees the
+ * index stays inside shared[]). */
+static bool is_shared(int id)
+{
+    return (unsigned)id < SHARED_TOTAL;
+}
+
 static const pk_kernel_key *kernel_key(const job_draft *draft, int id)
 {
     return id >= SHARED_TOTAL ? &draft->spec.kernel->keys[id - SHARED_TOTAL] : NULL;
@@ -211,18 +218,18 @@ static const pk_kernel_key *kernel_key(const job_draft *draft, int id)
 
 static const char *setting_section(const job_draft *draft, int id)
 {
-    return id < SHARED_TOTAL ? shared[id].section : kernel_key(draft, id)->section;
+    return is_shared(id) ? shared[id].section : kernel_key(draft, id)->section;
 }
 
 static const char *setting_key(const job_draft *draft, int id)
 {
-    return id < SHARED_TOTAL ? shared[id].key : kernel_key(draft, id)->key;
+    return is_shared(id) ? shared[id].key : kernel_key(draft, id)->key;
 }
 
 /* The commands of the kernel that take setting ID (PK_FOR bits). */
 static unsigned setting_commands(const job_draft *draft, int id)
 {
-    if (id >= SHARED_TOTAL)
+    if (!is_shared(id))
         return kernel_key(draft, id)->commands;
     switch (shared[id].commands) {
     case TO_OUTPUT_PATH:
@@ -257,7 +264,7 @@ static const char *setting_expected(const job_draft *draft, int id, char *buffer
     }
     if (id == SETTING_JOB_COMMAND)
         return draft->spec.kernel->commands_expected;
-    return id < SHARED_TOTAL ? shared[id].expected : kernel_key(draft, id)->expected;
+    return is_shared(id) ? shared[id].expected : kernel_key(draft, id)->expected;
 }
 
 static bool shared_section(const char *section)
