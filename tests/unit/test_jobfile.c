@@ -415,7 +415,6 @@ static void test_keys_come_from_the_kernel_table(void)
     for (size_t k = 0; k < pk_primes_kernel.nkeys; k++) {
         const pk_kernel_key *key = &pk_primes_kernel.keys[k];
         job_case job;
-        job_start(&job);
         char text[256];
         snprintf(text, sizeof text, "[%s]\nno_such_key = 1\n[job]\nkernel = primes\n", key->section);
         CU_ASSERT_EQUAL(job_load_text(&job, text), PK_EINVAL);
@@ -427,7 +426,6 @@ static void test_keys_come_from_the_kernel_table(void)
         job_end(&job);
     }
     job_case job;
-    job_start(&job);
     CU_ASSERT_EQUAL(job_load_text(&job, "[range]\nhi = 10\n[job]\ncommand = count\nkernel = primes\n"), PK_OK);
     CU_ASSERT_PTR_EQUAL(job.spec.kernel, &pk_primes_kernel);
     CU_ASSERT_STRING_EQUAL(pk_job_command_name(&job.spec), "count");
