@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "parkit/engine.h"
+#include "parkit/run_report.h"
 
 typedef enum pk_primes_algo {
     PK_ALGO_SIEVE, /* segmented sieve of Eratosthenes (default) */
@@ -47,26 +48,13 @@ typedef struct pk_primes_options {
 
 /* What a run did, for --time and --json. */
 typedef struct pk_primes_report {
-    double table_seconds;   /* building the shared table of sieving primes */
-    double compute_seconds; /* the engine runs */
+    pk_run_report run;      /* time, units, threads, checkpoint: as every kernel's */
     uint64_t sieving_limit; /* the table holds the primes up to this */
-    uint64_t units;         /* in the plan */
-    uint64_t units_run;     /* by this rank */
-    int threads;
-    double comm_seconds;    /* in MPI calls (this rank) */
-    /* The I/O stage, seen from the compute side: time spent waiting for
-     * parsed input (or reading it, with no reader threads), and waiting for
-     * the writer's queue (or writing, with no writer thread). */
-    double input_seconds, output_seconds;
-    uint64_t units_resumed; /* done before this run, read from the checkpoint */
-    bool checkpoint_saved;  /* stopped early, after saving a checkpoint */
-    char checkpoint_note[512]; /* that there was no checkpoint to resume from */
-    /* Why the checkpoint failed the run: "cannot resume from PATH: why"
-     * (with PK_EINVAL: another job's, or not its partial output; PK_EIO:
-     * damaged or unreadable) or "cannot save the checkpoint to PATH: why". */
-    char checkpoint_error[512];
     int write_errno;        /* list into a file: the cause of the first failed write */
 } pk_primes_report;
+
+/* An empty report that names primes' set-up (the sieving-prime table). */
+void pk_primes_report_init(pk_primes_report *report);
 
 /* Counts primes, or k-tuplets whose first member is in [lo, hi] and whose
  * last member is <= hi. */

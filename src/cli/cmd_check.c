@@ -423,7 +423,7 @@ static size_t answer_extra(const pk_job_spec *spec)
 }
 
 typedef struct answer_job {
-    const primes_cli *cli;
+    const cli_job *cli;
     const check_block *block;
     answer_sheet *sheet;
     size_t first;    /* numbers before it were answered before a checkpoint */
@@ -660,7 +660,7 @@ static int record_answers(void *ctx, const char *data, size_t len)
 
 /* One run of check: what rank 0 keeps between blocks. */
 typedef struct check_run {
-    primes_cli *cli;
+    cli_job *cli;
     pk_primes_options *options;
     pk_writer *writer;      /* NULL: the compute threads write */
     /* Sheets and parsed blocks not in use, kept for the next blocks:
@@ -864,7 +864,7 @@ static int answer_block(check_run *run, const check_block *block, size_t first, 
     answer_sheet *sheet = state.sheet;
     pk_engine_options engine = run->options->engine;
     engine.write = run->writer != NULL ? record_answers : write_stdout_timed;
-    engine.write_ctx = run->writer != NULL ? (void *)sheet : (void *)&run->report.output_seconds;
+    engine.write_ctx = run->writer != NULL ? (void *)sheet : (void *)&run->report.run.output_seconds;
     /* Numbers of a block cost alike, and blocks need no shared counter (a
      * collective to set up) per block of input. */
     engine.distribute = PK_DISTRIBUTE_BLOCK;
@@ -878,11 +878,7 @@ static int answer_block(check_run *run, const check_block *block, size_t first, 
     int handed = hand_over_answers(run, sheet);
     if (rc == PK_OK)
         rc = handed;
-    run->report.compute_seconds += stats.seconds - stats.comm_seconds; /* as every report counts it */
-    run->report.comm_seconds += stats.comm_seconds;
-    run->report.units_run += stats.units_run;
-    run->report.units += job.units;
-    run->report.threads = stats.threads_used;
+    pk_run_report_add(&run->report.run, &stats, job.units);
     if (rc == PK_OK) {
         run->primes += counters[0];
         run->tested += counters[1];
@@ -897,7 +893,7 @@ static int answer_block(check_run *run, const check_block *block, size_t first, 
  * a checkpoint that cannot be saved fails the run, with the reason. */
 static int maybe_save_checkpoint(check_run *run, bool now)
 {
-    const primes_cli *cli = run->cli;
+    const cli_job *cli = run->cli;
     if (cli->spec.checkpoint == NULL || pk_comm_rank() != 0)
         return PK_EXIT_OK;
     double interval = cli->spec.checkpoint_interval > 0 ? cli->spec.checkpoint_interval : 60;
@@ -930,7 +926,7 @@ static int maybe_save_checkpoint(check_run *run, bool now)
  * exit code. */
 static int report_bad_lines(check_run *run, const bad_lines *lines, const char *name, uint64_t first_line)
 {
-    const primes_cli *cli = run->cli;
+    const cli_job *cli = run->cli;
     size_t named = lines->count < MAX_BAD_NAMED ? (size_t)lines->count : MAX_BAD_NAMED;
     for (size_t i = 0; i < named; i++) {
         const bad_line *bad = &lines->named[i];
@@ -953,7 +949,7 @@ static int report_bad_lines(check_run *run, const bad_lines *lines, const char *
 /* Rank 0: answers a block, then reports its bad lines.  Returns an exit code. */
 static int take_block(check_run *run, const check_block *block, const char *name, uint64_t first_line)
 {
-    primes_cli *cli = run->cli;
+    cli_job *cli = run->cli;
     size_t first = 0;
     if (run->to_skip > 0) { /* answered before the checkpoint */
         first = run->to_skip < block->count ? (size_t)run->to_skip : block->count;
@@ -964,7 +960,7 @@ static int take_block(check_run *run, const check_block *block, const char *name
     if (status != PK_OK) {
         if (status == PK_EIO)
             cli_error(cli->what, "writing standard output: %s", strerror(stdout_errno));
-        return status == PK_EIO ? PK_EXIT_FAILURE : primes_job_failed(cli, status);
+        return status == PK_EIO ? PK_EXIT_FAILURE : cli_job_failed(cli, status);
     }
     int rc = maybe_save_checkpoint(run, false);
     if (rc != PK_EXIT_OK)
@@ -973,7 +969,7 @@ static int take_block(check_run *run, const check_block *block, const char *name
     if (rc != PK_EXIT_OK)
         return rc;
     if (cli_signal_received())
-        return cli->spec.checkpoint != NULL ? PK_EXIT_CHECKPOINTED : primes_job_failed(cli, PK_ECANCELED);
+        return cli->spec.checkpoint != NULL ? PK_EXIT_CHECKPOINTED : cli_job_failed(cli, PK_ECANCELED);
     return PK_EXIT_OK;
 }
 
@@ -1115,7 +1111,7 @@ static int write_streamed_answers(void *ctx, const char *data, size_t len)
     run->tested += sheet->pieces[piece].counts[1];
     run->numbers_taken += sheet->pieces[piece].counts[1];
     if (run->writer == NULL)
-        return write_stdout_timed(&run->report.output_seconds, data, len);
+        return write_stdout_timed(&run->report.run.output_seconds, data, len);
     return add_part(sheet, data, len);
 }
 
@@ -1129,7 +1125,7 @@ static int finish_streamed_block(void *ctx, const pk_job *job, int status)
     if (stream->oldest == NULL)
         stream->newest = NULL;
     pthread_mutex_unlock(&stream->lock);
-    run->report.units += job->units;
+    run->report.run.units += job->units;
     /* The bad lines first: once handed over, the sheet may be reused. */
     const answer_sheet *sheet = streamed->state.sheet;
     const size_t source = streamed->line_block->source;
@@ -1153,7 +1149,7 @@ static int finish_streamed_block(void *ctx, const pk_job *job, int status)
 /* The files of check_files as one stream.  Returns an exit code. */
 static int stream_files(check_run *run, pk_reader *reader, const char *const *paths)
 {
-    primes_cli *cli = run->cli;
+    cli_job *cli = run->cli;
     check_stream stream = {.run = run, .reader = reader, .paths = paths, .exit_code = PK_EXIT_OK};
     pthread_mutex_init(&stream.lock, NULL);
     pk_stream jobs = {next_streamed_block, finish_streamed_block, &stream};
@@ -1164,10 +1160,7 @@ static int stream_files(check_run *run, pk_reader *reader, const char *const *pa
     pk_engine_stats stats = {0};
     int rc = pk_engine_run_stream(&engine, &jobs, counters, &stats);
     pthread_mutex_destroy(&stream.lock);
-    run->report.compute_seconds += stats.seconds - stats.comm_seconds;
-    run->report.input_seconds += stats.input_seconds;
-    run->report.units_run += stats.units_run;
-    run->report.threads = stats.threads_used;
+    pk_run_report_add(&run->report.run, &stats, 0); /* units: counted as the jobs came */
     if (stream.exit_code != PK_EXIT_OK)
         return stream.exit_code;
     if (rc == PK_OK)
@@ -1180,14 +1173,14 @@ static int stream_files(check_run *run, pk_reader *reader, const char *const *pa
         cli_error(cli->what, "writing standard output: %s", strerror(stdout_errno));
         return PK_EXIT_FAILURE;
     }
-    return primes_job_failed(cli, rc);
+    return cli_job_failed(cli, rc);
 }
 
 /* Reads consecutive file arguments (or -), with reader threads or (0) on
  * this thread.  Returns an exit code. */
 static int check_files(check_run *run, const char *const *paths, size_t count)
 {
-    primes_cli *cli = run->cli;
+    cli_job *cli = run->cli;
     const int io_threads = cli->spec.io_threads < 0 ? 1 : cli->spec.io_threads;
     /* Under MPI rank 0 sends each block to the others, and a checkpoint
      * counts whole blocks: both take one parsed block at a time. */
@@ -1209,7 +1202,7 @@ static int check_files(check_run *run, const char *const *paths, size_t count)
     for (;;) {
         double start = pk_clock_seconds();
         status = rc == PK_EXIT_OK ? pk_reader_next(reader, &block) : PK_EOF;
-        run->report.input_seconds += pk_clock_seconds() - start;
+        run->report.run.input_seconds += pk_clock_seconds() - start;
         if (status != PK_OK)
             break;
         const char *name = strcmp(paths[block->source], "-") == 0 ? "<stdin>" : paths[block->source];
@@ -1221,7 +1214,7 @@ static int check_files(check_run *run, const char *const *paths, size_t count)
         rc = PK_EXIT_FAILURE;
     } else if (rc == PK_EXIT_OK && status == PK_ECANCELED) {
         /* A signal or the timeout while waiting for input. */
-        rc = cli->spec.checkpoint != NULL ? PK_EXIT_CHECKPOINTED : primes_job_failed(cli, PK_ECANCELED);
+        rc = cli->spec.checkpoint != NULL ? PK_EXIT_CHECKPOINTED : cli_job_failed(cli, PK_ECANCELED);
     }
     pk_reader_destroy(reader);
     return rc;
@@ -1282,7 +1275,7 @@ static bool is_number_argument(const char *arg)
 
 /* Every argument is a number, a file, or '-': decide all of them before
  * printing anything, so a typo fails fast.  Returns an exit code. */
-static int validate_check_arguments(const primes_cli *cli)
+static int validate_check_arguments(const cli_job *cli)
 {
     for (int i = 0; i < cli->spec.nargs; i++) {
         const char *arg = cli->spec.args[i];
@@ -1306,7 +1299,7 @@ static int validate_check_arguments(const primes_cli *cli)
  * a pipe is written as it is.  Returns an exit code. */
 static int cut_stdout_to_checkpoint(check_run *run)
 {
-    const primes_cli *cli = run->cli;
+    const cli_job *cli = run->cli;
     uint64_t inode, size;
     struct stat out;
     if (pk_checkpoint_get_note(&run->checkpoint, "stdout_inode", &inode) != PK_OK ||
@@ -1336,7 +1329,7 @@ static int cut_stdout_to_checkpoint(check_run *run)
  * holds how many numbers were answered.  Returns an exit code. */
 static int start_check_checkpoint(check_run *run)
 {
-    const primes_cli *cli = run->cli;
+    const cli_job *cli = run->cli;
     if (pk_checkpoint_init(&run->checkpoint, 1) != PK_OK) {
         cli_error(cli->what, "out of memory");
         return PK_EXIT_FAILURE;
@@ -1375,7 +1368,7 @@ static int start_check_checkpoint(check_run *run)
  * removed (done).  Returns the exit code. */
 static int finish_check_checkpoint(check_run *run, int rc)
 {
-    const primes_cli *cli = run->cli;
+    const cli_job *cli = run->cli;
     if (rc == PK_EXIT_CHECKPOINTED) {
         rc = maybe_save_checkpoint(run, true) == PK_EXIT_OK ? PK_EXIT_CHECKPOINTED : PK_EXIT_FAILURE;
         if (rc == PK_EXIT_CHECKPOINTED)
@@ -1397,7 +1390,7 @@ static int finish_check_checkpoint(check_run *run, int rc)
  * Returns an exit code. */
 static int read_and_check(check_run *run)
 {
-    primes_cli *cli = run->cli;
+    cli_job *cli = run->cli;
     int rc = cli->spec.checkpoint != NULL ? start_check_checkpoint(run) : PK_EXIT_OK;
     if (rc != PK_EXIT_OK) {
         pk_checkpoint_free(&run->checkpoint);
@@ -1424,7 +1417,7 @@ static int read_and_check(check_run *run)
     return rc;
 }
 
-int primes_run_check(primes_cli *cli, pk_primes_options *options)
+int primes_run_check(cli_job *cli, pk_primes_options *options)
 {
     if (cli->spec.nargs == 0) {
         cli_error(cli->what, "missing numbers (usage: parkit primes check N... | FILE... | -)");
@@ -1440,6 +1433,7 @@ int primes_run_check(primes_cli *cli, pk_primes_options *options)
         cli_error(cli->what, "out of memory");
         pk_comm_abort(PK_EXIT_FAILURE);
     }
+    pk_primes_report_init(&run->report);
     run->cli = cli;
     run->options = options;
     pthread_mutex_init(&run->spares_lock, NULL);
@@ -1472,7 +1466,7 @@ int primes_run_check(primes_cli *cli, pk_primes_options *options)
     }
     if (run->writer != NULL) {
         size_t max_queued;
-        pk_writer_stats(run->writer, &max_queued, &run->report.output_seconds);
+        pk_writer_stats(run->writer, &max_queued, &run->report.run.output_seconds);
         /* Answers already made are written, even after a bad line; after a
          * signal they are dropped, since a stalled reader must not keep us. */
         if (cli_signal_received())
@@ -1492,11 +1486,11 @@ int primes_run_check(primes_cli *cli, pk_primes_options *options)
     if (cli->spec.json) {
         printf("],\"tested\":%" PRIu64 ",\"primes\":%" PRIu64 ",\"skipped\":%" PRIu64 ",", run->tested,
                run->primes, run->skipped);
-        primes_json_common(cli, &run->report);
+        cli_report_json(cli, &run->report.run);
         printf("}\n");
     }
     if (rc == PK_EXIT_OK)
-        primes_print_time(cli, &run->report);
+        cli_report_time(cli, &run->report.run);
     while (run->spare_sheets != NULL) { /* all of them: the writer is finished */
         answer_sheet *sheet = run->spare_sheets;
         run->spare_sheets = sheet->next_spare;

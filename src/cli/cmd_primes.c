@@ -121,7 +121,7 @@ static const char *option_name(int c)
 
 /* An option that makes no sense for this subcommand is a usage error, not
  * something to ignore silently. */
-static int option_applies(const primes_cli *cli, const char *option, bool applies)
+static int option_applies(const cli_job *cli, const char *option, bool applies)
 {
     if (applies)
         return PK_EXIT_OK;
@@ -129,7 +129,7 @@ static int option_applies(const primes_cli *cli, const char *option, bool applie
     return PK_EXIT_USAGE;
 }
 
-static int parse_options(primes_cli *cli, int argc, char **argv)
+static int parse_options(cli_job *cli, int argc, char **argv)
 {
     /* "-5" would read as an option; say what it really is. */
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
@@ -308,12 +308,12 @@ static int parse_options(primes_cli *cli, int argc, char **argv)
 
 int cli_primes(int argc, char **argv)
 {
-    primes_clock_start(true);
+    cli_clock_start(true);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(primes_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? PK_EXIT_USAGE : PK_EXIT_OK;
     }
-    primes_cli cli;
+    cli_job cli;
     pk_job_spec_init(&cli.spec);
     pk_job_spec_set_kernel(&cli.spec, &pk_primes_kernel);
     if (pk_job_command_parse(&cli.spec, argv[1]) != PK_OK) {

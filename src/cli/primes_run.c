@@ -26,7 +26,7 @@
 #include "parkit/writer.h"
 
 /* [LO] HI from the positional arguments. */
-static int parse_range(const primes_cli *cli, uint64_t *lo, uint64_t *hi)
+static int parse_range(const cli_job *cli, uint64_t *lo, uint64_t *hi)
 {
     if (cli->spec.nargs < 1 || cli->spec.nargs > 2) {
         cli_error(cli->what, cli->spec.nargs < 1 ? "missing HI (usage: parkit primes %s [LO] HI)"
@@ -49,22 +49,23 @@ static int parse_range(const primes_cli *cli, uint64_t *lo, uint64_t *hi)
 
 /* ---- count --------------------------------------------------------------------- */
 
-int primes_run_count(primes_cli *cli, pk_primes_options *options)
+int primes_run_count(cli_job *cli, pk_primes_options *options)
 {
     uint64_t lo, hi;
     int rc = parse_range(cli, &lo, &hi);
     if (rc != PK_EXIT_OK)
         return rc;
     pk_progress progress = {0};
-    cli_progress *display = primes_progress_start(cli, options, &progress, (double)(hi - lo) + 1, "numbers");
-    pk_primes_report report = {0};
+    cli_progress *display = cli_job_progress_start(cli, &options->engine, &progress, (double)(hi - lo) + 1, "numbers");
+    pk_primes_report report;
+    pk_primes_report_init(&report);
     uint64_t count;
     int status = pk_primes_count(options, lo, hi, primes_settings(cli)->pattern, &count, &report);
     cli_progress_stop(display);
-    primes_note_checkpoint(cli, &report);
+    cli_note_checkpoint(cli, &report.run);
     if (status != PK_OK) {
-        int stopped = primes_job_stopped(cli, status, &report);
-        return stopped != PK_EXIT_OK ? stopped : primes_job_failed(cli, status);
+        int stopped = cli_job_stopped(cli, status, &report.run);
+        return stopped != PK_EXIT_OK ? stopped : cli_job_failed(cli, status);
     }
     const char *method;
     pk_validation validation = pk_primes_validate_count(lo, hi, primes_settings(cli)->pattern, count, &method);
@@ -79,12 +80,12 @@ int primes_run_count(primes_cli *cli, pk_primes_options *options)
                lo, hi, pk_pattern_name(primes_settings(cli)->pattern), count,
                validation == PK_VALIDATION_PASSED ? "true" : "null", method,
                primes_settings(cli)->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
-        primes_json_common(cli, &report);
+        cli_report_json(cli, &report.run);
         printf("}\n");
     } else {
         printf("%" PRIu64 "\n", count);
     }
-    primes_print_time(cli, &report);
+    cli_report_time(cli, &report.run);
     if (cli->spec.time && validation == PK_VALIDATION_PASSED)
         fprintf(stderr, "parkit: %s: validated: %s\n", cli->what, method);
     return PK_EXIT_OK;
@@ -121,7 +122,7 @@ static int write_to_stream(void *ctx, const char *text, size_t len)
     return -1;
 }
 
-static int open_list_output(const primes_cli *cli, list_output *out)
+static int open_list_output(const cli_job *cli, list_output *out)
 {
     out->stream = stdout;
     if (cli->spec.output == NULL)
@@ -201,7 +202,7 @@ static int open_list_output(const primes_cli *cli, list_output *out)
 
 /* Flushes and closes; renames the temporary file into place only when the
  * job and every write succeeded, and removes it otherwise. */
-static void close_list_output(const primes_cli *cli, list_output *out, int status)
+static void close_list_output(const cli_job *cli, list_output *out, int status)
 {
     if (fflush(out->stream) != 0 || ferror(out->stream))
         note_write_error(out, errno);
@@ -228,7 +229,7 @@ static void close_list_output(const primes_cli *cli, list_output *out, int statu
                   strerror(write_error));
 }
 
-int primes_run_list(primes_cli *cli, pk_primes_options *options)
+int primes_run_list(cli_job *cli, pk_primes_options *options)
 {
     uint64_t lo, hi;
     int rc = parse_range(cli, &lo, &hi);
@@ -246,7 +247,7 @@ int primes_run_list(primes_cli *cli, pk_primes_options *options)
     int opened = pk_comm_agree(writer ? open_list_output(cli, &out) : PK_OK);
     if (opened != PK_OK) {
         free(out.final);
-        return opened == PK_ECANCELED ? primes_job_failed(cli, opened) : PK_EXIT_FAILURE;
+        return opened == PK_ECANCELED ? cli_job_failed(cli, opened) : PK_EXIT_FAILURE;
     }
     char shared_path[4096] = "";
     if (writer && out.temporary != NULL)
@@ -272,8 +273,9 @@ int primes_run_list(primes_cli *cli, pk_primes_options *options)
         setvbuf(out.stream, buffer, _IOFBF, sizeof buffer);
 
     pk_progress progress = {0};
-    cli_progress *display = primes_progress_start(cli, options, &progress, (double)(hi - lo) + 1, "numbers");
-    pk_primes_report report = {0};
+    cli_progress *display = cli_job_progress_start(cli, &options->engine, &progress, (double)(hi - lo) + 1, "numbers");
+    pk_primes_report report;
+    pk_primes_report_init(&report);
     uint64_t count = 0, bytes = 0;
     /* Text for a stream goes through writer threads, so computing the next
      * units overlaps with writing these (and a slow reader slows us down
@@ -296,7 +298,7 @@ int primes_run_list(primes_cli *cli, pk_primes_options *options)
     }
     if (stream_writer != NULL) {
         size_t max_queued;
-        pk_writer_stats(stream_writer, &max_queued, &report.output_seconds);
+        pk_writer_stats(stream_writer, &max_queued, &report.run.output_seconds);
         if (status != PK_OK)
             pk_writer_cancel(stream_writer);
         int written = pk_writer_finish(stream_writer);
@@ -304,7 +306,7 @@ int primes_run_list(primes_cli *cli, pk_primes_options *options)
             status = PK_EIO;
     }
     cli_progress_stop(display);
-    primes_note_checkpoint(cli, &report);
+    cli_note_checkpoint(cli, &report.run);
     if (report.write_errno != 0) /* a unit's pwrite, on whichever thread */
         note_write_error(&out, report.write_errno);
     if (writer)
@@ -314,24 +316,24 @@ int primes_run_list(primes_cli *cli, pk_primes_options *options)
     if (pk_comm_agree(atomic_load(&out.write_error) != 0 ? PK_EIO : PK_OK) != PK_OK)
         return PK_EXIT_FAILURE;
     if (status != PK_OK) {
-        int stopped = primes_job_stopped(cli, status, &report);
-        return stopped != PK_EXIT_OK ? stopped : primes_job_failed(cli, status);
+        int stopped = cli_job_stopped(cli, status, &report.run);
+        return stopped != PK_EXIT_OK ? stopped : cli_job_failed(cli, status);
     }
     if (cli->spec.json) {
         printf("{\"command\":\"primes list\",\"lo\":%" PRIu64 ",\"hi\":%" PRIu64 ",\"count\":%" PRIu64
                ",\"output\":", lo, hi, count);
         cli_json_string(cli->spec.output);
         printf(",\"algo\":\"%s\",", primes_settings(cli)->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
-        primes_json_common(cli, &report);
+        cli_report_json(cli, &report.run);
         printf("}\n");
     }
-    primes_print_time(cli, &report);
+    cli_report_time(cli, &report.run);
     return PK_EXIT_OK;
 }
 
 /* ---- nth ---------------------------------------------------------------------- */
 
-int primes_run_nth(primes_cli *cli, pk_primes_options *options)
+int primes_run_nth(cli_job *cli, pk_primes_options *options)
 {
     if (cli->spec.nargs != 1) {
         cli_error(cli->what, cli->spec.nargs == 0 ? "missing N (usage: parkit primes nth N)"
@@ -352,22 +354,23 @@ int primes_run_nth(primes_cli *cli, pk_primes_options *options)
         return PK_EXIT_USAGE;
     }
     pk_progress progress = {0};
-    cli_progress *display = primes_progress_start(cli, options, &progress, 0, "numbers");
-    pk_primes_report report = {0};
+    cli_progress *display = cli_job_progress_start(cli, &options->engine, &progress, 0, "numbers");
+    pk_primes_report report;
+    pk_primes_report_init(&report);
     uint64_t prime;
     int status = pk_primes_nth(options, n, &prime, &report);
     cli_progress_stop(display);
     if (status != PK_OK)
-        return primes_job_failed(cli, status);
+        return cli_job_failed(cli, status);
     if (cli->spec.json) {
         printf("{\"command\":\"primes nth\",\"n\":%" PRIu64 ",\"prime\":%" PRIu64 ",\"algo\":\"%s\",", n, prime,
                primes_settings(cli)->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
-        primes_json_common(cli, &report);
+        cli_report_json(cli, &report.run);
         printf("}\n");
     } else {
         printf("%" PRIu64 "\n", prime);
     }
-    primes_print_time(cli, &report);
+    cli_report_time(cli, &report.run);
     return PK_EXIT_OK;
 }
 

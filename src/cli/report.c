@@ -1,19 +1,18 @@
 /*
- * What every `parkit primes` command says when it ends: the JSON fields all
- * reports share, the --time line, why a job failed or stopped, and the
- * progress line while it runs.  Compute time is the same everywhere: an
- * engine run's wall time less its communication (waiting for slower ranks
- * happens in the reductions, so it counts as communication).
+ * What every run says when it ends, whatever the kernel (see cli/report.h):
+ * the JSON fields all reports share, the --time line, why a job failed or
+ * stopped, and the progress line while it runs.  Compute time is the same
+ * everywhere (pk_run_report_add): an engine run's wall time less its
+ * communication.
  */
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/primes_cli.h"
+#include "cli/report.h"
 #include "core/clock.h"
 #include "parkit/comm.h"
 #include "parkit/jobspec.h"
@@ -21,7 +20,7 @@
 
 static double run_start;
 
-void primes_clock_start(bool again)
+void cli_clock_start(bool again)
 {
     if (again || run_start == 0)
         run_start = pk_clock_seconds();
@@ -29,54 +28,56 @@ void primes_clock_start(bool again)
 
 /* Fields every report shares.  Collective under MPI: every rank calls it
  * (only rank 0's stdout is kept). */
-void primes_json_common(const primes_cli *cli, const pk_primes_report *report)
+void cli_report_json(const cli_job *job, const pk_run_report *report)
 {
     char schedule[32];
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    uint64_t rss_total = (uint64_t)usage.ru_maxrss; /* KiB on Linux */
-    pk_comm_sum_u64(&rss_total, 1);
-    double rss_min, rss_avg, rss_max, compute_min, compute_avg, compute_max, comm_min, comm_avg, comm_max;
-    pk_comm_stats((double)usage.ru_maxrss, &rss_min, &rss_avg, &rss_max);
-    pk_comm_stats(report->compute_seconds, &compute_min, &compute_avg, &compute_max);
-    pk_comm_stats(report->comm_seconds, &comm_min, &comm_avg, &comm_max);
+    pk_run_ranks ranks;
+    pk_run_report_gather(report, &ranks);
     printf("\"ranks\":%d,\"threads\":%d,\"threads_source\":\"%s\",\"schedule\":\"%s\",\"distribute\":\"%s\","
-           "\"openmp\":\"%s\",\"seconds\":%.6f,\"table_seconds\":%.6f,\"compute_seconds\":%.6f,"
+           "\"openmp\":\"%s\",\"seconds\":%.6f,",
+           pk_comm_size(), job->threads.threads, job->threads.source,
+           pk_schedule_format(job->spec.schedule, schedule, sizeof schedule), pk_distribute_name(job->spec.distribute),
+           pk_engine_openmp_version(), pk_clock_seconds() - run_start);
+    if (report->setup_key != NULL)
+        printf("\"%s\":%.6f,", report->setup_key, report->setup_seconds);
+    printf("\"compute_seconds\":%.6f,"
            "\"compute_seconds_per_rank\":{\"min\":%.6f,\"avg\":%.6f,\"max\":%.6f},"
            "\"comm_seconds_per_rank\":{\"min\":%.6f,\"avg\":%.6f,\"max\":%.6f},"
            "\"peak_rss_kib_per_rank\":{\"min\":%.0f,\"avg\":%.0f,\"max\":%.0f},\"peak_rss_kib_total\":%" PRIu64
            ",\"units\":%" PRIu64 ",\"input_wait_seconds\":%.6f,\"output_wait_seconds\":%.6f",
-           pk_comm_size(), cli->threads.threads, cli->threads.source,
-           pk_schedule_format(cli->spec.schedule, schedule, sizeof schedule), pk_distribute_name(cli->spec.distribute),
-           pk_engine_openmp_version(), pk_clock_seconds() - run_start, report->table_seconds,
-           report->compute_seconds, compute_min, compute_avg, compute_max, comm_min, comm_avg, comm_max, rss_min,
-           rss_avg, rss_max, rss_total, report->units, report->input_seconds, report->output_seconds);
+           report->compute_seconds, ranks.compute_seconds.min, ranks.compute_seconds.avg, ranks.compute_seconds.max,
+           ranks.comm_seconds.min, ranks.comm_seconds.avg, ranks.comm_seconds.max, ranks.peak_rss_kib.min,
+           ranks.peak_rss_kib.avg, ranks.peak_rss_kib.max, ranks.peak_rss_kib_total, report->units,
+           report->input_seconds, report->output_seconds);
 }
 
-void primes_print_time(const primes_cli *cli, const pk_primes_report *report)
+void cli_report_time(const cli_job *job, const pk_run_report *report)
 {
-    if (!cli->spec.time)
+    if (!job->spec.time)
         return;
     fflush(stdout); /* the answer first, then how long it took */
     char schedule[32];
     char ranks[64] = "";
     if (pk_comm_size() > 1)
-        snprintf(ranks, sizeof ranks, "%d ranks (%s) x ", pk_comm_size(), pk_distribute_name(cli->spec.distribute));
+        snprintf(ranks, sizeof ranks, "%d ranks (%s) x ", pk_comm_size(), pk_distribute_name(job->spec.distribute));
+    char setup[96] = "";
+    if (report->setup_name != NULL)
+        snprintf(setup, sizeof setup, "%s %.3f s, ", report->setup_name, report->setup_seconds);
     char io[96] = "";
     if (report->input_seconds > 0 || report->output_seconds > 0)
         snprintf(io, sizeof io, ", input wait %.3f s, output wait %.3f s", report->input_seconds,
                  report->output_seconds);
     fprintf(stderr,
-            "parkit: %s: %.3f s (sieving-prime table %.3f s, compute %.3f s, communication %.3f s%s), %s%d thread%s "
-            "(%s), schedule %s, %" PRIu64 " units\n",
-            cli->what, pk_clock_seconds() - run_start, report->table_seconds, report->compute_seconds,
-            report->comm_seconds, io, ranks, cli->threads.threads, cli->threads.threads == 1 ? "" : "s",
-            cli->threads.source, pk_schedule_format(cli->spec.schedule, schedule, sizeof schedule), report->units);
+            "parkit: %s: %.3f s (%scompute %.3f s, communication %.3f s%s), %s%d thread%s (%s), schedule %s, %" PRIu64
+            " units\n",
+            job->what, pk_clock_seconds() - run_start, setup, report->compute_seconds, report->comm_seconds, io, ranks,
+            job->threads.threads, job->threads.threads == 1 ? "" : "s", job->threads.source,
+            pk_schedule_format(job->spec.schedule, schedule, sizeof schedule), report->units);
 }
 
 /* A job whose checkpoint failed it (refused: 2; damaged or not saved: 1),
  * or stopped by a signal after saving one (75: resume later). */
-int primes_job_stopped(const primes_cli *cli, int rc, const pk_primes_report *report)
+int cli_job_stopped(const cli_job *cli, int rc, const pk_run_report *report)
 {
     if (report->checkpoint_error[0] != '\0' && rc != PK_OK) {
         cli_error(cli->what, "%s", report->checkpoint_error);
@@ -91,7 +92,7 @@ int primes_job_stopped(const primes_cli *cli, int rc, const pk_primes_report *re
 }
 
 /* "No checkpoint: starting afresh", or how much a resume found done. */
-void primes_note_checkpoint(const primes_cli *cli, const pk_primes_report *report)
+void cli_note_checkpoint(const cli_job *cli, const pk_run_report *report)
 {
     if (cli->spec.checkpoint == NULL || cli->spec.quiet || report->checkpoint_error[0] != '\0')
         return;
@@ -103,7 +104,7 @@ void primes_note_checkpoint(const primes_cli *cli, const pk_primes_report *repor
 }
 
 /* Reports a failed job; a cancel by signal is reported as an interruption. */
-int primes_job_failed(const primes_cli *cli, int rc)
+int cli_job_failed(const cli_job *cli, int rc)
 {
     if (rc == PK_ECANCELED && cli_signal_received() == SIGALRM) {
         cli_error(cli->what, "timed out after %g s (--timeout)", cli->spec.timeout);
@@ -117,13 +118,13 @@ int primes_job_failed(const primes_cli *cli, int rc)
     return PK_EXIT_FAILURE;
 }
 
-cli_progress *primes_progress_start(const primes_cli *cli, pk_primes_options *options, pk_progress *progress,
-                                    double work, const char *unit)
+cli_progress *cli_job_progress_start(const cli_job *cli, pk_engine_options *engine, pk_progress *progress,
+                                     double work, const char *unit)
 {
     bool on = cli->spec.progress == 1 || (cli->spec.progress == -1 && !cli->spec.quiet && isatty(STDERR_FILENO));
     if (!on)
         return NULL;
-    options->engine.progress = progress;
+    engine->progress = progress;
     return cli_progress_start(progress, work, unit);
 }
 

@@ -22,7 +22,7 @@
  * take files, and none of the job's own inputs or outputs (each save
  * renames over PATH, and a finished job deletes it).  Checked before any
  * work, by rank 0 (the files may be on its disk only).  Returns an exit code. */
-static int check_checkpoint_path(const primes_cli *cli)
+static int check_checkpoint_path(const cli_job *cli)
 {
     const char *path = cli->spec.checkpoint;
     if (path == NULL)
@@ -53,11 +53,11 @@ static int check_checkpoint_path(const primes_cli *cli)
 
 int cli_run_spec(const pk_job_spec *spec)
 {
-    primes_cli cli = {.spec = *spec};
+    cli_job cli = {.spec = *spec};
     char what[32];
     snprintf(what, sizeof what, "primes %s", pk_job_command_name(spec));
     cli.what = what;
-    primes_clock_start(false);
+    cli_clock_start(false);
 
     /* Checks across settings, whichever front end wrote them. */
     if (cli.spec.json && primes_settings(&cli)->jsonl) {

@@ -5,6 +5,7 @@
  * byte for byte what one process writes, under block, cyclic and dynamic
  * distribution; a failing unit, a failed write on rank 0 and a cancel end
  * the run on every rank with its status and leave a prefix of whole units.
+ * Also the run report's sums and its figures gathered over the ranks.
  */
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -14,6 +15,7 @@
 
 #include "parkit/comm.h"
 #include "parkit/engine.h"
+#include "parkit/run_report.h"
 #include "parkit/status.h"
 #include "suites.h"
 
@@ -280,6 +282,38 @@ static void test_fewer_units_than_ranks(void)
     free(expected);
 }
 
+/* The run report every kernel fills: an engine run's compute is its wall
+ * time less its communication, and the per-rank figures come together. */
+static void test_run_report_adds_and_gathers(void)
+{
+    pk_run_report report = {0};
+    pk_engine_stats stats = {.seconds = 2.0, .comm_seconds = 0.5, .input_seconds = 0.25, .threads_used = 3,
+                             .units_run = 7};
+    pk_run_report_add(&report, &stats, 10);
+    pk_run_report_add(&report, &stats, 10);
+    pk_run_report_add(NULL, &stats, 10); /* a caller that wants no report */
+    CU_ASSERT_DOUBLE_EQUAL(report.compute_seconds, 3.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(report.comm_seconds, 1.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(report.input_seconds, 0.5, 1e-12);
+    CU_ASSERT_EQUAL(report.units, 20);
+    CU_ASSERT_EQUAL(report.units_run, 14);
+    CU_ASSERT_EQUAL(report.threads, 3);
+
+    const int rank = pk_comm_rank(), size = pk_comm_size();
+    report.compute_seconds = rank + 1;
+    report.comm_seconds = 10.0 * (size - rank);
+    pk_run_ranks ranks;
+    pk_run_report_gather(&report, &ranks);
+    CU_ASSERT_DOUBLE_EQUAL(ranks.compute_seconds.min, 1.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(ranks.compute_seconds.max, size, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(ranks.compute_seconds.avg, (size + 1) / 2.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(ranks.comm_seconds.min, 10.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(ranks.comm_seconds.max, 10.0 * size, 1e-12);
+    CU_ASSERT_TRUE(ranks.peak_rss_kib.min > 0 && ranks.peak_rss_kib.min <= ranks.peak_rss_kib.avg &&
+                   ranks.peak_rss_kib.avg <= ranks.peak_rss_kib.max);
+    CU_ASSERT_TRUE((double)ranks.peak_rss_kib_total >= ranks.peak_rss_kib.avg * size * 0.999);
+}
+
 static void test_distribution_names(void)
 {
     pk_distribute d;
@@ -301,6 +335,7 @@ int pk_suite_engine_ranks(void)
         {"failed_write_on_rank_0_ends_every_rank", test_failed_write_on_rank_0_ends_every_rank},
         {"cancel_on_one_rank_ends_every_rank", test_cancel_on_one_rank_ends_every_rank},
         {"fewer_units_than_ranks", test_fewer_units_than_ranks},
+        {"run_report_adds_and_gathers", test_run_report_adds_and_gathers},
         {"distribution_names", test_distribution_names},
         {NULL, NULL},
     };

@@ -41,6 +41,11 @@ enum {
     CHECK_UNIT_NUMBERS = 4096,
 };
 
+void pk_primes_report_init(pk_primes_report *report)
+{
+    *report = (pk_primes_report){.run = {.setup_name = "sieving-prime table", .setup_key = "table_seconds"}};
+}
+
 /* ---- the plan -------------------------------------------------------------- */
 
 typedef struct range_plan {
@@ -546,7 +551,7 @@ static int build_job_table(primes_job *job, pk_prime_table *table, pk_primes_rep
         rc = build_table(job->options, limit, table);
     job->table = table;
     if (report != NULL) {
-        report->table_seconds += pk_clock_seconds() - start;
+        report->run.setup_seconds += pk_clock_seconds() - start;
         report->sieving_limit = job->options->algo == PK_ALGO_SIEVE ? limit : 0;
     }
     return rc;
@@ -574,19 +579,6 @@ static pk_job engine_job_of(primes_job *job, int (*run_unit)(void *, void *, uin
     };
 }
 
-/* A run's timings into the report.  Waiting for slower ranks happens inside
- * the reduction, so it counts as communication, and compute shows the
- * imbalance. */
-static void report_run(pk_primes_report *report, const pk_engine_stats *stats)
-{
-    if (report == NULL)
-        return;
-    report->compute_seconds += stats->seconds - stats->comm_seconds;
-    report->comm_seconds += stats->comm_seconds;
-    report->threads = stats->threads_used;
-    report->units_run += stats->units_run;
-}
-
 /* Runs every planned unit through ENGINE (the job's options, or a copy
  * that says where text goes); counters[0] summed into *total. */
 static int run_units(primes_job *job, const pk_engine_options *engine, int (*run_unit)(void *, void *, uint64_t, uint64_t[]),
@@ -604,9 +596,7 @@ static int run_units(primes_job *job, const pk_engine_options *engine, int (*run
     if (rc != PK_OK)
         return rc;
     *total = counters[0];
-    report_run(report, &stats);
-    if (report != NULL)
-        report->units += job->plan.units;
+    pk_run_report_add(report != NULL ? &report->run : NULL, &stats, job->plan.units);
     return PK_OK;
 }
 
@@ -665,17 +655,6 @@ static pk_rounds rounds_of(const pk_primes_options *options)
                        .resume = options->resume};
 }
 
-/* What the rounds say, into the report (after every step, failed or not). */
-static void report_rounds(pk_primes_report *report, const pk_rounds *rounds, const pk_checkpoint *checkpoint)
-{
-    if (report == NULL)
-        return;
-    snprintf(report->checkpoint_note, sizeof report->checkpoint_note, "%s", rounds->note);
-    snprintf(report->checkpoint_error, sizeof report->checkpoint_error, "%s", rounds->error);
-    report->checkpoint_saved = rounds->saved_on_stop;
-    report->units_resumed = rounds->resumed;
-    report->units = checkpoint->units;
-}
 
 /* Runs the units the checkpoint does not have yet (see parkit/rounds.h). */
 static int run_checkpointed(primes_job *job, const pk_engine_options *engine,
@@ -686,7 +665,7 @@ static int run_checkpointed(primes_job *job, const pk_engine_options *engine,
     engine_job.unit_values = NULL; /* a unit's result is its counters[0], in the checkpoint */
     pk_engine_stats stats = {0};
     int rc = pk_rounds_run(engine, &engine_job, checkpoint, rounds, &stats);
-    report_run(report, &stats);
+    pk_run_report_add(report != NULL ? &report->run : NULL, &stats, 0);
     return rc;
 }
 
@@ -723,7 +702,7 @@ int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, 
         for (uint64_t unit = 0; unit < checkpoint.units; unit++)
             total += checkpoint.results[unit];
         pk_rounds_finish(&options->engine, &rounds, rc);
-        report_rounds(report, &rounds, &checkpoint);
+        pk_run_report_rounds(report != NULL ? &report->run : NULL, &rounds, checkpoint.units);
         pk_checkpoint_free(&checkpoint);
     } else {
         rc = run_range_job(&job, count_unit, NO_TEXT, &total, report);
@@ -812,7 +791,7 @@ int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64
         rc = run_units(&job, &engine, list_unit, TEXT_BY_PLACE, &primes, report);
     }
     if (checkpointed) {
-        report_rounds(report, &rounds, &checkpoint);
+        pk_run_report_rounds(report != NULL ? &report->run : NULL, &rounds, checkpoint.units);
         pk_checkpoint_free(&checkpoint);
     }
     if (report != NULL)
@@ -999,12 +978,7 @@ int pk_primes_check(const pk_primes_options *options, const uint64_t *numbers, u
     pk_engine_options engine = options->engine;
     engine.distributed = false; /* the numbers are this process's */
     int rc = pk_engine_run(&engine, &job, counters, &stats);
-    if (rc == PK_OK && report != NULL) {
-        report->compute_seconds += stats.seconds - stats.comm_seconds;
-        report->comm_seconds += stats.comm_seconds;
-        report->units_run += stats.units_run;
-        report->units += job.units;
-        report->threads = stats.threads_used;
-    }
+    if (rc == PK_OK && report != NULL)
+        pk_run_report_add(&report->run, &stats, job.units);
     return rc;
 }

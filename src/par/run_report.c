@@ -1,0 +1,45 @@
+/* A run's report, whatever the kernel (see parkit/run_report.h). */
+#include <stdio.h>
+#include <sys/resource.h>
+
+#include "parkit/comm.h"
+#include "parkit/run_report.h"
+
+void pk_run_report_add(pk_run_report *report, const pk_engine_stats *stats, uint64_t units)
+{
+    if (report == NULL)
+        return;
+    report->compute_seconds += stats->seconds - stats->comm_seconds;
+    report->comm_seconds += stats->comm_seconds;
+    report->input_seconds += stats->input_seconds;
+    report->units_run += stats->units_run;
+    report->units += units;
+    report->threads = stats->threads_used;
+}
+
+void pk_run_report_rounds(pk_run_report *report, const pk_rounds *rounds, uint64_t units)
+{
+    if (report == NULL)
+        return;
+    snprintf(report->checkpoint_note, sizeof report->checkpoint_note, "%s", rounds->note);
+    snprintf(report->checkpoint_error, sizeof report->checkpoint_error, "%s", rounds->error);
+    report->checkpoint_saved = rounds->saved_on_stop;
+    report->units_resumed = rounds->resumed;
+    report->units = units;
+}
+
+static void spread(double local, pk_spread *s)
+{
+    pk_comm_stats(local, &s->min, &s->avg, &s->max);
+}
+
+void pk_run_report_gather(const pk_run_report *report, pk_run_ranks *ranks)
+{
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    ranks->peak_rss_kib_total = (uint64_t)usage.ru_maxrss; /* KiB on Linux */
+    pk_comm_sum_u64(&ranks->peak_rss_kib_total, 1);
+    spread((double)usage.ru_maxrss, &ranks->peak_rss_kib);
+    spread(report->compute_seconds, &ranks->compute_seconds);
+    spread(report->comm_seconds, &ranks->comm_seconds);
+}
