@@ -25,11 +25,11 @@
  * that tests them (docs/design.md has the figures).
  *
  * Under MPI, and with --checkpoint, rank 0's reader threads parse whole
- * blocks instead (parse_block): rank 0 broadcasts each parsed block, every
- * rank answers a share of its units, and the engine brings their text back
- * to rank 0 in order; a checkpoint counts whole blocks.
+ * blocks instead (pk_number_block_parse, src/io/numbers.c): rank 0
+ * broadcasts each parsed block, every rank answers a share of its units,
+ * and the engine brings their text back to rank 0 in order; a checkpoint
+ * counts whole blocks.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <inttypes.h>
@@ -44,7 +44,7 @@
 #include "core/clock.h"
 #include "parkit/checkpoint.h"
 #include "parkit/comm.h"
-#include "parkit/linescan.h"
+#include "parkit/numbers.h"
 #include "parkit/numexpr.h"
 #include "parkit/primality.h"
 #include "parkit/reader.h"
@@ -56,260 +56,7 @@ enum {
     UNIT_WEIGHT = 1024,      /* numbers per unit; a big number weighs its digits */
     PIECE_BYTES = 16 << 10,  /* of text per unit in a stream (about 800 numbers of 64 bits) */
     PIECE_CHUNK = 256,       /* numbers a stream's unit parses, then answers, at a time */
-    MAX_BAD_NAMED = 5,       /* bad lines named on stderr, per block and per run */
 };
-
-static const char need_gmp[] = "numbers of 2^64 and above need GMP, and this build has none "
-                               "(apt-get install libgmp-dev, then rebuild)";
-static const char out_of_memory[] = "out of memory"; /* fails the read, never skipped */
-static const char too_big[] = "exceeds 2^64-1 (write numbers of 2^64 and above in plain digits)";
-
-/* Why a number is out of range: too big (say how to write big ones), or
- * negative (the parser's own words). */
-static const char *out_of_range(const char *why)
-{
-    return why == NULL || strncmp(why, "exceeds", 7) == 0 ? too_big : why;
-}
-
-/* ---- a block of numbers -------------------------------------------------------- */
-
-typedef struct bad_line {
-    uint64_t local_line; /* 0-based, within the block */
-    char text[120];
-    /* A copy: pk_parse_u64's phrase may live in the reader thread's own
-     * buffer, rewritten by its next error, while the main thread reports. */
-    char why[200];
-} bad_line;
-
-/* The lines of some text that are not numbers: all counted, the first
- * MAX_BAD_NAMED kept to be named. */
-typedef struct bad_lines {
-    uint64_t count;
-    bad_line named[MAX_BAD_NAMED];
-} bad_lines;
-
-/* What a block of input holds: its numbers and where their digits are in
- * the block's text.  Every rank gets a copy (send_block, receive_block).
- * In a stream (one process, stream_files) the reader only cuts the block
- * into pieces, and each piece is parsed by the thread that answers it. */
-typedef struct check_block {
-    const char *text;
-    size_t text_len;
-    size_t count, capacity;
-    uint64_t *values;
-    uint32_t *at;      /* where the number's text starts */
-    uint32_t *len;     /* its length; 0: an expression, answered as its value */
-    uint8_t *big;      /* digits of 2^64 and above: GMP decides */
-    /* Some number is an expression or 2^64 and above: its answer's length
-     * does not follow from its digits (nor its weight), so units are laid
-     * out number by number (lay_out_units). */
-    bool irregular;
-    /* Lines that are not numbers; with --on-error fail parsing stops at the first. */
-    bad_lines bad;
-    bool stopped;
-    bool failed;       /* out of memory while parsing: the read fails */
-    /* A rank's own copy of the text, when it is not the reader's block. */
-    char *own_text;
-    size_t own_capacity;
-    /* A stream's block: piece i is text[piece_start[i]..piece_start[i+1]), whole lines. */
-    size_t pieces, pieces_capacity;
-    uint32_t *piece_start;
-    struct check_block *next_spare;
-} check_block;
-
-static void check_block_free(check_block *block)
-{
-    free(block->values);
-    free(block->at);
-    free(block->len);
-    free(block->big);
-    free(block->own_text);
-    free(block->piece_start);
-    memset(block, 0, sizeof *block);
-}
-
-static bool check_block_reserve(check_block *block, size_t count)
-{
-    if (count <= block->capacity)
-        return true;
-    size_t capacity = block->capacity > 0 ? block->capacity : 256;
-    while (capacity < count)
-        capacity *= 2;
-    uint64_t *values = realloc(block->values, capacity * sizeof *values);
-    if (values != NULL)
-        block->values = values;
-    uint32_t *at = realloc(block->at, capacity * sizeof *at);
-    if (at != NULL)
-        block->at = at;
-    uint32_t *len = realloc(block->len, capacity * sizeof *len);
-    if (len != NULL)
-        block->len = len;
-    uint8_t *big = realloc(block->big, capacity);
-    if (big != NULL)
-        block->big = big;
-    if (values == NULL || at == NULL || len == NULL || big == NULL)
-        return false;
-    block->capacity = capacity;
-    return true;
-}
-
-static void note_bad(bad_lines *bad, uint64_t local_line, const char *text, size_t len, const char *why)
-{
-    if (bad->count < MAX_BAD_NAMED) {
-        bad_line *named = &bad->named[bad->count];
-        named->local_line = local_line;
-        snprintf(named->text, sizeof named->text, "%.*s", (int)(len < 100 ? len : 100), text);
-        snprintf(named->why, sizeof named->why, "%s", why);
-    }
-    bad->count++;
-}
-
-/* Appends the number written as TEXT[0..LEN) (trimmed, not empty), found at
- * offset AT of the block's text.  Returns NULL, or why it is no number.
- * The text is only read: in a stream, other threads read the lines around. */
-static const char *add_number(check_block *block, const char *text, size_t len, size_t at)
-{
-    char small[64], *copy = len < sizeof small ? small : malloc(len + 1);
-    if (!check_block_reserve(block, block->count + 1) || copy == NULL) {
-        if (copy != small)
-            free(copy);
-        return out_of_memory;
-    }
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    uint64_t value = 0;
-    const char *why = NULL;
-    int status = pk_parse_u64(copy, &value, &why);
-    const bool digits = strspn(copy, "0123456789") == len;
-    if (copy != small)
-        free(copy);
-    uint8_t big = 0;
-    if (status == PK_ERANGE && digits) {
-        if (!pk_primality_have_gmp())
-            return need_gmp;
-        big = 1;
-    } else if (status == PK_ERANGE) {
-        return out_of_range(why);
-    } else if (status != PK_OK) {
-        return why != NULL ? why : "not a number";
-    }
-    const bool canonical = digits && (text[0] != '0' || len == 1);
-    size_t i = block->count++;
-    block->values[i] = value;
-    block->at[i] = (uint32_t)at;
-    block->len[i] = canonical || big ? (uint32_t)len : 0;
-    block->big[i] = big;
-    block->irregular |= block->len[i] == 0 || big;
-    return NULL;
-}
-
-/* Any line but a plain one: blanks and CR around the number are trimmed,
- * blank lines and # comments skipped, expressions and big numbers parsed. */
-static void take_general_line(check_block *parsed, const char *text, const char *p, const char *line_end,
-                              uint64_t line, bool stop_at_bad)
-{
-    if (memchr(p, '\0', (size_t)(line_end - p)) != NULL) {
-        note_bad(&parsed->bad, line, "", 0, "contains a NUL byte");
-        parsed->stopped = stop_at_bad;
-        return;
-    }
-    const char *hash = memchr(p, '#', (size_t)(line_end - p));
-    const char *stop = hash != NULL ? hash : line_end;
-    while (p < stop && isspace((unsigned char)*p))
-        p++;
-    while (stop > p && isspace((unsigned char)stop[-1]))
-        stop--;
-    if (p < stop) {
-        const char *why = add_number(parsed, p, (size_t)(stop - p), (size_t)(p - text));
-        if (why == out_of_memory) {
-            parsed->failed = parsed->stopped = true;
-        } else if (why != NULL) {
-            note_bad(&parsed->bad, line, p, (size_t)(stop - p), why);
-            parsed->stopped = stop_at_bad;
-        }
-    }
-}
-
-/* One number per line; blank lines and # comments are skipped, blanks and
- * CR around the number are trimmed.  Parses the lines of TEXT from *POS
- * up to END into PARSED, until it is full, stopped, or END; advances *POS
- * and counts the lines taken in *LINE.  Runs of plain lines go through
- * pk_scan_plain_lines; each other line takes the general parser. */
-static void parse_lines(check_block *parsed, const char *text, size_t end, size_t *pos, uint64_t *line,
-                        bool stop_at_bad)
-{
-    while (*pos < end && !parsed->stopped && parsed->count < parsed->capacity) {
-        size_t taken = pk_scan_plain_lines(text, end, pos, parsed->values + parsed->count,
-                                           parsed->at + parsed->count, parsed->len + parsed->count,
-                                           parsed->capacity - parsed->count);
-        memset(parsed->big + parsed->count, 0, taken);
-        parsed->count += taken;
-        *line += taken;
-        if (*pos >= end || parsed->count == parsed->capacity)
-            break;
-        /* Not a plain line: the general parser, for this one line. */
-        const char *p = text + *pos, *newline = memchr(p, '\n', end - *pos);
-        const char *line_end = newline != NULL ? newline : text + end;
-        take_general_line(parsed, text, p, line_end, (*line)++, stop_at_bad);
-        *pos = newline != NULL ? (size_t)(newline - text) + 1 : end;
-    }
-}
-
-/* A whole block, on a reader thread (under MPI and with a checkpoint):
- * its numbers, in arrays grown as needed.  Sets block->lines. */
-static void parse_block(check_block *parsed, pk_line_block *block, bool stop_at_bad)
-{
-    size_t pos = 0;
-    uint64_t line = 0;
-    parsed->text = block->text;
-    parsed->text_len = block->len;
-    while (pos < block->len && !parsed->stopped) {
-        if (parsed->count == parsed->capacity &&
-            !check_block_reserve(parsed, parsed->count + block->len / 16 + 16)) {
-            parsed->failed = parsed->stopped = true;
-            break;
-        }
-        parse_lines(parsed, block->text, block->len, &pos, &line, stop_at_bad);
-    }
-    block->lines = line;
-}
-
-/* A stream's block, on a reader thread: only cut into pieces of about
- * PIECE_BYTES at line ends.  Parsing, and counting the lines, is left to
- * the threads that answer the pieces: the text then goes to the test in
- * the same core's cache, where parsing here would pass 17 bytes a number
- * from this core to the others (and counting would read it all once more).
- * The lines are added up as blocks finish (finish_streamed_block). */
-static void cut_into_pieces(check_block *parsed, pk_line_block *block)
-{
-    const char *text = block->text;
-    const size_t len = block->len;
-    parsed->text = text;
-    parsed->text_len = len;
-    parsed->pieces = 0;
-    block->lines = PK_LINES_UNCOUNTED;
-    size_t start = 0;
-    do {
-        if (parsed->pieces + 2 > parsed->pieces_capacity) {
-            size_t capacity = 2 * parsed->pieces_capacity + 64;
-            uint32_t *starts = realloc(parsed->piece_start, capacity * sizeof *starts);
-            if (starts == NULL) {
-                parsed->failed = true;
-                return;
-            }
-            parsed->piece_start = starts;
-            parsed->pieces_capacity = capacity;
-        }
-        size_t end = len;
-        if (len - start > PIECE_BYTES) {
-            const char *newline = memchr(text + start + PIECE_BYTES - 1, '\n', len - start - PIECE_BYTES + 1);
-            end = newline != NULL ? (size_t)(newline - text) + 1 : len;
-        }
-        parsed->piece_start[parsed->pieces++] = (uint32_t)start;
-        start = end;
-    } while (start < len);
-    parsed->piece_start[parsed->pieces] = (uint32_t)len;
-}
 
 /* ---- answering a block: the engine's job ------------------------------------------ */
 
@@ -329,7 +76,7 @@ typedef struct piece_answers {
     size_t capacity, len;
     uint64_t lines; /* in the piece (up to a bad line that stopped it) */
     uint64_t counts[2]; /* primes, numbers: added to the run's as they are written */
-    bad_lines bad;  /* numbered from the piece's first line */
+    pk_bad_lines bad;  /* numbered from the piece's first line */
     bool stopped;   /* at a bad line (--on-error fail): the block's answers end here */
 } piece_answers;
 
@@ -424,7 +171,7 @@ static size_t answer_extra(const pk_job_spec *spec)
 
 typedef struct answer_job {
     const cli_job *cli;
-    const check_block *block;
+    const pk_number_block *block;
     answer_sheet *sheet;
     size_t first;    /* numbers before it were answered before a checkpoint */
     bool json_first; /* the block's first answer is the run's first (no comma) */
@@ -434,7 +181,7 @@ typedef struct answer_job {
  * advancing it; NO_COMMA is the number whose --json answer is the run's
  * first (no comma before it), or SIZE_MAX.  Adds the primes to counters[0]
  * and the numbers tested to counters[1].  Returns a pk_status. */
-static int answer_numbers(const pk_job_spec *spec, const check_block *block, size_t begin, size_t end,
+static int answer_numbers(const pk_job_spec *spec, const pk_number_block *block, size_t begin, size_t end,
                           size_t no_comma, char **out_p, uint64_t counters[])
 {
     char *out = *out_p;
@@ -557,13 +304,13 @@ static int answer_piece(void *state, void *worker, uint64_t unit, uint64_t count
 {
     (void)worker;
     const answer_job *job = state;
-    const check_block *block = job->block;
+    const pk_number_block *block = job->block;
     const pk_job_spec *spec = &job->cli->spec;
     piece_answers *piece = &job->sheet->pieces[unit];
     uint64_t values[PIECE_CHUNK];
     uint32_t at[PIECE_CHUNK], len[PIECE_CHUNK];
     uint8_t big[PIECE_CHUNK];
-    check_block chunk = {.text = block->text, .text_len = block->text_len, .capacity = PIECE_CHUNK,
+    pk_number_block chunk = {.text = block->text, .text_len = block->text_len, .capacity = PIECE_CHUNK,
                          .values = values, .at = at, .len = len, .big = big};
     size_t pos = block->piece_start[unit];
     const size_t end = block->piece_start[unit + 1], extra = answer_extra(spec);
@@ -575,7 +322,7 @@ static int answer_piece(void *state, void *worker, uint64_t unit, uint64_t count
         const size_t from = pos;
         chunk.count = 0;
         chunk.irregular = false;
-        parse_lines(&chunk, block->text, end, &pos, &line, !pk_primes_settings_of(spec->settings)->skip_bad_lines);
+        pk_number_block_parse_lines(&chunk, block->text, end, &pos, &line, !pk_primes_settings_of(spec->settings)->skip_bad_lines);
         if (chunk.failed)
             return PK_ENOMEM;
         /* Answers take at most the digits of their numbers, which lie in
@@ -668,7 +415,7 @@ typedef struct check_run {
      * writer thread gives sheets back, reader threads take blocks. */
     pthread_mutex_t spares_lock;
     answer_sheet *spare_sheets;
-    check_block *spare_blocks;
+    pk_number_block *spare_blocks;
     uint64_t tested, primes, skipped;
     uint64_t numbers_taken; /* answered so far: the first has no comma in --json */
     bool streaming;         /* files go to the engine as a stream (stream_files) */
@@ -678,8 +425,8 @@ typedef struct check_run {
     uint64_t resumed, to_skip;
     double last_save;
     pk_primes_report report;
-    check_block shared;     /* ranks other than 0: the block being answered */
-    check_block arguments;  /* numbers given on the command line */
+    pk_number_block shared;     /* ranks other than 0: the block being answered */
+    pk_number_block arguments;  /* numbers given on the command line */
     char *argument_text;
     size_t argument_len, argument_capacity;
 } check_run;
@@ -712,7 +459,7 @@ static void return_sheet(void *owner)
  * enough for a prompt cancel) and gives each unit its range of the sheet.
  * Every rank cuts a block the same way.  Returns the number of units, 0
  * when out of memory. */
-static uint64_t lay_out_units(answer_sheet *sheet, const pk_job_spec *spec, const check_block *block, size_t first)
+static uint64_t lay_out_units(answer_sheet *sheet, const pk_job_spec *spec, const pk_number_block *block, size_t first)
 {
     const size_t n = block->count - first;
     /* UNIT_WEIGHT numbers a unit, or at least one when numbers weigh more. */
@@ -769,7 +516,7 @@ typedef struct block_header {
 } block_header;
 
 /* Rank 0: sends numbers FIRST.. of BLOCK to the other ranks. */
-static void send_block(const check_block *block, size_t first, bool json_first)
+static void send_block(const pk_number_block *block, size_t first, bool json_first)
 {
     block_header header = {block->count - first, block->text_len, json_first, block->irregular};
     pk_comm_broadcast(&header, sizeof header, 0);
@@ -782,7 +529,7 @@ static void send_block(const check_block *block, size_t first, bool json_first)
 }
 
 /* Other ranks: receives a block into BLOCK.  Returns false at the end. */
-static bool receive_block(check_block *block, bool *json_first)
+static bool receive_block(pk_number_block *block, bool *json_first)
 {
     block_header header;
     pk_comm_broadcast(&header, sizeof header, 0);
@@ -794,7 +541,7 @@ static bool receive_block(check_block *block, bool *json_first)
         block->own_capacity = text_len + PK_READER_PADDING;
         block->own_text = malloc(block->own_capacity);
     }
-    if (!check_block_reserve(block, n) || block->own_text == NULL)
+    if (!pk_number_block_reserve(block, n) || block->own_text == NULL)
         pk_comm_abort(PK_EXIT_FAILURE); /* the ranks could no longer agree on anything */
     pk_comm_broadcast(block->own_text, text_len, 0);
     memset(block->own_text + text_len, 0, PK_READER_PADDING); /* as a reader's block */
@@ -813,7 +560,7 @@ static bool receive_block(check_block *block, bool *json_first)
 /* Sets up the answering of numbers FIRST.. of BLOCK: a sheet laid out in
  * units, and the engine's job over them in *JOB (its state in *STATE, which
  * must outlive the job).  Returns false when out of memory. */
-static bool set_up_answers(check_run *run, const check_block *block, size_t first, bool json_first,
+static bool set_up_answers(check_run *run, const pk_number_block *block, size_t first, bool json_first,
                            answer_job *state, pk_job *job)
 {
     answer_sheet *sheet = take_sheet(run);
@@ -851,7 +598,7 @@ static int hand_over_answers(check_run *run, answer_sheet *sheet)
 
 /* Answers numbers FIRST.. of BLOCK; collective under MPI (rank 0 sends the
  * block first).  Returns a pk_status. */
-static int answer_block(check_run *run, const check_block *block, size_t first, bool json_first)
+static int answer_block(check_run *run, const pk_number_block *block, size_t first, bool json_first)
 {
     if (pk_comm_size() > 1 && pk_comm_rank() == 0)
         send_block(block, first, json_first);
@@ -924,15 +671,15 @@ static int maybe_save_checkpoint(check_run *run, bool now)
 /* After answers: the bad lines among them (BAD, numbered from FIRST_LINE),
  * named on stderr (skipped), or the first one as the error.  Returns an
  * exit code. */
-static int report_bad_lines(check_run *run, const bad_lines *lines, const char *name, uint64_t first_line)
+static int report_bad_lines(check_run *run, const pk_bad_lines *lines, const char *name, uint64_t first_line)
 {
     const cli_job *cli = run->cli;
-    size_t named = lines->count < MAX_BAD_NAMED ? (size_t)lines->count : MAX_BAD_NAMED;
+    size_t named = lines->count < PK_NUMBERS_BAD_NAMED ? (size_t)lines->count : PK_NUMBERS_BAD_NAMED;
     for (size_t i = 0; i < named; i++) {
-        const bad_line *bad = &lines->named[i];
+        const pk_bad_line *bad = &lines->named[i];
         uint64_t line = first_line + bad->local_line;
         if (pk_primes_settings_of(cli->spec.settings)->skip_bad_lines) {
-            if (run->skipped + i < MAX_BAD_NAMED)
+            if (run->skipped + i < PK_NUMBERS_BAD_NAMED)
                 cli_note(cli->what, "skipping %s:%" PRIu64 ": '%s': %s", name, line, bad->text, bad->why);
         } else if (strcmp(bad->why, "contains a NUL byte") == 0) {
             cli_error(cli->what, "%s:%" PRIu64 ": contains a NUL byte", name, line);
@@ -947,7 +694,7 @@ static int report_bad_lines(check_run *run, const bad_lines *lines, const char *
 }
 
 /* Rank 0: answers a block, then reports its bad lines.  Returns an exit code. */
-static int take_block(check_run *run, const check_block *block, const char *name, uint64_t first_line)
+static int take_block(check_run *run, const pk_number_block *block, const char *name, uint64_t first_line)
 {
     cli_job *cli = run->cli;
     size_t first = 0;
@@ -978,7 +725,7 @@ static int parse_check_block(void *ctx, pk_line_block *block)
 {
     check_run *run = ctx;
     pthread_mutex_lock(&run->spares_lock);
-    check_block *parsed = run->spare_blocks;
+    pk_number_block *parsed = run->spare_blocks;
     if (parsed != NULL)
         run->spare_blocks = parsed->next_spare;
     pthread_mutex_unlock(&run->spares_lock);
@@ -989,16 +736,16 @@ static int parse_check_block(void *ctx, pk_line_block *block)
     parsed->stopped = parsed->failed = parsed->irregular = false;
     block->parsed = parsed;
     if (run->streaming)
-        cut_into_pieces(parsed, block);
+        pk_number_block_cut(parsed, block, PIECE_BYTES);
     else
-        parse_block(parsed, block, !pk_primes_settings_of(run->cli->spec.settings)->skip_bad_lines);
+        pk_number_block_parse(parsed, block, !pk_primes_settings_of(run->cli->spec.settings)->skip_bad_lines);
     return parsed->failed ? -1 : 0; /* the reader reports "out of memory" */
 }
 
 static void free_check_block(void *ctx, void *parsed)
 {
     check_run *run = ctx;
-    check_block *block = parsed;
+    pk_number_block *block = parsed;
     pthread_mutex_lock(&run->spares_lock);
     block->next_spare = run->spare_blocks;
     run->spare_blocks = block;
@@ -1045,7 +792,7 @@ static const pk_job *next_streamed_block(void *ctx, int *status)
         *status = rc == PK_EOF ? PK_OK : rc;
         return NULL;
     }
-    const check_block *block = line_block->parsed;
+    const pk_number_block *block = line_block->parsed;
     streamed_block *streamed = calloc(1, sizeof *streamed);
     answer_sheet *sheet = streamed != NULL ? take_sheet(run) : NULL;
     if (sheet == NULL || !reserve_pieces(sheet, block->pieces)) {
@@ -1240,8 +987,8 @@ static int add_argument(check_run *run, const char *arg)
     memcpy(run->argument_text + at, arg, len + 1);
     run->argument_len += len + 1;
     memset(run->argument_text + run->argument_len, 0, PK_READER_PADDING);
-    const char *why = add_number(&run->arguments, run->argument_text + at, len, at);
-    if (why == out_of_memory) {
+    const char *why = pk_number_block_add(&run->arguments, run->argument_text + at, len, at);
+    if (why == pk_numbers_out_of_memory) {
         cli_error(run->cli->what, "out of memory");
         return PK_EXIT_FAILURE;
     }
@@ -1284,7 +1031,7 @@ static int validate_check_arguments(const cli_job *cli)
         uint64_t value;
         const char *why = NULL;
         if (pk_parse_u64(arg, &value, &why) == PK_ERANGE)
-            why = out_of_range(why);
+            why = pk_numbers_out_of_range(why);
         cli_error(cli->what, "bad N '%s': %s, and no file of that name exists", arg,
                   why != NULL ? why : "not a number");
         return PK_EXIT_USAGE;
@@ -1497,14 +1244,14 @@ int primes_run_check(cli_job *cli, pk_primes_options *options)
         answer_sheet_free(sheet);
     }
     while (run->spare_blocks != NULL) { /* all of them: the readers are gone */
-        check_block *block = run->spare_blocks;
+        pk_number_block *block = run->spare_blocks;
         run->spare_blocks = block->next_spare;
-        check_block_free(block);
+        pk_number_block_free(block);
         free(block);
     }
     pthread_mutex_destroy(&run->spares_lock);
-    check_block_free(&run->shared);
-    check_block_free(&run->arguments);
+    pk_number_block_free(&run->shared);
+    pk_number_block_free(&run->arguments);
     free(run->argument_text);
     free(run);
     return rc;

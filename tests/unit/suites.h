@@ -10,6 +10,7 @@
 
 int pk_suite_numexpr(void);
 int pk_suite_linescan(void);
+int pk_suite_numbers(void);
 int pk_suite_primality(void);
 int pk_suite_sieve(void);
 int pk_suite_primes_job(void);
