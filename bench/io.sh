@@ -81,8 +81,11 @@ echo "    $(wc -l <"$work/numbers.txt") numbers, $(du -m "$work/numbers.txt" | c
 # the reference once and then parkit in every configuration, so a ratio
 # compares runs minutes apart at most: this host's speed drifts by 10-30%,
 # and a reference taken once, in a fast moment, skewed every ratio.
+# Built from the tree the binary was built in (an older checkout, for a
+# before/after comparison), never from this script's.
 reference=$(dirname "$BIN")/check-compute-only
-make -s "$reference" BUILD="$(dirname "$BIN")" >/dev/null
+tree=$(git -C "$(dirname "$BIN")" rev-parse --show-toplevel 2>/dev/null || pwd)
+make -s -C "$tree" "$reference" BUILD="$(dirname "$BIN")" >/dev/null
 compute_threads=$(($(nproc) - 1)) # the last configuration leaves a core to the I/O stage
 configs=("--io-threads 0" "--io-threads 1" "--io-threads 2")
 [ "$compute_threads" -ge 1 ] && configs+=("-t $compute_threads --io-threads 1")

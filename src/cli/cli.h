@@ -13,7 +13,6 @@
 
 #include "parkit/cpus.h"
 #include "parkit/engine.h"
-#include "parkit/primes.h"
 
 enum {
     PK_EXIT_OK = 0,
