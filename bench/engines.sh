@@ -133,9 +133,9 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo "machine:   $ncpu CPUs ($cpu_model), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 echo "load:      $(load) at start"
-echo "busiest:   $(ps -eo pcpu=,comm= --sort=-pcpu 2>/dev/null | head -3 | awk '{ printf "%s%s %s%%", (NR > 1 ? ", " : ""), $2, $1 }')"
+echo "busiest:   $(ps -eo pcpu=,comm= --sort=-pcpu 2>/dev/null | sed -n 1,3p | awk '{ printf "%s%s %s%%", (NR > 1 ? ", " : ""), $2, $1 }')"
 echo "parkit:    $("$PK" --version) ($(jq -r '"\(.compiler), \(.openmp), mpi=\(.mpi)"' <<<"$info")), binary $BIN"
-echo "mpirun:    $(mpirun --version 2>&1 | head -1)"
+echo "mpirun:    $(mpirun --version 2>&1 | sed -n 1p)"
 echo "binding:   mpirun -np 2:               $bind_default"
 echo "           mpirun -np 2 --bind-to none: $bind_none"
 echo "runs:      $RUNS per configuration, alternating; min and median wall seconds"

@@ -30,7 +30,7 @@ csv="$here/results/io-$(date -u +%Y%m%dT%H%M%SZ).csv"
 echo "case,tool,run,seconds,max_rss_kib" >"$csv"
 
 echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "parkit:  $("$BIN" --version), $(primesieve --version | head -1)"
+echo "parkit:  $("$BIN" --version), $(primesieve --version | sed -n 1p)"
 echo "runs:    $RUNS per case, alternating; minimum (and median) seconds shown"
 echo
 
@@ -44,7 +44,7 @@ timed() {
     echo "$case,$tool,$index,$seconds,$rss" >>"$csv"
     echo "$seconds $rss"
 }
-min_of() { sort -n | head -1; }
+min_of() { sort -n | sed -n 1p; }
 
 median_of() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 

@@ -50,7 +50,7 @@ stats() {
 }
 
 echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "parkit:  $("$BIN" --version), primesieve: $(primesieve --version | head -1)"
+echo "parkit:  $("$BIN" --version), primesieve: $(primesieve --version | sed -n 1p)"
 echo "runs:    $RUNS per case, alternating; min and median seconds"
 echo
 

@@ -25,7 +25,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "case,tool,run,seconds,max_rss_kib,answer" >"$csv"
 
-conditions="$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load $(cut -d' ' -f1-3 /proc/loadavg); $("$BIN" --version); $(primesieve --version | head -1)"
+conditions="$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load $(cut -d' ' -f1-3 /proc/loadavg); $("$BIN" --version); $(primesieve --version | sed -n 1p)"
 {
     echo "# parkit performance targets, $stamp"
     echo
