@@ -43,5 +43,7 @@ static inline const pk_primes_settings *pk_primes_settings_of(const void *settin
 /* Names as the command line and job files spell them. */
 const char *pk_pattern_name(pk_primes_pattern pattern);
 int pk_pattern_parse(const char *text, pk_primes_pattern *pattern);
+/* "sieve" or "trial". */
+const char *pk_algo_name(pk_primes_algo algo);
 
 #endif

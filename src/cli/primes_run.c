@@ -79,7 +79,7 @@ int primes_run_count(cli_job *cli, pk_primes_options *options)
                ",\"pattern\":\"%s\",\"count\":%" PRIu64 ",\"validated\":%s,\"validation\":\"%s\",\"algo\":\"%s\",",
                lo, hi, pk_pattern_name(primes_settings(cli)->pattern), count,
                validation == PK_VALIDATION_PASSED ? "true" : "null", method,
-               primes_settings(cli)->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
+               pk_algo_name(primes_settings(cli)->algo));
         cli_report_json(cli, &report.run);
         printf("}\n");
     } else {
@@ -323,7 +323,7 @@ int primes_run_list(cli_job *cli, pk_primes_options *options)
         printf("{\"command\":\"primes list\",\"lo\":%" PRIu64 ",\"hi\":%" PRIu64 ",\"count\":%" PRIu64
                ",\"output\":", lo, hi, count);
         cli_json_string(cli->spec.output);
-        printf(",\"algo\":\"%s\",", primes_settings(cli)->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
+        printf(",\"algo\":\"%s\",", pk_algo_name(primes_settings(cli)->algo));
         cli_report_json(cli, &report.run);
         printf("}\n");
     }
@@ -364,7 +364,7 @@ int primes_run_nth(cli_job *cli, pk_primes_options *options)
         return cli_job_failed(cli, status);
     if (cli->spec.json) {
         printf("{\"command\":\"primes nth\",\"n\":%" PRIu64 ",\"prime\":%" PRIu64 ",\"algo\":\"%s\",", n, prime,
-               primes_settings(cli)->algo == PK_ALGO_TRIAL ? "trial" : "sieve");
+               pk_algo_name(primes_settings(cli)->algo));
         cli_report_json(cli, &report.run);
         printf("}\n");
     } else {

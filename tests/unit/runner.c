@@ -7,6 +7,7 @@
  * It exits 1 on any failure or registry error, never with the failure count
  * (which would wrap at 256 and could read as success).
  */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,18 @@
 #include "parkit/comm.h"
 #include "parkit/status.h"
 #include "suites.h"
+
+int pk_test_make_directory(char *path_template)
+{
+    return mkdtemp(path_template) != NULL ? 0 : -1;
+}
+
+int pk_test_remove_directory(const char *path)
+{
+    char command[PATH_MAX + 16];
+    snprintf(command, sizeof command, "rm -rf '%s'", path);
+    return system(command) == 0 ? 0 : -1;
+}
 
 int pk_suite_add(const char *suite_name, const pk_test_case *cases)
 {

@@ -32,4 +32,10 @@ typedef struct pk_test_case {
 
 int pk_suite_add(const char *suite_name, const pk_test_case *cases);
 
+/* A suite's scratch directory: made from PATH_TEMPLATE (mkdtemp, which
+ * fills in its XXXXXX), and removed with all it holds.  0 or -1, as CUnit's
+ * suite set-up and clean-up functions return. */
+int pk_test_make_directory(char *path_template);
+int pk_test_remove_directory(const char *path);
+
 #endif

@@ -226,14 +226,12 @@ static void test_path_is_checked(void)
 
 static int make_directory(void)
 {
-    return mkdtemp(directory) != NULL ? 0 : -1;
+    return pk_test_make_directory(directory);
 }
 
 static int remove_directory(void)
 {
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    return system(command) == 0 ? 0 : -1;
+    return pk_test_remove_directory(directory);
 }
 
 int pk_suite_checkpoint(void)

@@ -29,6 +29,7 @@
 #include "parkit/outfile.h"
 #include "parkit/primality.h"
 #include "parkit/primes.h"
+#include "parkit/primes_settings.h"
 #include "parkit/rounds.h"
 #include "parkit/status.h"
 
@@ -643,7 +644,7 @@ static void describe_job(const primes_job *job, const char *command, pk_checkpoi
     snprintf(checkpoint->identity, sizeof checkpoint->identity,
              "command %s\nlo %" PRIu64 "\nhi %" PRIu64 "\npattern %d\nalgo %s\nformat %s\nunit_bytes %" PRIu64
              "\noutput %s\n",
-             command, job->plan.lo, job->plan.hi, (int)job->pattern, options->algo == PK_ALGO_TRIAL ? "trial" : "sieve",
+             command, job->plan.lo, job->plan.hi, (int)job->pattern, pk_algo_name(options->algo),
              options->binary_output ? "binary" : "text", job->plan.unit_bytes,
              options->output_path != NULL ? options->output_path : "-");
 }

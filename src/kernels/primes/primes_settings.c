@@ -37,6 +37,16 @@ int pk_pattern_parse(const char *text, pk_primes_pattern *pattern)
     return PK_EINVAL;
 }
 
+static const char *const algo_names[] = {
+    [PK_ALGO_SIEVE] = "sieve",
+    [PK_ALGO_TRIAL] = "trial",
+};
+
+const char *pk_algo_name(pk_primes_algo algo)
+{
+    return algo_names[algo];
+}
+
 /* VALUE is FIRST or SECOND; *which = (VALUE is SECOND). */
 static bool one_of(const char *value, const char *first, const char *second, bool *which)
 {
@@ -64,7 +74,7 @@ static bool set_check_format(void *settings, const char *value)
 static bool set_algo(void *settings, const char *value)
 {
     bool trial;
-    if (!one_of(value, "sieve", "trial", &trial))
+    if (!one_of(value, algo_names[PK_ALGO_SIEVE], algo_names[PK_ALGO_TRIAL], &trial))
         return false;
     pk_primes_settings_in(settings)->algo = trial ? PK_ALGO_TRIAL : PK_ALGO_SIEVE;
     return true;
