@@ -82,6 +82,22 @@ int pk_primes_nth(const pk_primes_options *options, uint64_t n, uint64_t *prime,
 int pk_primes_check(const pk_primes_options *options, const uint64_t *numbers, uint8_t *is_prime, size_t count,
                     pk_primes_report *report);
 
+/* check's answers (parkit/answers.h: a pk_answer_fn whose ctx points to a
+ * pk_primes_answer_format): is each number prime?  counters[0] counts the
+ * primes (and probable primes), counters[1] the numbers. */
+typedef enum pk_primes_answer_format {
+    PK_PRIMES_ANSWER_TEXT,    /* "N prime" */
+    PK_PRIMES_ANSWER_VERDICT, /* "prime" (-q) */
+    PK_PRIMES_ANSWER_JSON,    /* ,{"n":"N","verdict":"prime"}: the elements of an array */
+    PK_PRIMES_ANSWER_JSONL,   /* {"n":"N","verdict":"prime"}, a line each */
+} pk_primes_answer_format;
+
+struct pk_number_block;
+int pk_primes_answer(const void *format, const struct pk_number_block *block, size_t begin, size_t end, char **out,
+                     uint64_t counters[]);
+/* The most bytes an answer in FORMAT adds to its number's digits. */
+size_t pk_primes_answer_extra(pk_primes_answer_format format);
+
 /* Does a count hold up?  Counts from 0 to x are checked against known exact
  * values (pi(10^k), pi(2^64-1), tuplets at 10^k) or, for other x, against
  * Dusart's proven bounds on pi(x).  A failure means a bug: report it rather

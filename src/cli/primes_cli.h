@@ -2,8 +2,8 @@
  * What the `parkit primes` subcommands share: the job being run (cli_job,
  * cli/report.h, with the report every kernel's run ends with), the primes
  * settings in it, and the runners: primes_run.c holds
- * count, list and nth; cmd_check.c holds check, whose I/O pipeline is a
- * file of its own.  cmd_primes.c parses the command line; run_spec.c runs
+ * count, list and nth; cmd_check.c holds check, whose I/O pipeline is the
+ * library's (parkit/answers.h).  cmd_primes.c parses the command line; run_spec.c runs
  * a spec from either front end.
  */
 #ifndef PK_CLI_PRIMES_CLI_H

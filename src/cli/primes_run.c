@@ -1,8 +1,8 @@
 /*
  * `parkit primes count|list|nth`: run the job the spec describes, print the
  * answer (human or JSON) and how long it took.  All arithmetic lives in
- * src/kernels/primes/; check, with its reader/compute/writer pipeline, is
- * in cmd_check.c.
+ * src/kernels/primes/; check, whose reader/compute/writer pipeline is the
+ * library's (parkit/answers.h), is in cmd_check.c.
  */
 #include <errno.h>
 #include <fcntl.h>

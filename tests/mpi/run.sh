@@ -65,10 +65,10 @@ same() {
 }
 
 if [ "$MODE" = quick ]; then NPS="2 3"; else NPS="1 2 3 4"; fi
-echo "== the wall around MPI and output in order across ranks: unit-tests comm, engine_ranks on 1-4 ranks"
+echo "== the wall around MPI and output in order across ranks: unit-tests comm, engine_ranks, answers on 1-4 ranks"
 UNIT=$(dirname "$P")/unit-tests
 if [ -x "$UNIT" ]; then
-    for suite in comm engine_ranks; do
+    for suite in comm engine_ranks answers; do
         for np in 1 2 3 4; do
             if timeout 120 mpirun -np "$np" --bind-to none "$UNIT" "$suite" >"$T/out" 2>"$T/err"; then pass; else
                 fail "unit-tests $suite under mpirun -np $np" "$(grep -E 'FAILED|[0-9]\. ' "$T/out" | head -3)" \

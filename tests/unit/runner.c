@@ -32,9 +32,10 @@ int pk_test_remove_directory(const char *path)
     return system(command) == 0 ? 0 : -1;
 }
 
-int pk_suite_add(const char *suite_name, const pk_test_case *cases)
+int pk_suite_add_set_up(const char *suite_name, const pk_test_case *cases, CU_InitializeFunc set_up,
+                        CU_CleanupFunc clean_up)
 {
-    CU_pSuite suite = CU_add_suite(suite_name, NULL, NULL);
+    CU_pSuite suite = CU_add_suite(suite_name, set_up, clean_up);
     if (suite == NULL)
         return -1;
     for (const pk_test_case *c = cases; c->name != NULL; c++)
@@ -43,10 +44,15 @@ int pk_suite_add(const char *suite_name, const pk_test_case *cases)
     return 0;
 }
 
+int pk_suite_add(const char *suite_name, const pk_test_case *cases)
+{
+    return pk_suite_add_set_up(suite_name, cases, NULL, NULL);
+}
+
 static int (*const suites[])(void) = {
     pk_suite_numexpr, pk_suite_linescan, pk_suite_numbers, pk_suite_primality, pk_suite_sieve, pk_suite_primes_job,
     pk_suite_engine, pk_suite_engine_ranks, pk_suite_queue, pk_suite_comm, pk_suite_checkpoint, pk_suite_rounds,
-    pk_suite_jobfile, pk_suite_writer, pk_suite_reader,
+    pk_suite_jobfile, pk_suite_writer, pk_suite_reader, pk_suite_answers,
 };
 
 int main(int argc, char **argv)

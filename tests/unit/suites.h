@@ -23,6 +23,7 @@ int pk_suite_rounds(void);
 int pk_suite_writer(void);
 int pk_suite_reader(void);
 int pk_suite_jobfile(void);
+int pk_suite_answers(void);
 
 /* The registration helper every suite uses: NULL-terminated {name, fn} list. */
 typedef struct pk_test_case {
@@ -31,6 +32,9 @@ typedef struct pk_test_case {
 } pk_test_case;
 
 int pk_suite_add(const char *suite_name, const pk_test_case *cases);
+/* The same, with CUnit's set-up and clean-up functions around the suite. */
+int pk_suite_add_set_up(const char *suite_name, const pk_test_case *cases, CU_InitializeFunc set_up,
+                        CU_CleanupFunc clean_up);
 
 /* A suite's scratch directory: made from PATH_TEMPLATE (mkdtemp, which
  * fills in its XXXXXX), and removed with all it holds.  0 or -1, as CUnit's
