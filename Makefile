@@ -69,7 +69,8 @@ SAN_FLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recov
 endif
 
 PK_CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -DPK_HAVE_MPI=$(MPI) -DPK_HAVE_GMP=$(GMP) -DPK_HAVE_INIH=$(INIH)
-PK_CFLAGS   := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -pthread -MMD -MP $(SAN_FLAGS)
+# No fused multiply-adds: every SIMD path of a floating-point kernel (mandel) must give the same bits.
+PK_CFLAGS   := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -ffp-contract=off -pthread -MMD -MP $(SAN_FLAGS)
 PK_LDLIBS   := -lm
 ifeq ($(OPENMP),1)
 PK_CFLAGS += -fopenmp
@@ -221,6 +222,10 @@ bench: all
 # bench/io.sh's reference: check's compute alone, numbers already in memory.
 $(BUILD)/check-compute-only: bench/check_compute_only.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(PK_LDLIBS)
+
+# bench/mandel.sh's reference: the textbook loop, scalar, OpenMP schedule(dynamic).
+$(BUILD)/mandel-textbook: bench/mandel_textbook.c
+	$(CC) -std=c11 -O2 -fopenmp -ffp-contract=off -o $@ $<
 
 # FLINT is for this benchmark only, never a dependency of parkit itself.
 $(BUILD)/primality-vs-flint: bench/primality_vs_flint.c $(LIB)

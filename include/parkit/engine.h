@@ -24,6 +24,8 @@
 #include <stdint.h>
 
 #define PK_JOB_MAX_COUNTERS 8
+/* Threads whose busy time a run keeps one by one (pk_engine_stats). */
+#define PK_BUSY_THREADS 256
 
 typedef enum pk_schedule_kind {
     PK_SCHEDULE_STATIC,
@@ -112,6 +114,9 @@ typedef struct pk_engine_stats {
     double input_seconds; /* streams: in pk_stream.next (threads, one at a time) */
     int threads_used;
     uint64_t units_run;  /* by this rank */
+    /* Seconds each thread (by its OpenMP number, the first PK_BUSY_THREADS)
+     * spent in run_unit: the busiest against the mean is the imbalance. */
+    double thread_busy[PK_BUSY_THREADS];
 } pk_engine_stats;
 
 /* Everyone who runs units of a distributed job at once: options->workers,

@@ -17,7 +17,7 @@
 
 /* The most keys a kernel's table may have, and the most bytes its
  * settings may take in a job spec. */
-enum { PK_KERNEL_MAX_KEYS = 32, PK_KERNEL_SETTINGS_MAX = 64 };
+enum { PK_KERNEL_MAX_KEYS = 32, PK_KERNEL_SETTINGS_MAX = 128 };
 
 /* A command's bit in the masks below: command numbers index `commands`. */
 #define PK_FOR(command) (1u << (command))
@@ -49,8 +49,9 @@ typedef struct pk_kernel_info {
      * in the order the command line takes them. */
     const pk_kernel_key *keys;
     size_t nkeys;
-    /* The commands that take output.path and the [checkpoint] keys. */
-    unsigned output_path_commands, checkpoint_commands;
+    /* The commands that take output.path and the [checkpoint] keys, and
+     * those with an I/O stage (--io-threads). */
+    unsigned output_path_commands, checkpoint_commands, io_threads_commands;
     /* The kernel's settings: at most PK_KERNEL_SETTINGS_MAX bytes, set to
      * their defaults by settings_init. */
     size_t settings_size;

@@ -32,6 +32,9 @@ typedef struct pk_run_report {
     uint64_t units_run;     /* by this rank */
     uint64_t units_resumed; /* done before this run, read from the checkpoint */
     int threads;
+    /* Seconds each of this rank's threads spent in units, over every run. */
+    double thread_busy[PK_BUSY_THREADS];
+    int busy_threads; /* how many of thread_busy[] hold a thread */
     bool checkpoint_saved;     /* stopped early, after saving a checkpoint */
     char checkpoint_note[512]; /* that there was no checkpoint to resume from */
     /* Why the checkpoint failed the run: "cannot resume from PATH: why"
@@ -57,7 +60,14 @@ typedef struct pk_spread {
 typedef struct pk_run_ranks {
     pk_spread compute_seconds, comm_seconds, peak_rss_kib;
     uint64_t peak_rss_kib_total;
+    /* Over every thread of every rank: the mean and the most busy seconds;
+     * most / mean is the threads' imbalance (1: perfectly balanced). */
+    double thread_busy_mean, thread_busy_max;
 } pk_run_ranks;
+
+/* This rank's threads: the mean and the most busy seconds (0 and 0 when
+ * no unit ran). */
+void pk_run_report_busy(const pk_run_report *report, double *mean, double *max);
 
 /* Collective under MPI (every rank calls it): REPORT's figures and this
  * process's peak memory, over all ranks. */

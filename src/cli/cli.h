@@ -71,13 +71,13 @@ int cli_ranks_ready(int exit_code, int threads, uint64_t *world_threads);
 /* Has this process been through cli_ranks_ready? */
 bool cli_ranks_were_ready(void);
 
+/* Started by mpirun, srun or another MPI launcher (main.c)? */
+bool cli_launched_by_mpi(void);
+
 /* ---- subcommands ----------------------------------------------------------- */
 
 int cli_primes(int argc, char **argv);
-/* Runs a job spec of the primes kernel (from the command line or a job
- * file); returns the exit code. */
-struct pk_job_spec;
-int cli_run_spec(const struct pk_job_spec *spec);
+int cli_mandel(int argc, char **argv);
 int cli_info(int argc, char **argv);
 int cli_run(int argc, char **argv);
 

@@ -2,15 +2,18 @@
  * `parkit run JOB.ini [--set section.key=value ...]`: run a job file.
  *
  * The job file fills the same pk_job_spec the command line fills, and the
- * same executor runs it (cli_run_spec), so a job behaves the same typed at
+ * kernel's runner runs it (primes_run_spec), so a job behaves the same typed at
  * a shell, from a job file, under mpirun and in an sbatch script.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/mandel_cli.h"
+#include "cli/primes_cli.h"
 #include "parkit/jobfile.h"
 #include "parkit/jobspec.h"
+#include "parkit/mandel_settings.h"
 #include "parkit/primes_settings.h"
 #include "parkit/status.h"
 
@@ -19,7 +22,8 @@ static const struct {
     const pk_kernel_info *kernel;
     int (*run)(const pk_job_spec *spec);
 } runners[] = {
-    {&pk_primes_kernel, cli_run_spec},
+    {&pk_primes_kernel, primes_run_spec},
+    {&pk_mandel_kernel, mandel_run_spec},
 };
 
 static const char run_usage[] =

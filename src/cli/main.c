@@ -18,6 +18,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  primes count|list|check|nth ...   prime kernels on all cores\n"
+    "  mandel [--size N] [-o FILE] ...   a Mandelbrot image (load imbalance, schedules)\n"
     "  run JOB.ini [--set sec.key=val]   run a job file (jobs/*.ini)\n"
     "  info                              how this binary was built and what it sees\n"
     "\n"
@@ -39,7 +40,7 @@ static int finish_stdout(int rc)
 
 /* Launched by mpirun, srun or another MPI launcher?  Without one, parkit
  * runs as a plain program: no MPI start-up cost, no MPI singleton. */
-static bool launched_by_mpi(void)
+bool cli_launched_by_mpi(void)
 {
     static const char *const variables[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE",
                                             "MPI_LOCALNRANKS"};
@@ -58,6 +59,8 @@ static int dispatch(int argc, char **argv)
     const char *command = argv[1];
     if (strcmp(command, "primes") == 0)
         return finish_stdout(cli_primes(argc - 1, argv + 1));
+    if (strcmp(command, "mandel") == 0)
+        return finish_stdout(cli_mandel(argc - 1, argv + 1));
     if (strcmp(command, "info") == 0)
         return finish_stdout(cli_info(argc - 1, argv + 1));
     if (strcmp(command, "run") == 0)
@@ -76,7 +79,7 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (pk_comm_built_with_mpi() && launched_by_mpi()) {
+    if (pk_comm_built_with_mpi() && cli_launched_by_mpi()) {
         int rc = pk_comm_init(&argc, &argv);
         if (rc != PK_OK) {
             cli_error("MPI", rc == PK_ENOTSUP ? "the MPI library cannot give MPI_THREAD_FUNNELED (got %s)"

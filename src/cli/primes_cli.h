@@ -23,6 +23,10 @@ static inline pk_primes_settings *primes_settings(cli_job *cli)
 
 /* ---- the runners: each returns the exit code, collective under MPI ---- */
 
+/* A primes job spec, from the command line or a job file: the checks
+ * across its settings, then the command's runner. */
+int primes_run_spec(const pk_job_spec *spec);
+
 int primes_run_count(cli_job *cli, pk_primes_options *options);
 int primes_run_list(cli_job *cli, pk_primes_options *options);
 int primes_run_nth(cli_job *cli, pk_primes_options *options);

@@ -49,6 +49,16 @@ void cli_report_json(const cli_job *job, const pk_run_report *report)
            ranks.comm_seconds.min, ranks.comm_seconds.avg, ranks.comm_seconds.max, ranks.peak_rss_kib.min,
            ranks.peak_rss_kib.avg, ranks.peak_rss_kib.max, ranks.peak_rss_kib_total, report->units,
            report->input_seconds, report->output_seconds);
+    /* The load balance: each thread's busy seconds (rank 0's), and most
+     * over mean for the threads of every rank and for the ranks' compute. */
+    printf(",\"thread_busy_seconds\":[");
+    for (int thread = 0; thread < report->busy_threads; thread++)
+        printf("%s%.6f", thread > 0 ? "," : "", report->thread_busy[thread]);
+    printf("],\"thread_busy_seconds_all_ranks\":{\"mean\":%.6f,\"max\":%.6f},\"imbalance\":{\"threads\":%.4f,"
+           "\"ranks\":%.4f}",
+           ranks.thread_busy_mean, ranks.thread_busy_max,
+           ranks.thread_busy_mean > 0 ? ranks.thread_busy_max / ranks.thread_busy_mean : 1.0,
+           ranks.compute_seconds.avg > 0 ? ranks.compute_seconds.max / ranks.compute_seconds.avg : 1.0);
 }
 
 void cli_report_time(const cli_job *job, const pk_run_report *report)
@@ -67,12 +77,23 @@ void cli_report_time(const cli_job *job, const pk_run_report *report)
     if (report->input_seconds > 0 || report->output_seconds > 0)
         snprintf(io, sizeof io, ", input wait %.3f s, output wait %.3f s", report->input_seconds,
                  report->output_seconds);
+    /* This rank's threads: how evenly the schedule spread the work. */
+    char busy[128] = "";
+    double mean, max;
+    pk_run_report_busy(report, &mean, &max);
+    if (report->busy_threads > 1 && mean > 0) {
+        int used = snprintf(busy, sizeof busy, "; threads busy");
+        for (int thread = 0; thread < report->busy_threads && thread < 4; thread++)
+            used += snprintf(busy + used, sizeof busy - (size_t)used, " %.3f", report->thread_busy[thread]);
+        snprintf(busy + used, sizeof busy - (size_t)used, "%s s, imbalance %.2f (max/mean)",
+                 report->busy_threads > 4 ? " ..." : "", max / mean);
+    }
     fprintf(stderr,
             "parkit: %s: %.3f s (%scompute %.3f s, communication %.3f s%s), %s%d thread%s (%s), schedule %s, %" PRIu64
-            " units\n",
+            " units%s\n",
             job->what, pk_clock_seconds() - run_start, setup, report->compute_seconds, report->comm_seconds, io, ranks,
             job->threads.threads, job->threads.threads == 1 ? "" : "s", job->threads.source,
-            pk_schedule_format(job->spec.schedule, schedule, sizeof schedule), report->units);
+            pk_schedule_format(job->spec.schedule, schedule, sizeof schedule), report->units, busy);
 }
 
 /* A job whose checkpoint failed it (refused: 2; damaged or not saved: 1),

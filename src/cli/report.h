@@ -9,6 +9,7 @@
 #define PK_CLI_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cli/cli.h"
 #include "parkit/cpus.h"
@@ -21,6 +22,15 @@ typedef struct cli_job {
     const char *what; /* "primes count" ... for messages */
     pk_thread_choice threads;
 } cli_job;
+
+/* What every job does first, for any kernel (run_spec.c): the thread
+ * count into cli->threads (*WORLD_THREADS: all ranks'), a warning when
+ * threads will share cores, the ranks' first agreement, --resume without
+ * --checkpoint refused.  Collective; returns an exit code. */
+int cli_job_begin(cli_job *cli, uint64_t *world_threads);
+/* Then, after the kernel's own checks: the checkpoint path (rank 0
+ * decides for all), and the --timeout clock starts.  Returns an exit code. */
+int cli_job_check_checkpoint(const cli_job *cli);
 
 /* Starts the run's clock (AGAIN: even when it runs already). */
 void cli_clock_start(bool again);

@@ -1,7 +1,7 @@
 /*
- * The runner of a job spec, whoever wrote it (the command line or a job
- * file): the checks across settings, the thread count, the ranks' first
- * agreement, the checkpoint path, then the command's runner.
+ * What every job does before its kernel's runner, whoever wrote its spec
+ * (the command line or a job file) and whatever the kernel: the thread
+ * count, the ranks' first agreement, the checkpoint path, the timeout.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -11,7 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/paths.h"
-#include "cli/primes_cli.h"
+#include "cli/report.h"
 #include "parkit/checkpoint.h"
 #include "parkit/comm.h"
 #include "parkit/cpus.h"
@@ -36,7 +36,7 @@ static int check_checkpoint_path(const cli_job *cli)
             return PK_EXIT_USAGE;
         }
     }
-    for (int i = 0; cli->spec.command == PK_COMMAND_CHECK && i < cli->spec.nargs; i++) {
+    for (int i = 0; i < cli->spec.nargs; i++) { /* inputs, such as check's files */
         if (strcmp(cli->spec.args[i], "-") != 0 && cli_same_file(path, cli->spec.args[i])) {
             cli_error(cli->what, "--checkpoint %s: it is the input %s, which it would destroy", path,
                       cli->spec.args[i]);
@@ -51,22 +51,12 @@ static int check_checkpoint_path(const cli_job *cli)
     return rc == PK_EINVAL ? PK_EXIT_USAGE : PK_EXIT_FAILURE;
 }
 
-int cli_run_spec(const pk_job_spec *spec)
+int cli_job_begin(cli_job *cli, uint64_t *world_threads)
 {
-    cli_job cli = {.spec = *spec};
-    char what[32];
-    snprintf(what, sizeof what, "primes %s", pk_job_command_name(spec));
-    cli.what = what;
     cli_clock_start(false);
-
-    /* Checks across settings, whichever front end wrote them. */
-    if (cli.spec.json && primes_settings(&cli)->jsonl) {
-        cli_error(cli.what, "choose one of --json and --format jsonl");
-        return PK_EXIT_USAGE;
-    }
     const char *bad_variable = NULL;
-    if (pk_threads_choose(cli.spec.threads, &cli.threads, &bad_variable) != PK_OK) {
-        cli_error(cli.what, "%s='%s' is not a thread count (a positive integer up to %d)", bad_variable,
+    if (pk_threads_choose(cli->spec.threads, &cli->threads, &bad_variable) != PK_OK) {
+        cli_error(cli->what, "%s='%s' is not a thread count (a positive integer up to %d)", bad_variable,
                   getenv(bad_variable), PK_MAX_THREADS);
         return PK_EXIT_USAGE;
     }
@@ -74,51 +64,27 @@ int cli_run_spec(const pk_job_spec *spec)
     /* The hybrid pitfall: mpirun binds a rank to one core, and then the
      * threads OMP_NUM_THREADS asked for all share it. */
     int cpus = pk_cpus_available();
-    if (!cli.spec.quiet && cli.threads.threads > cpus && strcmp(cli.threads.source, "--threads") != 0)
+    if (!cli->spec.quiet && cli->threads.threads > cpus && strcmp(cli->threads.source, "--threads") != 0)
         fprintf(stderr, "parkit: warning: %d threads (from %s) on %d CPU%s of the affinity mask: threads will "
-                        "share cores%s\n", cli.threads.threads, cli.threads.source, cpus, cpus == 1 ? "" : "s",
+                        "share cores%s\n", cli->threads.threads, cli->threads.source, cpus, cpus == 1 ? "" : "s",
                 pk_comm_size() > 1 ? " (under mpirun, use --bind-to none or --map-by slot:PE=N)" : "");
 
     /* Every rank got this far (or failed on the way): the first collective. */
-    uint64_t world_threads = 0;
-    int ready = cli_ranks_ready(PK_EXIT_OK, cli.threads.threads, &world_threads);
+    int ready = cli_ranks_ready(PK_EXIT_OK, cli->threads.threads, world_threads);
     if (ready != PK_EXIT_OK)
         return ready;
-
-    pk_primes_options options = {
-        .engine = {.threads = cli.threads.threads,
-                   .workers = world_threads,
-                   .schedule = cli.spec.schedule,
-                   .cancel = cli_signals_install(),
-                   .distributed = true,
-                   .distribute = cli.spec.distribute},
-        .algo = primes_settings(&cli)->algo,
-        .binary_output = primes_settings(&cli)->binary,
-        .checkpoint_path = cli.spec.checkpoint,
-        .checkpoint_interval = cli.spec.checkpoint_interval,
-        .resume = cli.spec.resume,
-    };
-    if (cli.spec.resume && cli.spec.checkpoint == NULL) {
-        cli_error(cli.what, "--resume needs --checkpoint FILE");
+    if (cli->spec.resume && cli->spec.checkpoint == NULL) {
+        cli_error(cli->what, "--resume needs --checkpoint FILE");
         return PK_EXIT_USAGE;
     }
-    if (cli.spec.checkpoint != NULL && cli.spec.command == PK_COMMAND_LIST && cli.spec.output == NULL) {
-        cli_error(cli.what, "--checkpoint needs -o FILE for list (standard output cannot be resumed)");
-        return PK_EXIT_USAGE;
-    }
-    int checked = pk_comm_rank() == 0 ? check_checkpoint_path(&cli) : PK_EXIT_OK;
-    pk_comm_broadcast(&checked, sizeof checked, 0);
-    if (checked != PK_EXIT_OK)
-        return checked;
-    if (cli.spec.timeout > 0)
-        cli_timeout_start(cli.spec.timeout);
-
-    switch (cli.spec.command) {
-    case PK_COMMAND_COUNT: return primes_run_count(&cli, &options);
-    case PK_COMMAND_LIST: return primes_run_list(&cli, &options);
-    case PK_COMMAND_CHECK: return primes_run_check(&cli, &options);
-    case PK_COMMAND_NTH: return primes_run_nth(&cli, &options);
-    }
-    return PK_EXIT_USAGE;
+    return PK_EXIT_OK;
 }
 
+int cli_job_check_checkpoint(const cli_job *cli)
+{
+    int checked = pk_comm_rank() == 0 ? check_checkpoint_path(cli) : PK_EXIT_OK;
+    pk_comm_broadcast(&checked, sizeof checked, 0);
+    if (checked == PK_EXIT_OK && cli->spec.timeout > 0)
+        cli_timeout_start(cli->spec.timeout);
+    return checked;
+}

@@ -586,7 +586,9 @@ static int job_finish(job_draft *draft, char *error, size_t error_size)
 
     static const setting_id always[] = {SETTING_JOB_KERNEL, SETTING_JOB_COMMAND};
     for (size_t i = 0; i < sizeof always / sizeof always[0]; i++) {
-        if (given->origin[always[i]] == ORIGIN_NONE) {
+        /* A kernel of one command (mandel: image) needs no job.command. */
+        const bool one_command = always[i] == SETTING_JOB_COMMAND && kernel != NULL && kernel->commands[1] == NULL;
+        if (given->origin[always[i]] == ORIGIN_NONE && !one_command) {
             say(error, error_size, "%s: missing required key %s.%s", file, shared[always[i]].section,
                 shared[always[i]].key);
             return PK_EINVAL;

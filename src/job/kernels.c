@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "parkit/jobspec.h"
+#include "parkit/mandel_settings.h"
 #include "parkit/primes_settings.h"
 
 static const pk_kernel_info *const kernels[] = {
     &pk_primes_kernel,
+    &pk_mandel_kernel,
 };
 
 const pk_kernel_info *pk_kernel_at(int i)

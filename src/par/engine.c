@@ -22,7 +22,7 @@ int pk_engine_run(const pk_engine_options *options, const pk_job *job,
     if (options->distributed && pk_comm_size() > 1)
         return pk_mpi_run(options, job, counters, stats);
     double start = pk_clock_seconds();
-    int rc = pk_omp_run_units(options, job, 0, job->units, counters, &stats->threads_used, NULL, NULL);
+    int rc = pk_omp_run_units(options, job, 0, job->units, counters, stats, NULL, NULL);
     stats->seconds = pk_clock_seconds() - start;
     stats->units_run = job->units;
     return rc;

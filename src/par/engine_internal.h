@@ -66,13 +66,18 @@ static inline pk_engine_stats *pk_engine_clear_results(uint64_t counters[PK_JOB_
  * engine's, whose failure status this run shares).  hook may be NULL.
  * Returns 0, the first failing status, or PK_ECANCELED. */
 int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64_t first, uint64_t end,
-                     uint64_t counters[PK_JOB_MAX_COUNTERS], int *threads_used, const pk_main_thread_hook *hook,
+                     uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats, const pk_main_thread_hook *hook,
                      pk_ordered *order);
 
-/* Runs UNIT of JOB unless SKIP and, when ORDER is not NULL, hands its output
- * to it as output unit NUMBER.  Records the first failure in *FAILURE. */
+/* Runs UNIT of JOB unless SKIP, adding the seconds it took to *BUSY, and,
+ * when ORDER is not NULL, hands its output to it as output unit NUMBER.
+ * Records the first failure in *FAILURE. */
 void pk_omp_run_and_emit(const pk_engine_options *options, const pk_job *job, void *worker, uint64_t unit,
-                         uint64_t number, uint64_t counters[], int skip, pk_ordered *order, _Atomic int *failure);
+                         uint64_t number, uint64_t counters[], int skip, pk_ordered *order, _Atomic int *failure,
+                         double *busy);
+
+/* The calling thread's busy seconds into STATS, at the end of a parallel region. */
+void pk_omp_add_busy(pk_engine_stats *stats, double busy);
 
 /* A thread's counters into the run's, once at its end. */
 void pk_omp_add_counters(uint64_t counters[PK_JOB_MAX_COUNTERS], const uint64_t mine[PK_JOB_MAX_COUNTERS]);
@@ -91,7 +96,7 @@ pk_ranks_output *pk_ranks_output_start(const pk_job *job, uint64_t batch_units, 
  * call to the next; after a failure or a cancel, only marks them as not
  * written.  Returns 0, the first failing status, or PK_ECANCELED. */
 int pk_ranks_output_run(pk_ranks_output *ro, const pk_engine_options *options, const pk_job *job, uint64_t first,
-                        uint64_t end, uint64_t counters[PK_JOB_MAX_COUNTERS], int *threads_used);
+                        uint64_t end, uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats);
 /* After this rank's last range: rank 0 writes out the rest, the others wait
  * until rank 0 has taken all they sent.  Frees RO; returns this rank's
  * status. */

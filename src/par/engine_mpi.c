@@ -198,9 +198,9 @@ int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t cou
          * taking chunks without running them, so the others finish quickly
          * and we all reach the agreement. */
         if (output != NULL)
-            rc = pk_ranks_output_run(output, &local, job, first, end, counters, &stats->threads_used);
+            rc = pk_ranks_output_run(output, &local, job, first, end, counters, stats);
         else if (rc == PK_OK)
-            rc = pk_omp_run_units(&local, job, first, end, counters, &stats->threads_used, progress_hook, NULL);
+            rc = pk_omp_run_units(&local, job, first, end, counters, stats, progress_hook, NULL);
     }
     /* Rank 0 writes out the rest before the counter's collective free,
      * which it would otherwise wait in while the others wait for it. */

@@ -20,6 +20,7 @@
 #include <omp.h>
 #endif
 
+#include "core/clock.h"
 #include "par/engine_internal.h"
 #include "par/ordered.h"
 #include "parkit/engine.h"
@@ -49,13 +50,15 @@ const char *pk_engine_openmp_version(void)
  * nothing beside 65536 units, and skipping the rest of one takes a few ms. */
 #define PIECE_UNITS (UINT64_C(1) << 16)
 
-/* Runs one unit unless told to skip it; counts it for progress. */
+/* Runs one unit unless told to skip it; times it; counts it for progress. */
 static int run_one_unit(const pk_engine_options *options, const pk_job *job, void *worker,
-                        uint64_t unit, uint64_t counters[], int skip)
+                        uint64_t unit, uint64_t counters[], int skip, double *busy)
 {
     int rc = PK_OK;
     if (!skip) {
+        const double start = pk_clock_seconds();
         rc = job->run_unit(job->state, worker, unit, counters);
+        *busy += pk_clock_seconds() - start;
         if (options->progress != NULL)
             atomic_fetch_add(&options->progress->units_done, 1);
     }
@@ -63,9 +66,10 @@ static int run_one_unit(const pk_engine_options *options, const pk_job *job, voi
 }
 
 void pk_omp_run_and_emit(const pk_engine_options *options, const pk_job *job, void *worker, uint64_t unit,
-                         uint64_t number, uint64_t counters[], int skip, pk_ordered *order, _Atomic int *failure)
+                         uint64_t number, uint64_t counters[], int skip, pk_ordered *order, _Atomic int *failure,
+                         double *busy)
 {
-    int rc = run_one_unit(options, job, worker, unit, counters, skip);
+    int rc = run_one_unit(options, job, worker, unit, counters, skip, busy);
     if (order == NULL && options->write_at != NULL && job->unit_output != NULL && rc == PK_OK && !skip) {
         /* Output by place: written at once, by this thread. */
         const char *data = NULL;
@@ -97,6 +101,17 @@ void pk_omp_add_counters(uint64_t counters[PK_JOB_MAX_COUNTERS], const uint64_t 
         counters[i] += mine[i];
 }
 
+void pk_omp_add_busy(pk_engine_stats *stats, double busy)
+{
+#ifdef _OPENMP
+    const int thread = omp_get_thread_num();
+#else
+    const int thread = 0;
+#endif
+    if (thread < PK_BUSY_THREADS)
+        stats->thread_busy[thread] += busy; /* each thread its own slot */
+}
+
 #ifdef _OPENMP
 static void set_runtime_schedule(pk_schedule schedule)
 {
@@ -110,7 +125,7 @@ static void set_runtime_schedule(pk_schedule schedule)
 #endif
 
 int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64_t first, uint64_t end,
-                     uint64_t counters[PK_JOB_MAX_COUNTERS], int *threads_used, const pk_main_thread_hook *hook,
+                     uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats, const pk_main_thread_hook *hook,
                      pk_ordered *order)
 {
     _Atomic int own_failure = PK_OK;
@@ -135,6 +150,7 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
 #endif
     {
         uint64_t mine[PK_JOB_MAX_COUNTERS] = {0};
+        double busy = 0;
         void *worker = NULL;
         int ok = 1;
         if (job->worker_create != NULL) {
@@ -164,7 +180,8 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
 #endif
             for (uint64_t unit = piece; unit < piece_end; unit++) {
                 int skip = !ok || atomic_load(failure) != PK_OK || pk_engine_canceled(options);
-                pk_omp_run_and_emit(options, job, worker, unit, unit, mine, skip, ordered_output ? order : NULL, failure);
+                pk_omp_run_and_emit(options, job, worker, unit, unit, mine, skip, ordered_output ? order : NULL, failure,
+                                    &busy);
 #ifdef _OPENMP
                 const bool main_thread = omp_get_thread_num() == 0;
 #else
@@ -186,10 +203,10 @@ int pk_omp_run_units(const pk_engine_options *options, const pk_job *job, uint64
         if (worker != NULL && job->worker_destroy != NULL)
             job->worker_destroy(job->state, worker);
         pk_omp_add_counters(counters, mine);
+        pk_omp_add_busy(stats, busy);
     }
 
-    if (threads_used != NULL)
-        *threads_used = team;
+    stats->threads_used = team;
     if (order == &out)
         pk_ordered_destroy(&out);
     return pk_engine_status(failure, options);

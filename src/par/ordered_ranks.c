@@ -195,7 +195,7 @@ static void outbox_hook(void *ctx)
 }
 
 static int run_batches(pk_ranks_output *ro, const pk_engine_options *options, const pk_job *job, uint64_t first,
-                       uint64_t end, uint64_t counters[PK_JOB_MAX_COUNTERS], int *threads_used)
+                       uint64_t end, uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats)
 {
     capture c = {0};
     pk_engine_options capturing = *options;
@@ -207,7 +207,7 @@ static int run_batches(pk_ranks_output *ro, const pk_engine_options *options, co
         if (ro->status == PK_OK && pk_engine_canceled(options))
             ro->status = PK_ECANCELED;
         if (ro->status == PK_OK) {
-            int rc = pk_omp_run_units(&capturing, job, base, base + count, counters, threads_used, &hook, NULL);
+            int rc = pk_omp_run_units(&capturing, job, base, base + count, counters, stats, &hook, NULL);
             ro->status = c.status != PK_OK ? c.status : rc;
         }
         send_batch(ro, &c, base, count, ro->status == PK_OK);
@@ -252,10 +252,10 @@ pk_ranks_output *pk_ranks_output_start(const pk_job *job, uint64_t batch_units, 
 }
 
 int pk_ranks_output_run(pk_ranks_output *ro, const pk_engine_options *options, const pk_job *job, uint64_t first,
-                        uint64_t end, uint64_t counters[PK_JOB_MAX_COUNTERS], int *threads_used)
+                        uint64_t end, uint64_t counters[PK_JOB_MAX_COUNTERS], pk_engine_stats *stats)
 {
     if (ro->rank != 0)
-        return run_batches(ro, options, job, first, end, counters, threads_used);
+        return run_batches(ro, options, job, first, end, counters, stats);
     /* Start only when the whole range fits in the window (its threads may
      * then never wait while the turn is another rank's), or when the turn
      * is already in it. */
@@ -263,7 +263,7 @@ int pk_ranks_output_run(pk_ranks_output *ro, const pk_engine_options *options, c
     pump_until(ro, startable < first ? startable : first);
     pk_ordered_set_local(&ro->out, first, end);
     pk_main_thread_hook hook = {pump_hook, ro};
-    int rc = pk_omp_run_units(options, job, first, end, counters, threads_used, &hook, &ro->out);
+    int rc = pk_omp_run_units(options, job, first, end, counters, stats, &hook, &ro->out);
     pk_ordered_set_local(&ro->out, 0, 0);
     return rc;
 }

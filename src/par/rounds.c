@@ -193,6 +193,8 @@ int pk_rounds_run(const pk_engine_options *options, const pk_job *job, pk_checkp
         stats->comm_seconds += round_stats.comm_seconds;
         stats->units_run += round_stats.units_run;
         stats->threads_used = round_stats.threads_used;
+        for (int thread = 0; thread < PK_BUSY_THREADS; thread++)
+            stats->thread_busy[thread] += round_stats.thread_busy[thread];
         position += n;
         double now = pk_clock_seconds();
         /* rc is agreed by every rank (the engine's reduction); whether the

@@ -15,6 +15,23 @@ void pk_run_report_add(pk_run_report *report, const pk_engine_stats *stats, uint
     report->units_run += stats->units_run;
     report->units += units;
     report->threads = stats->threads_used;
+    const int tracked = stats->threads_used < PK_BUSY_THREADS ? stats->threads_used : PK_BUSY_THREADS;
+    for (int thread = 0; thread < tracked; thread++)
+        report->thread_busy[thread] += stats->thread_busy[thread];
+    if (tracked > report->busy_threads)
+        report->busy_threads = tracked;
+}
+
+void pk_run_report_busy(const pk_run_report *report, double *mean, double *max)
+{
+    double sum = 0;
+    *max = 0;
+    for (int thread = 0; thread < report->busy_threads; thread++) {
+        sum += report->thread_busy[thread];
+        if (report->thread_busy[thread] > *max)
+            *max = report->thread_busy[thread];
+    }
+    *mean = report->busy_threads > 0 ? sum / report->busy_threads : 0;
 }
 
 void pk_run_report_rounds(pk_run_report *report, const pk_rounds *rounds, uint64_t units)
@@ -42,4 +59,11 @@ void pk_run_report_gather(const pk_run_report *report, pk_run_ranks *ranks)
     spread((double)usage.ru_maxrss, &ranks->peak_rss_kib);
     spread(report->compute_seconds, &ranks->compute_seconds);
     spread(report->comm_seconds, &ranks->comm_seconds);
+    double mean, sums[2];
+    pk_run_report_busy(report, &mean, &ranks->thread_busy_max);
+    sums[0] = mean * report->busy_threads;
+    sums[1] = report->busy_threads;
+    pk_comm_sum_double(sums, 2);
+    pk_comm_max_double(&ranks->thread_busy_max, 1);
+    ranks->thread_busy_mean = sums[1] > 0 ? sums[0] / sums[1] : 0;
 }

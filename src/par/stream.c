@@ -95,6 +95,7 @@ int pk_engine_run_stream(const pk_engine_options *options, const pk_stream *stre
 #endif
     {
         uint64_t mine[PK_JOB_MAX_COUNTERS] = {0};
+        double busy = 0;
 #ifdef _OPENMP
         if (omp_get_thread_num() == 0)
             team = omp_get_num_threads();
@@ -119,9 +120,10 @@ int pk_engine_run_stream(const pk_engine_options *options, const pk_stream *stre
             const uint64_t unit = shared.next++, number = shared.base + unit;
             pthread_mutex_unlock(&out.lock);
             int skip = atomic_load(&failure) != PK_OK || pk_engine_canceled(options);
-            pk_omp_run_and_emit(options, job, NULL, unit, number, mine, skip, &out, &failure);
+            pk_omp_run_and_emit(options, job, NULL, unit, number, mine, skip, &out, &failure, &busy);
         }
         pk_omp_add_counters(counters, mine);
+        pk_omp_add_busy(stats, busy);
     }
 
     stats->seconds = pk_clock_seconds() - start;

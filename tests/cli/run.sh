@@ -4,7 +4,7 @@
 #
 #   tests/cli/run.sh path/to/parkit [SECTION...]
 #
-# SECTIONS: answers agree errors files threads help io checkpoint jobs faults (default: all of them).
+# SECTIONS: answers agree errors files threads help io checkpoint jobs mandel faults (default: all of them).
 # PARKIT_TEST_SEED=N fixes the random ranges of 'agree' (the seed is printed).
 # The last line is always "N passed, N failed[, N skipped]"; the exit status is
 # 0 only when nothing failed.
@@ -24,11 +24,11 @@ if [ ! -x "$P" ] || [ -d "$P" ]; then
     echo "$0: '$1' is not an executable" >&2
     exit 2
 fi
-SECTIONS=${*:-answers agree errors files threads help io checkpoint jobs faults}
+SECTIONS=${*:-answers agree errors files threads help io checkpoint jobs mandel faults}
 for s in $SECTIONS; do
     case $s in
-    answers | agree | errors | files | threads | help | io | checkpoint | jobs | faults) ;;
-    *) echo "$0: unknown section '$s' (answers agree errors files threads help io checkpoint jobs faults)" >&2; exit 2 ;;
+    answers | agree | errors | files | threads | help | io | checkpoint | jobs | mandel | faults) ;;
+    *) echo "$0: unknown section '$s' (answers agree errors files threads help io checkpoint jobs mandel faults)" >&2; exit 2 ;;
     esac
 done
 
@@ -1074,7 +1074,10 @@ want help && section_help
 want io && section_io
 want checkpoint && section_checkpoint
 want jobs && section_jobs
-# 10. Faults and hostile input: tests/cli/faults.sh
+# 10. parkit mandel: tests/cli/mandel.sh
+. "$(dirname "$0")/mandel.sh"
+want mandel && section_mandel
+# 11. Faults and hostile input: tests/cli/faults.sh
 . "$(dirname "$0")/faults.sh"
 want faults && section_faults
 echo "   ($(($(date +%s) - START)) s)"

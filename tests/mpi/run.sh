@@ -2,7 +2,7 @@
 # The MPI engine against the sequential engine: for -np 1..4 (oversubscribed
 # on small machines) x OMP_NUM_THREADS 1 and 2, count, tuplets, nth, list
 # (to stdout under block, cyclic and dynamic distribution, and to files) and
-# check output must equal what one process with one thread
+# check output, and mandel images, must equal what one process with one thread
 # gives, on fixed ranges, random ranges, ranges near 2^64-1 and ranges with
 # fewer numbers than ranks.  Also: errors reach every rank (exit 2, one
 # message), and a rank killed mid-run ends the job quickly.
@@ -121,6 +121,24 @@ for np in $NPS; do
     leftovers=$(ls "$T" | grep -c partial)
     [ "$leftovers" = 0 ] && pass || fail "list -o (np=$np) left a temporary file"
 done
+
+echo "== mandel: the same image bytes under every distribution, to a pipe and to a file"
+for dist in block cyclic dynamic; do
+    same "mandel ppm --distribute $dist (pipe)" mandel --size 301x157 --center -0.75,0.1 --zoom 1.5 --iterations 500 \
+        --format ppm --distribute "$dist"
+done
+same "mandel pbm, the benchmarks game's bitmap (pipe)" mandel --format pbm --size 203
+OMP_NUM_THREADS=1 "$P" mandel --size 640x360 --iterations 800 -o "$T/seq.raw"
+for np in $NPS; do
+    for dist in block cyclic dynamic; do
+        rm -f "$T/mpi.raw"
+        if mpi "$np" 2 mandel --size 640x360 --iterations 800 --distribute "$dist" -o "$T/mpi.raw" &&
+            cmp -s "$T/seq.raw" "$T/mpi.raw"; then pass; else
+            fail "mandel -o FILE.raw (np=$np, --distribute $dist)" "$(head -3 "$T/err")"
+        fi
+    done
+done
+rm -f "$T/seq.raw" "$T/mpi.raw"
 
 echo "== checkpoint under MPI: stopped with 3 ranks, resumed with 2, the same answer"
 rm -f "$T/mpi.ck"

@@ -24,6 +24,7 @@ int pk_suite_writer(void);
 int pk_suite_reader(void);
 int pk_suite_jobfile(void);
 int pk_suite_answers(void);
+int pk_suite_mandel(void);
 
 /* The registration helper every suite uses: NULL-terminated {name, fn} list. */
 typedef struct pk_test_case {

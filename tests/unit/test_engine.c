@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "parkit/engine.h"
@@ -233,6 +234,42 @@ static void test_cancel_of_a_huge_job_is_prompt(void)
     }
 }
 
+/* Unit i sleeps i ms: under a static schedule on 2 threads the second
+ * half (the second thread's) takes three times the first half, and the
+ * busy times say so; a dynamic schedule of one unit at a time evens it out. */
+static int sleepy_unit(void *state, void *worker, uint64_t unit, uint64_t counters[])
+{
+    (void)state;
+    (void)worker;
+    struct timespec pause = {0, (long)unit * 1000000L};
+    nanosleep(&pause, NULL);
+    counters[0]++;
+    return PK_OK;
+}
+
+static void test_busy_time_shows_the_imbalance(void)
+{
+    pk_job job = {.units = 40, .run_unit = sleepy_unit};
+    uint64_t counters[PK_JOB_MAX_COUNTERS];
+    pk_engine_stats stats;
+    pk_engine_options options = {.threads = 2, .schedule = {PK_SCHEDULE_STATIC, 0}};
+    CU_ASSERT_EQUAL_FATAL(pk_engine_run(&options, &job, counters, &stats), PK_OK);
+    if (stats.threads_used == 2) {
+        /* 0..19 ms against 20..39 ms: 0.19 s against 0.59 s, plus wake-up delays. */
+        CU_ASSERT(stats.thread_busy[0] > 0.15 && stats.thread_busy[1] > 0.55);
+        CU_ASSERT(stats.thread_busy[1] > 1.8 * stats.thread_busy[0]);
+        options.schedule = (pk_schedule){PK_SCHEDULE_DYNAMIC, 1};
+        CU_ASSERT_EQUAL_FATAL(pk_engine_run(&options, &job, counters, &stats), PK_OK);
+        const double more = stats.thread_busy[0] > stats.thread_busy[1] ? stats.thread_busy[0] : stats.thread_busy[1];
+        const double less = stats.thread_busy[0] > stats.thread_busy[1] ? stats.thread_busy[1] : stats.thread_busy[0];
+        CU_ASSERT(more < 1.5 * less);
+    }
+    /* One thread (or a build without OpenMP): all of it on thread 0. */
+    options.threads = 1;
+    CU_ASSERT_EQUAL_FATAL(pk_engine_run(&options, &job, counters, &stats), PK_OK);
+    CU_ASSERT(stats.thread_busy[0] > 0.75 && stats.thread_busy[1] == 0);
+}
+
 static void test_schedule_text(void)
 {
     pk_schedule s;
@@ -417,6 +454,7 @@ int pk_suite_engine(void)
         {"cancel_of_a_huge_job_is_prompt", test_cancel_of_a_huge_job_is_prompt},
         {"stream_in_order_across_jobs", test_stream_in_order_across_jobs},
         {"schedule_text", test_schedule_text},
+        {"busy_time_shows_the_imbalance", test_busy_time_shows_the_imbalance},
         {NULL, NULL},
     };
     return pk_suite_add("engine", cases);

@@ -19,6 +19,7 @@
 #include <CUnit/CUnit.h>
 
 #include "parkit/jobfile.h"
+#include "parkit/mandel_settings.h"
 #include "parkit/primes_settings.h"
 #include "parkit/status.h"
 
@@ -410,7 +411,8 @@ static void test_error_unknown_section_and_key(void)
 static void test_keys_come_from_the_kernel_table(void)
 {
     CU_ASSERT_PTR_EQUAL(pk_kernel_find("primes"), &pk_primes_kernel);
-    CU_ASSERT_PTR_NULL(pk_kernel_find("mandel"));
+    CU_ASSERT_PTR_EQUAL(pk_kernel_find("mandel"), &pk_mandel_kernel);
+    CU_ASSERT_PTR_NULL(pk_kernel_find("heat"));
     CU_ASSERT_PTR_EQUAL(pk_kernel_at(0), &pk_primes_kernel);
     for (size_t k = 0; k < pk_primes_kernel.nkeys; k++) {
         const pk_kernel_key *key = &pk_primes_kernel.keys[k];
@@ -435,8 +437,13 @@ static void test_keys_come_from_the_kernel_table(void)
 
 static void test_error_bad_values(void)
 {
-    check_load_fails("[job]\ncommand = count\nkernel = mandel\n", 3,
-                     "bad value 'mandel' for job.kernel (expected primes, the only kernel so far)");
+    check_load_fails("[job]\ncommand = count\nkernel = heat\n", 3,
+                     "bad value 'heat' for job.kernel (expected primes or mandel)");
+    /* Another kernel's commands and values, through its own table. */
+    check_load_fails("[job]\ncommand = count\nkernel = mandel\n", 2,
+                     "bad value 'count' for job.command (expected image)");
+    check_load_fails("[job]\nkernel = mandel\n[image]\nsize = 0\n", 4,
+                     "bad value '0' for image.size (expected N or WxH, each from 1 to 1000000 pixels)");
     check_load_fails("[job]\nkernel = primes\ncommand = sum\n", 3,
                      "bad value 'sum' for job.command (expected count, list, check or nth)");
 
