@@ -7,7 +7,7 @@
 #   make fuzz-run            the parsers' libFuzzer harnesses, FUZZ_SECONDS each (needs clang)
 #   make install PREFIX=/usr/local DESTDIR=
 #
-# Knobs: OPENMP=1|0  MPI=auto|0|1  GMP=auto|0|1  INIH=auto|0|1  SANITIZER=address|undefined|thread
+# Knobs: OPENMP=1|0  MPI=auto|0|1  GMP=auto|0|1  INIH=auto|0|1  PNG=auto|0|1  SANITIZER=address|undefined|thread
 #        CC, CFLAGS (optimisation/debug), LDFLAGS, BUILD (output directory)
 
 PREFIX    ?= /usr/local
@@ -16,6 +16,7 @@ OPENMP    ?= 1
 MPI       ?= auto
 GMP       ?= auto
 INIH      ?= auto
+PNG       ?= auto
 SANITIZER ?=
 CFLAGS    ?= -O2 -g
 MPICC     ?= mpicc
@@ -57,6 +58,14 @@ ifeq ($(filter $(INIH),0 1),)
 $(error INIH must be auto, 0 or 1 (got '$(INIH)'))
 endif
 
+# libpng writes parkit mandel's PNG images (with zlib); without it PNG is refused with a message.
+ifeq ($(PNG),auto)
+PNG := $(call have_header,png.h)
+endif
+ifeq ($(filter $(PNG),0 1),)
+$(error PNG must be auto, 0 or 1 (got '$(PNG)'))
+endif
+
 ifeq ($(filter $(OPENMP),0 1),)
 $(error OPENMP must be 0 or 1 (got '$(OPENMP)'))
 endif
@@ -68,7 +77,7 @@ endif
 SAN_FLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-PK_CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -DPK_HAVE_MPI=$(MPI) -DPK_HAVE_GMP=$(GMP) -DPK_HAVE_INIH=$(INIH)
+PK_CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -DPK_HAVE_MPI=$(MPI) -DPK_HAVE_GMP=$(GMP) -DPK_HAVE_INIH=$(INIH) -DPK_HAVE_PNG=$(PNG)
 # No fused multiply-adds: every SIMD path of a floating-point kernel (mandel) must give the same bits.
 PK_CFLAGS   := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -ffp-contract=off -pthread -MMD -MP $(SAN_FLAGS)
 PK_LDLIBS   := -lm
@@ -80,6 +89,9 @@ PK_LDLIBS += -lgmp
 endif
 ifeq ($(INIH),1)
 PK_LDLIBS += -linih
+endif
+ifeq ($(PNG),1)
+PK_LDLIBS += -lpng -lz
 endif
 
 ALL_CFLAGS := $(PK_CPPFLAGS) $(PK_CFLAGS) $(CFLAGS)
@@ -190,7 +202,7 @@ FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz: $(FUZZ_CC) not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
-	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) MPI=0 OPENMP=0 GMP=0 \
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) MPI=0 OPENMP=0 GMP=0 PNG=0 \
 	  CFLAGS='-O1 -g $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link' $(FUZZ_BUILD)/libparkit.a
 	$(FUZZ_CC) -Iinclude -Isrc -D_GNU_SOURCE -std=c11 -O1 -g $(FUZZ_FLAGS) -fsanitize=fuzzer \
 	  -o $(FUZZ_BUILD)/fuzz-numexpr tests/fuzz/fuzz_numexpr.c $(FUZZ_BUILD)/libparkit.a -lm

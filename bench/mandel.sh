@@ -10,16 +10,19 @@
 #     default 4096, at ZOOM_ITERATIONS, default 5000, in the seahorse valley).
 #     Both write the same bytes (checked once per case); the target is at
 #     least 3x the textbook loop's throughput on the same threads.
-# (b) OpenMP static, dynamic and guided at 2 threads, and (with an MPI build)
+# (b) PNG against PPM and raw counts, PNG_SIZE^2 pixels (default 16384) of the
+#     whole set into a file: how much of deflate's cost the bands spread over
+#     the threads hide, with --io-threads 0 (the compute threads write) and 2.
+# (c) OpenMP static, dynamic and guided at 2 threads, and (with an MPI build)
 #     --distribute block, cyclic and dynamic over 2 and 4 ranks of 1 thread,
-#     on the deep zoom: wall time, and the per-rank compute spread
-#     (max/mean) from --json.
+#     on the deep zoom: wall time, and the spreads (max/mean) of the threads'
+#     busy time and of the ranks' compute, from --json.
 # Each cell is the minimum and median of RUNS runs (default 3); the cases
 # alternate within each run, forward on odd runs and backward on even ones.
 # Wall time is /usr/bin/time around the whole command.  Every run goes to
 # bench/results/mandel-<UTC timestamp>.csv; a markdown table is printed.
 #
-# Environment: PBM_N, ZOOM_SIZE, ZOOM_ITERATIONS, BENCH_TIMEOUT (seconds a run, default 900).
+# Environment: PBM_N, ZOOM_SIZE, ZOOM_ITERATIONS, PNG_SIZE, BENCH_TIMEOUT (seconds a run, default 900).
 set -euo pipefail
 
 BIN=${1:-build/parkit}
@@ -27,6 +30,7 @@ RUNS=${2:-3}
 PBM_N=${PBM_N:-16000}
 ZOOM_SIZE=${ZOOM_SIZE:-4096}
 ZOOM_ITERATIONS=${ZOOM_ITERATIONS:-5000}
+PNG_SIZE=${PNG_SIZE:-16384}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -62,6 +66,10 @@ cases=(
     "zoom-parkit-t1    zoom-t1 1 1 $PK mandel --format raw $ZOOM -t 1"
     "zoom-textbook-t2  zoom-t2 2 1 $TB raw $ZOOM_SIZE $ZOOM_SIZE -0.7435 0.1314 200 $ZOOM_ITERATIONS"
     "zoom-parkit-t2    zoom-t2 2 1 $PK mandel --format raw $ZOOM -t 2"
+    "png-io0           io      2 1 $PK mandel --size $PNG_SIZE --format png -t 2 --io-threads 0"
+    "png-io2           io      2 1 $PK mandel --size $PNG_SIZE --format png -t 2 --io-threads 2"
+    "ppm-file          io      2 1 $PK mandel --size $PNG_SIZE --format ppm -t 2"
+    "raw-file          io      2 1 $PK mandel --size $PNG_SIZE --format raw -t 2"
     "omp-static        sched   2 1 $PK mandel --format raw $ZOOM -t 2 --schedule static"
     "omp-dynamic       sched   2 1 $PK mandel --format raw $ZOOM -t 2 --schedule dynamic"
     "omp-guided        sched   2 1 $PK mandel --format raw $ZOOM -t 2 --schedule guided"
@@ -77,12 +85,12 @@ fi
 mkdir -p "$here/results"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 csv="$here/results/mandel-$stamp.csv"
-echo "case,group,threads,ranks,run,wall_seconds,max_rss_kib,compute_min,compute_avg,compute_max,md5" >"$csv"
+echo "case,group,threads,ranks,run,wall_seconds,max_rss_kib,compute_min,compute_avg,compute_max,md5,thread_imbalance" >"$csv"
 cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo "machine:   $(nproc) CPUs ($cpu_model), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) at start"
 echo "parkit:    $("$PK" --version), simd $("$PK" mandel --format pbm --size 8 -o "$tmp/x.pbm" --json | jq -r .simd)"
-echo "cases:     PBM N=$PBM_N; zoom ${ZOOM_SIZE}^2 at $ZOOM_ITERATIONS iterations; $RUNS runs"
+echo "cases:     PBM N=$PBM_N; zoom ${ZOOM_SIZE}^2 at $ZOOM_ITERATIONS iterations; images ${PNG_SIZE}^2; $RUNS runs"
 
 # run_case ID GROUP THREADS RANKS CMD...: one timed run, appended to the CSV.
 run_case() {
@@ -95,17 +103,18 @@ run_case() {
     [ "$1" = "$PK" ] && jsonargs=(-o "$tmp/image" --json)
     OMP_NUM_THREADS=$threads timeout "$BENCH_TIMEOUT" /usr/bin/time -f '%e %M' -o "$tmp/time" \
         "${launcher[@]}" "$@" "${jsonargs[@]}" >"$out" 2>"$tmp/err" || die "$id failed: $(tail -3 "$tmp/err")"
-    local wall rss cmin="" cavg="" cmax="" sum
+    local wall rss cmin="" cavg="" cmax="" sum imbalance=""
     read -r wall rss <"$tmp/time"
     if [ "$1" = "$PK" ]; then
         cmin=$(jq -r '.compute_seconds_per_rank.min' "$out")
         cavg=$(jq -r '.compute_seconds_per_rank.avg' "$out")
         cmax=$(jq -r '.compute_seconds_per_rank.max' "$out")
+        imbalance=$(jq -r '.imbalance.threads' "$out")
         sum=$(md5sum <"$tmp/image" | cut -c1-32)
     else
         sum=$(md5sum <"$out" | cut -c1-32)
     fi
-    echo "$id,$group,$threads,$ranks,$run,$wall,$rss,$cmin,$cavg,$cmax,$sum" >>"$csv"
+    echo "$id,$group,$threads,$ranks,$run,$wall,$rss,$cmin,$cavg,$cmax,$sum,$imbalance" >>"$csv"
 }
 
 for run in $(seq 1 "$RUNS"); do
@@ -131,17 +140,18 @@ for group in pbm-t1 pbm-t2 zoom-t1 zoom-t2; do
 done
 
 echo
-echo "| case | threads x ranks | wall min | wall median | compute max/mean over ranks | vs textbook (median) |"
-echo "|---|---|---|---|---|---|"
+echo "| case | threads x ranks | wall min | wall median | busy max/mean over threads | compute max/mean over ranks | vs textbook (median) |"
+echo "|---|---|---|---|---|---|---|"
 stat() { # stat ID COLUMN: "min median"
     awk -F, -v id="$1" -v col="$2" '$1 == id { print $col }' "$csv" | sort -g |
-        awk '{ v[NR] = $1 } END { printf "%s %s", v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+        awk '{ v[NR] = $1 } END { printf "%s %s\n", v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 for c in "${cases[@]}"; do
     # shellcheck disable=SC2086
     set -- $c
     read -r wmin wmed < <(stat "$1" 6)
     spread=$(awk -F, -v id="$1" '$1 == id && $9 > 0 { s += $10 / $9; n++ } END { if (n) printf "%.2f", s / n }' "$csv")
+    threads_spread=$(awk -F, -v id="$1" '$1 == id && $12 != "" { s += $12; n++ } END { if (n) printf "%.2f", s / n }' "$csv")
     ratio=""
     case $1 in
     *-parkit-*)
@@ -149,7 +159,7 @@ for c in "${cases[@]}"; do
         ratio=$(awk -v a="$tmed" -v b="$wmed" 'BEGIN { printf "%.2fx", a / b }')
         ;;
     esac
-    echo "| $1 | $3 x $4 | $wmin s | $wmed s | $spread | $ratio |"
+    echo "| $1 | $3 x $4 | $wmin s | $wmed s | $threads_spread | $spread | $ratio |"
 done
 echo
 echo "results: $csv"

@@ -18,7 +18,10 @@
  *   ppm  8-bit RGB, smooth (continuous) colouring from the escape
  *        iteration and |z| (bailout |z|^2 > 256), black inside;
  *   raw  the escape iteration of each pixel (bailout |z|^2 > 4) as a
- *        little-endian 32-bit integer, 0 for a pixel that never escaped.
+ *        little-endian 32-bit integer, 0 for a pixel that never escaped;
+ *   png  the ppm's pixels, each band deflated where it was computed and
+ *        the bands joined in order (parkit/png_bands.h): written in order
+ *        only (its bands' sizes are known only once they are made).
  * Rows go from the top of the view (ymax) down, pixels from xmin right;
  * pixel (x, y) is c = (xmin + (xmax - xmin) x / width, ymax - (ymax - ymin) y / height).
  */
@@ -36,6 +39,7 @@ typedef enum pk_mandel_format {
     PK_MANDEL_PBM,
     PK_MANDEL_PPM,
     PK_MANDEL_RAW,
+    PK_MANDEL_PNG,
 } pk_mandel_format;
 
 /* How many pixels one iteration loop runs at once. */
@@ -71,7 +75,8 @@ typedef struct pk_mandel_view {
 void pk_mandel_escape_row(const pk_mandel_view *view, uint32_t y, double bailout, pk_mandel_simd simd,
                           uint32_t *counts, double *norms);
 
-/* Bytes of an image file: header, then the rows. */
+/* Bytes of an image file: header, then the rows (for png, the most it can
+ * take: its scanlines uncompressed). */
 uint64_t pk_mandel_file_bytes(const pk_mandel_view *view, pk_mandel_format format);
 
 typedef struct pk_mandel_options {
@@ -103,7 +108,8 @@ void pk_mandel_report_init(pk_mandel_report *report);
 int pk_mandel_render(const pk_mandel_options *options, pk_write_fn write, void *ctx, pk_mandel_report *report);
 
 /* The image into FD, a regular file every rank has open: each band at its
- * offset, by any thread of any rank. */
+ * offset, by any thread of any rank.  Not png (PK_EINVAL): write it in
+ * order with pk_mandel_render. */
 int pk_mandel_render_to_file(const pk_mandel_options *options, int fd, pk_mandel_report *report);
 
 #endif

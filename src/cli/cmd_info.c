@@ -11,6 +11,8 @@
 #include "cli/cli.h"
 #include "core/build_info.h"
 #include "parkit/comm.h"
+#include "parkit/mandel.h"
+#include "parkit/png_bands.h"
 #include "parkit/primality.h"
 #include "parkit/status.h"
 
@@ -72,10 +74,11 @@ int cli_info(int argc, char **argv)
         cli_json_string(pk_build_compiler());
         printf(",\"flags\":");
         cli_json_string(pk_build_flags());
-        printf(",\"openmp\":\"%s\",\"mpi\":%s,\"gmp\":%s,\"cpus_available\":%d,\"cpu_list\":\"%s\","
-               "\"threads\":%d,\"threads_source\":\"%s\",\"ranks\":[",
+        printf(",\"openmp\":\"%s\",\"mpi\":%s,\"gmp\":%s,\"png\":%s,\"simd\":\"%s\",\"cpus_available\":%d,"
+               "\"cpu_list\":\"%s\",\"threads\":%d,\"threads_source\":\"%s\",\"ranks\":[",
                pk_engine_openmp_version(), PK_HAVE_MPI ? "true" : "false",
-               pk_primality_have_gmp() ? "true" : "false", pk_cpus_available(), cpus, threads.threads,
+               pk_primality_have_gmp() ? "true" : "false", pk_png_available() ? "true" : "false",
+               pk_mandel_simd_name(pk_mandel_simd_best()), pk_cpus_available(), cpus, threads.threads,
                threads.source);
         for (int r = 0; r < ranks; r++) {
             printf("%s{\"rank\":%d,\"host\":", r ? "," : "", r);
@@ -94,6 +97,8 @@ int cli_info(int argc, char **argv)
     printf("  OpenMP     %s\n", pk_engine_openmp_version());
     printf("  MPI        %s%s%s\n", mpi, PK_HAVE_MPI ? ": " : "", PK_HAVE_MPI ? pk_comm_library_version() : "");
     printf("  GMP        %s (numbers of 2^64 and above in 'primes check')\n", gmp);
+    printf("  libpng     %s ('mandel -o FILE.png')\n", pk_png_available() ? "yes" : "no");
+    printf("  SIMD       %s (the widest path 'mandel' runs here)\n", pk_mandel_simd_name(pk_mandel_simd_best()));
     printf("\nsees\n");
     if (ranks == 1) {
         printf("  CPUs       %d in the affinity mask (%s)\n", pk_cpus_available(), cpus);

@@ -4,6 +4,7 @@
  * through cli/output.h (a file by place, a stream in order) and the
  * report.  All arithmetic is in src/kernels/mandel/.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,18 +20,20 @@
 #include "parkit/comm.h"
 #include "parkit/mandel.h"
 #include "parkit/mandel_settings.h"
+#include "parkit/png_bands.h"
 #include "parkit/status.h"
 
-/* The format a file name asks for: PK_OK, PK_EOF (no extension parkit
- * knows), or PK_ENOTSUP (.png, not in this build). */
+/* The format a file name asks for: PK_OK, or PK_EOF (no extension parkit
+ * knows). */
 static int format_of_name(const char *path, pk_mandel_format *format)
 {
     const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
     if (dot == NULL || (slash != NULL && dot < slash))
         return PK_EOF;
-    if (strcmp(dot, ".png") == 0 || strcmp(dot, ".PNG") == 0)
-        return PK_ENOTSUP;
-    return pk_mandel_format_parse(dot + 1, format) == PK_OK ? PK_OK : PK_EOF;
+    char extension[8] = "";
+    for (size_t i = 0; dot[1 + i] != '\0' && i + 1 < sizeof extension; i++)
+        extension[i] = (char)tolower((unsigned char)dot[1 + i]);
+    return strlen(dot + 1) < sizeof extension && pk_mandel_format_parse(extension, format) == PK_OK ? PK_OK : PK_EOF;
 }
 
 /* The format from --format and -o, which must agree.  Returns an exit code. */
@@ -40,11 +43,6 @@ static int choose_format(const cli_job *cli, pk_mandel_format *format)
     const char *output = cli->spec.output;
     pk_mandel_format named;
     int by_name = output != NULL ? format_of_name(output, &named) : PK_EOF;
-    if (by_name == PK_ENOTSUP) {
-        cli_error(cli->what, "-o %s: PNG is not written by this build; write .ppm (any image tool converts it), "
-                  ".pbm or .raw", output);
-        return PK_EXIT_USAGE;
-    }
     if (settings->format_given) {
         if (by_name == PK_OK && named != settings->format) {
             cli_error(cli->what, "-o %s is named for %s, but --format says %s: choose one", output,
@@ -59,10 +57,10 @@ static int choose_format(const cli_job *cli, pk_mandel_format *format)
         return PK_EXIT_OK;
     }
     if (output != NULL)
-        cli_error(cli->what, "cannot tell the format of '%s' from its name: name it .pbm, .ppm or .raw, or give "
-                  "--format", output);
+        cli_error(cli->what, "cannot tell the format of '%s' from its name: name it .png, .ppm, .pbm or .raw, or "
+                  "give --format", output);
     else
-        cli_error(cli->what, "give -o FILE (.pbm, .ppm, .raw) or --format pbm|ppm|raw for standard output");
+        cli_error(cli->what, "give -o FILE (.png, .ppm, .pbm, .raw) or --format png|ppm|pbm|raw for standard output");
     return PK_EXIT_USAGE;
 }
 
@@ -100,6 +98,16 @@ static int check_spec(const cli_job *cli, pk_mandel_options *options)
     int rc = choose_format(cli, &options->format);
     if (rc != PK_EXIT_OK)
         return rc;
+    if (options->format == PK_MANDEL_PNG && !pk_png_available()) {
+        cli_error(cli->what, "PNG needs libpng: apt-get install libpng-dev, then rebuild (make); or write .ppm "
+                  "(any image tool converts it), .pbm or .raw");
+        return PK_EXIT_USAGE;
+    }
+    if (options->format == PK_MANDEL_PNG && cli->spec.checkpoint != NULL) {
+        cli_error(cli->what, "--checkpoint cannot resume a PNG (its bands' sizes are known only once they are "
+                  "made): write .ppm or .raw, or leave out --checkpoint");
+        return PK_EXIT_USAGE;
+    }
     const char *why = NULL;
     if (pk_mandel_view_of(settings, &options->view, &why) != PK_OK) {
         cli_error(cli->what, "%s", why);
@@ -184,7 +192,7 @@ int mandel_run_spec(const pk_job_spec *spec)
         return rc;
 
     cli_output out;
-    rc = cli_output_open(&cli, &out, 2 * (size_t)options.engine.threads + 2);
+    rc = cli_output_open(&cli, &out, 2 * (size_t)options.engine.threads + 2, options.format == PK_MANDEL_PNG);
     if (rc != PK_EXIT_OK)
         return rc;
     options.output_path = out.fd >= 0 ? cli.spec.output : NULL;
@@ -193,7 +201,7 @@ int mandel_run_spec(const pk_job_spec *spec)
     pk_mandel_report report;
     pk_mandel_report_init(&report);
     int status;
-    if (out.fd >= 0) {
+    if (out.fd >= 0) { /* by place: every band's size is known up front */
         status = pk_mandel_render_to_file(&options, out.fd, &report);
     } else {
         void *write_ctx;

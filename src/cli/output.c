@@ -142,7 +142,7 @@ static void close_on_rank_0(const cli_job *cli, cli_output *out, int status)
 }
 
 
-int cli_output_open(const cli_job *cli, cli_output *out, size_t queue)
+int cli_output_open(const cli_job *cli, cli_output *out, size_t queue, bool in_order)
 {
     /* Rank 0 opens the output.  A regular file is written by every thread
      * of every rank at its own offsets; stdout, pipes and devices get the
@@ -154,7 +154,7 @@ int cli_output_open(const cli_job *cli, cli_output *out, size_t queue)
         free(out->final);
         return opened == PK_ECANCELED ? cli_job_failed(cli, opened) : PK_EXIT_FAILURE;
     }
-    if (writer && out->temporary != NULL)
+    if (writer && out->temporary != NULL && !in_order)
         snprintf(out->shared_path, sizeof out->shared_path, "%s", out->temporary);
     pk_comm_broadcast(out->shared_path, sizeof out->shared_path, 0);
     if (out->shared_path[0] != '\0') {

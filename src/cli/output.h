@@ -35,8 +35,10 @@ typedef struct cli_output {
 
 /* Collective: opens the output for CLI's job (said when it cannot); a
  * stream gets cli->spec.io_threads writer threads (default 1) with a
- * queue of QUEUE writes.  Returns an exit code. */
-int cli_output_open(const cli_job *cli, cli_output *out, size_t queue);
+ * queue of QUEUE writes.  IN_ORDER: a regular file is written as a stream
+ * too (by rank 0, in order: a format whose parts' sizes are known only
+ * once made), still under a temporary name.  Returns an exit code. */
+int cli_output_open(const cli_job *cli, cli_output *out, size_t queue, bool in_order);
 
 /* A stream's ordered write function (pk_engine_options.write) and its
  * context: the writer threads, or the stream itself. */

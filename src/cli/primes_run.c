@@ -103,7 +103,7 @@ int primes_run_list(cli_job *cli, pk_primes_options *options)
         return PK_EXIT_USAGE;
     }
     cli_output out;
-    rc = cli_output_open(cli, &out, 2 * (size_t)options->engine.threads + 2);
+    rc = cli_output_open(cli, &out, 2 * (size_t)options->engine.threads + 2, false);
     if (rc != PK_EXIT_OK)
         return rc;
     options->output_path = out.fd >= 0 ? out.shared_path : NULL;

@@ -128,6 +128,16 @@ for dist in block cyclic dynamic; do
         --format ppm --distribute "$dist"
 done
 same "mandel pbm, the benchmarks game's bitmap (pipe)" mandel --format pbm --size 203
+if "$P" info --json | grep -q '"png":true'; then
+    # PNG bands are deflated where they were computed and joined in order on rank 0.
+    same "mandel png (pipe)" mandel --size 301x157 --iterations 500 --format png --distribute cyclic
+    OMP_NUM_THREADS=1 "$P" mandel --size 301x157 --iterations 500 -o "$T/seq.png"
+    if mpi 3 2 mandel --size 301x157 --iterations 500 --distribute dynamic -o "$T/mpi.png" &&
+        cmp -s "$T/seq.png" "$T/mpi.png"; then pass; else
+        fail "mandel -o FILE.png (np=3, --distribute dynamic)" "$(head -3 "$T/err")"
+    fi
+    rm -f "$T/seq.png" "$T/mpi.png"
+fi
 OMP_NUM_THREADS=1 "$P" mandel --size 640x360 --iterations 800 -o "$T/seq.raw"
 for np in $NPS; do
     for dist in block cyclic dynamic; do

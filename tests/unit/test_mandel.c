@@ -16,6 +16,10 @@
 #include "parkit/status.h"
 #include "suites.h"
 
+#ifndef PK_HAVE_PNG
+#define PK_HAVE_PNG 0
+#endif
+
 static char dir[] = "/tmp/pk-mandel-XXXXXX";
 
 /* The textbook loop, written out here independently of the kernel. */
@@ -154,6 +158,54 @@ static void test_same_image_in_order_and_by_place(void)
     }
 }
 
+#if PK_HAVE_PNG
+#include <png.h>
+
+/* A png of bands made by any thread in any order decodes (libpng, which
+ * checks every CRC and the zlib checksum) to the ppm's pixels, and is the
+ * same bytes whatever the threads and schedule. */
+static void test_png_decodes_to_the_ppm_pixels(void)
+{
+    pk_mandel_options ppm = options_for(PK_MANDEL_PPM, 1, PK_SCHEDULE_STATIC);
+    memory pixels = {0}, reference = {0};
+    CU_ASSERT_EQUAL_FATAL(pk_mandel_render(&ppm, to_memory, &pixels, NULL), PK_OK);
+    const size_t header = 15; /* "P6\n301 150\n255\n" */
+    const pk_schedule_kind kinds[] = {PK_SCHEDULE_STATIC, PK_SCHEDULE_DYNAMIC, PK_SCHEDULE_GUIDED};
+    for (int threads = 1; threads <= 3; threads++) {
+        for (size_t k = 0; k < 3; k++) {
+            pk_mandel_options options = options_for(PK_MANDEL_PNG, threads, kinds[k]);
+            memory png = {0};
+            pk_mandel_report report;
+            pk_mandel_report_init(&report);
+            CU_ASSERT_EQUAL_FATAL(pk_mandel_render(&options, to_memory, &png, &report), PK_OK);
+            CU_ASSERT_EQUAL(report.bytes, png.len);
+            CU_ASSERT(png.len < pixels.len / 2); /* it did compress */
+            if (reference.data == NULL) {
+                reference = png;
+                png_image image = {.version = PNG_IMAGE_VERSION};
+                CU_ASSERT_FATAL(png_image_begin_read_from_memory(&image, png.data, png.len) != 0);
+                CU_ASSERT_TRUE(image.width == 301 && image.height == 150);
+                image.format = PNG_FORMAT_RGB;
+                unsigned char *decoded = malloc(PNG_IMAGE_SIZE(image));
+                CU_ASSERT_FATAL(png_image_finish_read(&image, NULL, decoded, 0, NULL) != 0);
+                CU_ASSERT_EQUAL(PNG_IMAGE_SIZE(image), pixels.len - header);
+                CU_ASSERT_EQUAL(memcmp(decoded, pixels.data + header, pixels.len - header), 0);
+                CU_ASSERT_FALSE(image.warning_or_error & PNG_IMAGE_ERROR);
+                free(decoded);
+            } else {
+                CU_ASSERT_TRUE(png.len == reference.len && memcmp(png.data, reference.data, png.len) == 0);
+                free(png.data);
+            }
+        }
+    }
+    /* In order only: by place it is refused. */
+    pk_mandel_options options = options_for(PK_MANDEL_PNG, 1, PK_SCHEDULE_STATIC);
+    CU_ASSERT_EQUAL(pk_mandel_render_to_file(&options, -1, NULL), PK_EINVAL);
+    free(reference.data);
+    free(pixels.data);
+}
+#endif
+
 static void test_stopped_image_resumes_to_the_same_file(void)
 {
     char path[64], checkpoint[64];
@@ -232,7 +284,7 @@ static void test_settings_and_defaults(void)
     const char *const refused[][2] = {
         {"size", "0"},        {"size", "10x"},       {"size", "x10"},     {"size", "1000001"}, {"size", "-5"},
         {"region", "1,0,0,1"}, {"region", "0,1,0"}, {"region", "0,1,0,1,2"}, {"center", "nan,0"},
-        {"zoom", "0"},        {"zoom", "-1"},       {"iterations", "0"}, {"format", "png"},   {"simd", "sse4"},
+        {"zoom", "0"},        {"zoom", "-1"},       {"iterations", "0"}, {"format", "gif"},   {"simd", "sse4"},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         CU_ASSERT_FALSE(pk_mandel_key(refused[i][0])->set(&settings, refused[i][1]));
@@ -254,6 +306,9 @@ int pk_suite_mandel(void)
         {"every_path_is_the_textbook_loop", test_every_path_is_the_textbook_loop},
         {"same_image_in_order_and_by_place", test_same_image_in_order_and_by_place},
         {"stopped_image_resumes_to_the_same_file", test_stopped_image_resumes_to_the_same_file},
+#if PK_HAVE_PNG
+        {"png_decodes_to_the_ppm_pixels", test_png_decodes_to_the_ppm_pixels},
+#endif
         {"bad_views_refused", test_bad_views_refused},
         {"settings_and_defaults", test_settings_and_defaults},
         {NULL, NULL},

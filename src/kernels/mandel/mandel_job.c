@@ -15,6 +15,7 @@
 #include "parkit/checkpoint.h"
 #include "parkit/mandel.h"
 #include "parkit/outfile.h"
+#include "parkit/png_bands.h"
 #include "parkit/rounds.h"
 #include "parkit/status.h"
 
@@ -22,6 +23,9 @@
  * for colours, so the smooth colouring's log log |z| varies smoothly. */
 #define BAILOUT_COUNTS 4.0
 #define BAILOUT_COLOURS 256.0
+/* zlib's level for png bands: the fastest, since deflate is most of a
+ * png's cost (bench/mandel.sh has the figures). */
+#define PNG_LEVEL 1
 
 /* ---- formats ------------------------------------------------------------------------ */
 
@@ -29,6 +33,7 @@ static const char *const format_names[] = {
     [PK_MANDEL_PBM] = "pbm",
     [PK_MANDEL_PPM] = "ppm",
     [PK_MANDEL_RAW] = "raw",
+    [PK_MANDEL_PNG] = "png",
 };
 
 const char *pk_mandel_format_name(pk_mandel_format format)
@@ -38,7 +43,7 @@ const char *pk_mandel_format_name(pk_mandel_format format)
 
 int pk_mandel_format_parse(const char *text, pk_mandel_format *format)
 {
-    for (int f = PK_MANDEL_PBM; f <= PK_MANDEL_RAW; f++) {
+    for (int f = PK_MANDEL_PBM; f <= PK_MANDEL_PNG; f++) {
         if (strcmp(text, format_names[f]) == 0) {
             *format = (pk_mandel_format)f;
             return PK_OK;
@@ -53,6 +58,7 @@ static uint64_t row_bytes(const pk_mandel_view *view, pk_mandel_format format)
     case PK_MANDEL_PBM: return ((uint64_t)view->width + 7) / 8;
     case PK_MANDEL_PPM: return (uint64_t)view->width * 3;
     case PK_MANDEL_RAW: return (uint64_t)view->width * 4;
+    case PK_MANDEL_PNG: return 1 + (uint64_t)view->width * 3; /* a filter byte, then RGB: before deflate */
     }
     return 0;
 }
@@ -64,14 +70,19 @@ static size_t header(const pk_mandel_view *view, pk_mandel_format format, char *
     case PK_MANDEL_PBM: return (size_t)sprintf(out, "P4\n%u %u\n", view->width, view->height);
     case PK_MANDEL_PPM: return (size_t)sprintf(out, "P6\n%u %u\n255\n", view->width, view->height);
     case PK_MANDEL_RAW: return 0;
+    case PK_MANDEL_PNG: {
+        size_t len = 0;
+        return pk_png_header(view->width, view->height, (unsigned char *)out, &len) == PK_OK ? len : 0;
+    }
     }
     return 0;
 }
 
 uint64_t pk_mandel_file_bytes(const pk_mandel_view *view, pk_mandel_format format)
 {
-    char text[64];
-    return header(view, format, text) + row_bytes(view, format) * view->height;
+    char text[PK_PNG_HEADER_MAX];
+    return header(view, format, text) + row_bytes(view, format) * view->height +
+           (format == PK_MANDEL_PNG ? PK_PNG_TRAILER_BYTES + 12 * ((uint64_t)view->height + 1) : 0);
 }
 
 /* ---- colours ------------------------------------------------------------------------ */
@@ -111,8 +122,9 @@ typedef struct mandel_job {
     uint32_t rows_per_unit;
     uint64_t units;
     uint64_t row_bytes;
-    char header[64];
+    char header[PK_PNG_HEADER_MAX];
     size_t header_len;
+    uint64_t *band_sums; /* png: each band's zlib checksum << 32 | its scanline bytes */
 } mandel_job;
 
 /* Bands of rows: about 64 Ki pixels each (short enough for a prompt
@@ -149,7 +161,17 @@ typedef struct band_worker {
     double *norms;
     char *bytes;
     size_t len;
+    unsigned char *pixels, *scanlines; /* png: the band's RGB, then filtered */
 } band_worker;
+
+/* The most bytes a band's output takes. */
+static size_t band_capacity(const mandel_job *job)
+{
+    const size_t raw = job->rows_per_unit * job->row_bytes;
+    return (job->options->format == PK_MANDEL_PNG ? pk_png_band_bound(raw) : raw) + job->header_len;
+}
+
+static void worker_destroy(void *state, void *worker_p);
 
 static void *worker_create(void *state)
 {
@@ -160,12 +182,14 @@ static void *worker_create(void *state)
         return NULL;
     worker->counts = malloc(padded * sizeof *worker->counts);
     worker->norms = malloc(padded * sizeof *worker->norms);
-    worker->bytes = malloc(job->rows_per_unit * job->row_bytes + job->header_len);
-    if (worker->counts == NULL || worker->norms == NULL || worker->bytes == NULL) {
-        free(worker->counts);
-        free(worker->norms);
-        free(worker->bytes);
-        free(worker);
+    worker->bytes = malloc(band_capacity(job));
+    if (job->options->format == PK_MANDEL_PNG) {
+        worker->pixels = malloc(job->rows_per_unit * 3 * (size_t)job->options->view.width);
+        worker->scanlines = malloc(job->rows_per_unit * job->row_bytes);
+    }
+    if (worker->counts == NULL || worker->norms == NULL || worker->bytes == NULL ||
+        (job->options->format == PK_MANDEL_PNG && (worker->pixels == NULL || worker->scanlines == NULL))) {
+        worker_destroy(state, worker);
         return NULL;
     }
     return worker;
@@ -180,6 +204,8 @@ static void worker_destroy(void *state, void *worker_p)
     free(worker->counts);
     free(worker->norms);
     free(worker->bytes);
+    free(worker->pixels);
+    free(worker->scanlines);
     free(worker);
 }
 
@@ -201,6 +227,7 @@ static uint64_t format_row(const pk_mandel_view *view, pk_mandel_format format, 
         }
         break;
     case PK_MANDEL_PPM:
+    case PK_MANDEL_PNG:
         for (uint32_t x = 0; x < view->width; x++) {
             if (counts[x] == 0) {
                 out[3 * x] = out[3 * x + 1] = out[3 * x + 2] = 0;
@@ -224,27 +251,76 @@ static uint64_t format_row(const pk_mandel_view *view, pk_mandel_format format, 
     return inside;
 }
 
-/* A band: its rows' escapes, formatted; counters[0] gets the pixels inside. */
+/* A band: its rows' escapes, formatted (for png: deflated into an IDAT
+ * chunk); counters[0] gets the pixels inside, counters[1] the bytes. */
 static int band_unit(void *state, void *worker_p, uint64_t unit, uint64_t counters[])
 {
     const mandel_job *job = state;
     band_worker *worker = worker_p;
     const pk_mandel_options *options = job->options;
-    const double bailout = options->format == PK_MANDEL_PPM ? BAILOUT_COLOURS : BAILOUT_COUNTS;
+    const bool png = options->format == PK_MANDEL_PNG;
+    const double bailout = options->format == PK_MANDEL_PBM || options->format == PK_MANDEL_RAW ? BAILOUT_COUNTS
+                                                                                                 : BAILOUT_COLOURS;
     unsigned char *out = (unsigned char *)worker->bytes;
     if (unit == 0) {
         memcpy(out, job->header, job->header_len);
         out += job->header_len;
     }
     const uint32_t first = (uint32_t)(unit * job->rows_per_unit), rows = band_rows(job, unit);
+    const size_t pixel_row = 3 * (size_t)options->view.width;
+    unsigned char *row = png ? worker->pixels : out;
     uint64_t inside = 0;
     for (uint32_t y = first; y < first + rows; y++) {
         pk_mandel_escape_row(&options->view, y, bailout, job->simd, worker->counts, worker->norms);
-        inside += format_row(&options->view, options->format, worker->counts, worker->norms, out);
-        out += job->row_bytes;
+        inside += format_row(&options->view, options->format, worker->counts, worker->norms, row);
+        row += png ? pixel_row : job->row_bytes;
+    }
+    if (png) {
+        size_t len;
+        uint32_t adler, raw_len;
+        int rc = pk_png_band(worker->pixels, options->view.width, rows, PNG_LEVEL, worker->scanlines, out, &len,
+                             &adler, &raw_len);
+        if (rc != PK_OK)
+            return rc;
+        job->band_sums[unit] = (uint64_t)adler << 32 | raw_len;
+        out += len;
+    } else {
+        out = row;
     }
     worker->len = (size_t)(out - (unsigned char *)worker->bytes);
     counters[0] += inside;
+    counters[1] += worker->len;
+    return PK_OK;
+}
+
+/* png's last bytes: a job of one unit, run after the bands, whose output
+ * closes the deflate stream with the checksum of every band (each rank
+ * holds them all: the engine gathers unit values). */
+typedef struct trailer_job {
+    const mandel_job *image;
+    unsigned char bytes[PK_PNG_TRAILER_BYTES];
+} trailer_job;
+
+static int trailer_unit(void *state, void *worker, uint64_t unit, uint64_t counters[])
+{
+    (void)worker;
+    (void)unit;
+    trailer_job *trailer = state;
+    const mandel_job *image = trailer->image;
+    uint32_t adler = pk_png_adler_start();
+    for (uint64_t band = 0; band < image->units; band++)
+        adler = pk_png_adler_combine(adler, (uint32_t)(image->band_sums[band] >> 32), (uint32_t)image->band_sums[band]);
+    pk_png_trailer(adler, trailer->bytes);
+    counters[1] += sizeof trailer->bytes;
+    return PK_OK;
+}
+
+static int trailer_output(void *state, void *worker, uint64_t unit, const char **data, size_t *len)
+{
+    (void)worker;
+    (void)unit;
+    *data = (const char *)((trailer_job *)state)->bytes;
+    *len = sizeof ((trailer_job *)state)->bytes;
     return PK_OK;
 }
 
@@ -275,8 +351,10 @@ static int set_up(mandel_job *job, const pk_mandel_options *options, pk_mandel_r
     const pk_mandel_view *view = &options->view;
     if (view->width == 0 || view->height == 0 || view->iterations == 0 || !(view->xmin < view->xmax) ||
         !(view->ymin < view->ymax) || !isfinite(view->xmin) || !isfinite(view->xmax) || !isfinite(view->ymin) ||
-        !isfinite(view->ymax) || (unsigned)options->format > PK_MANDEL_RAW)
+        !isfinite(view->ymax) || (unsigned)options->format > PK_MANDEL_PNG)
         return PK_EINVAL;
+    if (options->format == PK_MANDEL_PNG && !pk_png_available())
+        return PK_ENOTSUP;
     *job = (mandel_job){.options = options, .simd = options->simd};
     if (job->simd == PK_MANDEL_SIMD_AUTO)
         job->simd = pk_mandel_simd_best();
@@ -284,6 +362,8 @@ static int set_up(mandel_job *job, const pk_mandel_options *options, pk_mandel_r
         return PK_ENOTSUP;
     pthread_once(&palette_once, make_palette);
     plan_bands(job);
+    if (options->format == PK_MANDEL_PNG && job->header_len == 0)
+        return PK_ENOMEM; /* libpng could not make the header */
     *engine_job = (pk_job){
         .units = job->units,
         .state = job,
@@ -312,22 +392,42 @@ int pk_mandel_render(const pk_mandel_options *options, pk_write_fn write, void *
     int rc = set_up(&job, options, report, &engine_job);
     if (rc != PK_OK)
         return rc;
+    if (options->format == PK_MANDEL_PNG) {
+        job.band_sums = calloc(job.units, sizeof *job.band_sums);
+        if (job.band_sums == NULL)
+            return PK_ENOMEM;
+        engine_job.unit_values = job.band_sums;
+    }
     pk_engine_options engine = options->engine;
     engine.write = write;
     engine.write_ctx = ctx;
     uint64_t counters[PK_JOB_MAX_COUNTERS];
     pk_engine_stats stats = {0};
     rc = pk_engine_run(&engine, &engine_job, counters, &stats);
+    uint64_t bytes = counters[1];
+    if (rc == PK_OK && options->format == PK_MANDEL_PNG) {
+        trailer_job trailer = {.image = &job};
+        pk_job closing = {.units = 1, .state = &trailer, .run_unit = trailer_unit, .unit_output = trailer_output,
+                          .output_stays = true};
+        uint64_t more[PK_JOB_MAX_COUNTERS];
+        rc = pk_engine_run(&engine, &closing, more, NULL);
+        bytes += more[1];
+    }
+    free(job.band_sums);
     if (report != NULL) {
         pk_run_report_add(&report->run, &stats, job.units);
-        if (rc == PK_OK)
+        if (rc == PK_OK) {
             report->inside = counters[0];
+            report->bytes = bytes;
+        }
     }
     return rc;
 }
 
 int pk_mandel_render_to_file(const pk_mandel_options *options, int fd, pk_mandel_report *report)
 {
+    if (options->format == PK_MANDEL_PNG)
+        return PK_EINVAL;
     mandel_job job;
     pk_job engine_job;
     int rc = set_up(&job, options, report, &engine_job);

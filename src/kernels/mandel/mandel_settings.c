@@ -111,7 +111,7 @@ static const pk_kernel_key keys[] = {
     {"image", "center", PK_KEY_SETTING, IMAGE, 0, "X,Y, two finite numbers", set_center},
     {"image", "zoom", PK_KEY_SETTING, IMAGE, 0, "a finite number above 0 (1: the whole set)", set_zoom},
     {"image", "iterations", PK_KEY_SETTING, IMAGE, 0, "a whole number from 1 to 1000000000", set_iterations},
-    {"output", "format", PK_KEY_SETTING, IMAGE, 0, "pbm, ppm or raw", set_format},
+    {"output", "format", PK_KEY_SETTING, IMAGE, 0, "png, ppm, pbm or raw", set_format},
     {"parallel", "simd", PK_KEY_SETTING, IMAGE, 0, "auto, scalar, vec2, avx2 or avx512", set_simd},
 };
 
