@@ -1,9 +1,10 @@
 # parkit — plain GNU make build.
 #
 #   make                     build/parkit and build/libparkit.a
-#   make check               build and run every test (installs CUnit if it can)
+#   make check               build and run every suite, installing what they need when it can
+#                            (tests/check.sh, tests/packages); SKIPPED suites are named
 #   make demo                build and run the flagship job with OpenMP only
-#   make bench               compare with primesieve (bench/primes-vs-primesieve.sh)
+#   make bench               every performance target in one run (bench/targets.sh; bench/README.md)
 #   make fuzz-run            the parsers' libFuzzer harnesses, FUZZ_SECONDS each (needs clang)
 #   make install PREFIX=/usr/local DESTDIR=
 #
@@ -183,16 +184,10 @@ endif
 slurm-tests: $(BIN)
 	tests/slurm/run.sh $(BIN)
 
-check: all
-	@$(MAKE) --no-print-directory unit-tests
-	@$(MAKE) --no-print-directory cli-tests
-	@$(MAKE) --no-print-directory mpi-tests
-	@if [ "$$(id -u)" = 0 ] && command -v sbatch >/dev/null && command -v slurmctld >/dev/null && command -v munged >/dev/null; then \
-	  $(MAKE) --no-print-directory slurm-tests; \
-	elif [ "$$CI" = true ]; then \
-	  echo "make check: tests/slurm cannot run here, and in CI a skipped test is a failure" >&2; exit 1; \
-	else echo "make check: SKIPPED tests/slurm (needs root and: apt-get install slurm-wlm munge libpmix2)"; fi
-	@echo "make check: all test suites passed"
+# Every suite, after installing what they need when it can (tests/deps.sh,
+# tests/packages); ends with a summary that names every SKIPPED suite.
+check:
+	@tests/check.sh "$(MAKE)" "$(BUILD)"
 
 # libFuzzer harnesses of the parsers (tests/fuzz/), built with clang against
 # a library of their own (no MPI, no OpenMP: the parsers need neither).
@@ -250,6 +245,8 @@ install: all
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/parkit
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libparkit.a
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/parkit/
+	install -d $(DESTDIR)$(PREFIX)/share/parkit/jobs
+	install -m 644 jobs/README.md jobs/*.ini jobs/numbers.txt $(DESTDIR)$(PREFIX)/share/parkit/jobs/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(REVISION)|' \
 	    -e 's|@LIBS@|$(if $(filter 1,$(OPENMP)),-fopenmp) -pthread $(PK_LDLIBS)|' \
 	    parkit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/parkit.pc
@@ -257,7 +254,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/parkit $(DESTDIR)$(PREFIX)/lib/libparkit.a \
 	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/parkit.pc
-	rm -rf $(DESTDIR)$(PREFIX)/include/parkit
+	rm -rf $(DESTDIR)$(PREFIX)/include/parkit $(DESTDIR)$(PREFIX)/share/parkit
 
 clean:
 	rm -rf $(BUILD)

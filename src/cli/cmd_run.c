@@ -30,7 +30,8 @@ static const char run_usage[] =
     "usage: parkit run JOB.ini [--set section.key=value ...]\n"
     "\n"
     "Runs the job described in JOB.ini (see jobs/README.md for the format and\n"
-    "jobs/*.ini for examples).  --set overrides one setting, as if it were in\n"
+    "jobs/*.ini for examples, in the source tree or, installed, in\n"
+    "PREFIX/share/parkit/jobs/).  --set overrides one setting, as if it were in\n"
     "the file, e.g. --set range.hi=1e12 --set parallel.threads=4.\n";
 
 /* Under mpirun every rank reads the job file on its own node: the ranks

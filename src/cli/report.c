@@ -90,10 +90,11 @@ void cli_report_time(const cli_job *job, const pk_run_report *report)
     }
     fprintf(stderr,
             "parkit: %s: %.3f s (%scompute %.3f s, communication %.3f s%s), %s%d thread%s (%s), schedule %s, %" PRIu64
-            " units%s\n",
+            " unit%s%s\n",
             job->what, pk_clock_seconds() - run_start, setup, report->compute_seconds, report->comm_seconds, io, ranks,
             job->threads.threads, job->threads.threads == 1 ? "" : "s", job->threads.source,
-            pk_schedule_format(job->spec.schedule, schedule, sizeof schedule), report->units, busy);
+            pk_schedule_format(job->spec.schedule, schedule, sizeof schedule), report->units,
+            report->units == 1 ? "" : "s", busy);
 }
 
 /* A job whose checkpoint failed it (refused: 2; damaged or not saved: 1),

@@ -68,7 +68,7 @@ int pk_threads_choose(int requested, pk_thread_choice *choice, const char **bad_
     (void)requested;
     (void)bad_variable;
     choice->threads = 1;
-    choice->source = "built without OpenMP";
+    choice->source = "a build without OpenMP";
     return PK_OK;
 #else
     if (requested > 0) {

@@ -629,9 +629,9 @@ section_threads() {
     echo "== threads"
     local clean=(env -u OMP_NUM_THREADS -u SLURM_CPUS_PER_TASK -u OMP_THREAD_LIMIT)
     if [ "$HAVE_OPENMP" != 1 ]; then
-        expect_eq "info: one thread without OpenMP" "1 from built without OpenMP" \
+        expect_eq "info: one thread without OpenMP" "1 from a build without OpenMP" \
             "$(threads_of "${clean[@]}" OMP_NUM_THREADS=3 "$P" info --json)" "OMP_NUM_THREADS=3 parkit info --json"
-        expect_eq "primes: one thread without OpenMP" "1 from built without OpenMP" \
+        expect_eq "primes: one thread without OpenMP" "1 from a build without OpenMP" \
             "$(threads_of "${clean[@]}" "$P" primes count 1e6 --threads 2 --json)" "parkit primes count 1e6 --threads 2 --json"
         skip "thread-count precedence" "built without OpenMP"
         return

@@ -32,6 +32,14 @@ int pk_test_remove_directory(const char *path)
     return system(command) == 0 ? 0 : -1;
 }
 
+static int skipped;
+
+void pk_test_skipped(const char *what, const char *why)
+{
+    printf("SKIPPED: %s (%s)\n", what, why);
+    skipped++;
+}
+
 int pk_suite_add_set_up(const char *suite_name, const pk_test_case *cases, CU_InitializeFunc set_up,
                         CU_CleanupFunc clean_up)
 {
@@ -125,5 +133,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "unit-tests: no test ran\n");
         return 1;
     }
+    if (skipped > 0 && argc == 1)
+        printf("unit-tests: %d groups of tests SKIPPED in this build (see the SKIPPED lines above)\n", skipped);
     return (failed > 0 || tests_failed > 0) ? 1 : 0;
 }

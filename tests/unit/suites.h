@@ -37,6 +37,11 @@ int pk_suite_add(const char *suite_name, const pk_test_case *cases);
 int pk_suite_add_set_up(const char *suite_name, const pk_test_case *cases, CU_InitializeFunc set_up,
                         CU_CleanupFunc clean_up);
 
+/* Tests left out of this build (compiled out for a missing library): a
+ * "SKIPPED: WHAT (WHY)" line now, and counted in the runner's summary, so
+ * a build without them never looks complete. */
+void pk_test_skipped(const char *what, const char *why);
+
 /* A suite's scratch directory: made from PATH_TEMPLATE (mkdtemp, which
  * fills in its XXXXXX), and removed with all it holds.  0 or -1, as CUnit's
  * suite set-up and clean-up functions return. */

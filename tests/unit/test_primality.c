@@ -386,5 +386,7 @@ int pk_suite_primality(void)
         { "names_and_build_flag", test_names_and_build_flag },
         { NULL, NULL },
     };
+    if (!PK_HAVE_GMP)
+        pk_test_skipped("primality: matches_gmp_on_random_64_bit_numbers", "built without GMP: apt-get install libgmp-dev");
     return pk_suite_add("primality", cases);
 }
