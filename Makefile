@@ -39,6 +39,8 @@ ifeq ($(shell command -v $(MPICC) 2>/dev/null),)
 $(error MPI=1 but '$(MPICC)' was not found: apt-get install openmpi-bin libopenmpi-dev)
 endif
 CC := $(MPICC)
+# What a plain cc needs to link libparkit.a of an MPI build (parkit.pc's Libs.private).
+MPI_LIBS := $(shell $(MPICC) --showme:link 2>/dev/null)
 endif
 
 # 1 when the compiler finds header $(1), else 0 (for the auto knobs).
@@ -104,17 +106,25 @@ CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+# The shared library's own objects, position-independent; parkit and
+# libparkit.a keep the faster position-dependent code.
+PIC_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 
+# The version (semantic) is the headers': parkit/version.h.
+VERSION := $(shell sed -n 's/^\#define PK_VERSION "\(.*\)"/\1/p' include/parkit/version.h)
+MAJOR   := $(firstword $(subst ., ,$(VERSION)))
+
 LIB    := $(BUILD)/libparkit.a
+SHLIB  := $(BUILD)/libparkit.so.$(VERSION)
 BIN    := $(BUILD)/parkit
 RUNNER := $(BUILD)/unit-tests
 
 REVISION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-.PHONY: all check check-deps unit-tests cli-tests mpi-tests slurm-tests demo bench install uninstall clean fuzz fuzz-run
-all: $(BIN) $(LIB)
+.PHONY: all check check-deps unit-tests cli-tests mpi-tests slurm-tests install-tests demo bench install uninstall clean fuzz fuzz-run
+all: $(BIN) $(LIB) $(SHLIB)
 
 # Objects are rebuilt whenever the flags change: the stamp file holds them.
 CONFIG_LINE := $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(PK_LDLIBS)
@@ -132,10 +142,21 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/config.stamp
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/src/core/build_info.o: $(BUILD)/revision.stamp
-$(BUILD)/obj/src/core/build_info.o: ALL_CFLAGS += \
+$(BUILD)/obj/src/core/build_info.o $(BUILD)/pic/src/core/build_info.o: ALL_CFLAGS += \
 	-DPK_BUILD_COMPILER='"$(CC) $(shell $(CC) -dumpfullversion 2>/dev/null)"' \
 	-DPK_BUILD_FLAGS='"$(strip $(PK_CFLAGS) $(CFLAGS))"' \
 	-DPK_BUILD_REVISION='"$(REVISION)"'
+
+# The shared library records what it needs (MPI, GMP, libgomp ...), so a
+# program links it with plain cc and pkg-config --libs parkit.
+$(SHLIB): $(PIC_OBJS)
+	$(CC) -shared -Wl,-soname,libparkit.so.$(MAJOR) $(ALL_LDFLAGS) -o $@ $(PIC_OBJS) $(PK_LDLIBS)
+
+$(BUILD)/pic/%.o: %.c $(BUILD)/config.stamp
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/pic/src/core/build_info.o: $(BUILD)/revision.stamp
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -183,6 +204,10 @@ endif
 # Slurm cluster on localhost (needs root and: apt-get install slurm-wlm munge libpmix2).
 slurm-tests: $(BIN)
 	tests/slurm/run.sh $(BIN)
+
+# The installed library with a plain cc and pkg-config, shared and static.
+install-tests: all
+	tests/install.sh $(BUILD)
 
 # Every suite, after installing what they need when it can (tests/deps.sh,
 # tests/packages); ends with a summary that names every SKIPPED suite.
@@ -244,16 +269,20 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/parkit
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/parkit
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libparkit.a
+	install -m 755 $(SHLIB) $(DESTDIR)$(PREFIX)/lib/libparkit.so.$(VERSION)
+	ln -sf libparkit.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libparkit.so.$(MAJOR)
+	ln -sf libparkit.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libparkit.so
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/parkit/
 	install -d $(DESTDIR)$(PREFIX)/share/parkit/jobs
 	install -m 644 jobs/README.md jobs/*.ini jobs/numbers.txt $(DESTDIR)$(PREFIX)/share/parkit/jobs/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(REVISION)|' \
-	    -e 's|@LIBS@|$(if $(filter 1,$(OPENMP)),-fopenmp) -pthread $(PK_LDLIBS)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBS_PRIVATE@|$(strip $(if $(filter 1,$(OPENMP)),-fopenmp) -pthread $(PK_LDLIBS) $(MPI_LIBS))|' \
 	    parkit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/parkit.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/parkit $(DESTDIR)$(PREFIX)/lib/libparkit.a \
-	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/parkit.pc
+	      $(DESTDIR)$(PREFIX)/lib/libparkit.so $(DESTDIR)$(PREFIX)/lib/libparkit.so.$(MAJOR) \
+	      $(DESTDIR)$(PREFIX)/lib/libparkit.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/pkgconfig/parkit.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/parkit $(DESTDIR)$(PREFIX)/share/parkit
 
 clean:
@@ -261,4 +290,4 @@ clean:
 
 FORCE:
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(PIC_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

@@ -48,6 +48,7 @@ skip() {
 
 suite unit unit-tests
 suite cli cli-tests
+suite install install-tests
 if "$BUILD/parkit" info --json | grep -q '"mpi":true'; then
     suite mpi mpi-tests
 else

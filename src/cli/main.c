@@ -12,6 +12,7 @@
 #include "core/build_info.h"
 #include "parkit/comm.h"
 #include "parkit/status.h"
+#include "parkit/version.h"
 
 static const char usage[] =
     "usage: parkit <command> [options]\n"
@@ -69,8 +70,8 @@ static int dispatch(int argc, char **argv)
         fputs(usage, stdout);
         return finish_stdout(PK_EXIT_OK);
     }
-    if (strcmp(command, "--version") == 0 || strcmp(command, "-V") == 0) {
-        printf("parkit %s\n", pk_build_revision());
+    if (strcmp(command, "--version") == 0 || strcmp(command, "-V") == 0 || strcmp(command, "-v") == 0) {
+        printf("parkit %s (%s)\n", pk_version(), pk_build_revision());
         return finish_stdout(PK_EXIT_OK);
     }
     cli_error(command, "unknown command (try 'parkit --help')");

@@ -700,6 +700,10 @@ section_help() {
     expect_out_has "primes --help names every subcommand" "parkit primes nth" "$P" primes --help
     expect_out_has "primes --help documents --threads" "--threads" "$P" primes count --help
     expect_out_has "--version" "parkit " "$P" --version
+    run "$P" -v
+    if [ "$RC" = 0 ] && grep -Eq '^parkit [0-9]+\.[0-9]+\.[0-9]+ \([^)]+\)$' "$OUT"; then pass; else
+        fail "-v: a semantic version and the revision" "exit $RC: $(cat "$OUT")"
+    fi
 }
 
 START=$(date +%s)
