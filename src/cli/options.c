@@ -11,6 +11,15 @@
 #include "parkit/jobspec.h"
 #include "parkit/status.h"
 
+/* The short options of CLI_COMMON_OPTIONS, for getopt_long. */
+#define CLI_COMMON_SHORT ":t:o:qh"
+
+/* One command line's options as they are read. */
+typedef struct cli_options {
+    const struct option *table;         /* the command's getopt_long table */
+    const char *given[CLI_OPT_LAST + 1]; /* each option's value, once given */
+} cli_options;
+
 const char *cli_option_name(const struct option *table, int c)
 {
     for (const struct option *o = table; o->name != NULL; o++)
@@ -19,7 +28,9 @@ const char *cli_option_name(const struct option *table, int c)
     return "?";
 }
 
-int cli_option_once(const cli_job *cli, cli_options *options, int c, const char *value)
+/* An option given twice must say the same both times ("-t 1 -t 2" is
+ * refused, whatever came last).  Returns an exit code. */
+static int cli_option_once(const cli_job *cli, cli_options *options, int c, const char *value)
 {
     if (c <= 0 || c > CLI_OPT_LAST || value == NULL)
         return PK_EXIT_OK;
@@ -40,38 +51,6 @@ int cli_option_applies(const cli_job *cli, const char *option, bool applies)
     return PK_EXIT_USAGE;
 }
 
-int cli_read_options(cli_job *cli, int argc, char **argv, const struct option *table, cli_own_option own,
-                     const char *usage, int *first_arg)
-{
-    opterr = 0;
-    optind = 1;
-    int c, rc = PK_EXIT_OK;
-    cli_options seen = {.table = table};
-    while (rc == PK_EXIT_OK && (c = getopt_long(argc, argv, CLI_COMMON_SHORT, table, NULL)) != -1) {
-        bool handled;
-        if ((rc = cli_option_once(cli, &seen, c, optarg)) != PK_EXIT_OK)
-            return rc;
-        if ((rc = cli_common_option(cli, c, optarg, &handled)) != PK_EXIT_OK || handled)
-            continue;
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return -1; /* handled: exit 0 */
-        }
-        if (c == ':') {
-            cli_error(cli->what, "option '%s' needs a value", argv[optind - 1]);
-            return PK_EXIT_USAGE;
-        }
-        rc = c == '?' ? CLI_NOT_MINE : own(cli, c, optarg, argv[optind - 1]);
-        if (rc == CLI_NOT_MINE) {
-            cli_error(cli->what, "unknown option '%s' (try 'parkit %s --help')", argv[optind - 1],
-                      cli->spec.kernel->name);
-            return PK_EXIT_USAGE;
-        }
-    }
-    *first_arg = optind;
-    return rc;
-}
-
 /* A positive number of seconds, at most 1e9; false when VALUE is not one. */
 static bool parse_seconds(const char *value, double *seconds)
 {
@@ -81,7 +60,10 @@ static bool parse_seconds(const char *value, double *seconds)
     return end != value && *end == '\0' && errno == 0 && *seconds > 0 && *seconds <= 1e9;
 }
 
-int cli_common_option(cli_job *cli, int c, const char *value, bool *handled)
+/* Option C (with VALUE) into CLI's spec when it is a common option;
+ * *handled tells whether it was.  Returns an exit code (a bad value or an
+ * option this command does not take, said). */
+static int cli_common_option(cli_job *cli, int c, const char *value, bool *handled)
 {
     pk_job_spec *spec = &cli->spec;
     const unsigned command = PK_FOR(spec->command);
@@ -164,5 +146,37 @@ int cli_common_option(cli_job *cli, int c, const char *value, bool *handled)
     case CLI_OPT_NO_PROGRESS: spec->progress = 0; break;
     default: *handled = false; break;
     }
+    return rc;
+}
+
+int cli_read_options(cli_job *cli, int argc, char **argv, const struct option *table, cli_own_option own,
+                     const char *usage, int *first_arg)
+{
+    opterr = 0;
+    optind = 1;
+    int c, rc = PK_EXIT_OK;
+    cli_options seen = {.table = table};
+    while (rc == PK_EXIT_OK && (c = getopt_long(argc, argv, CLI_COMMON_SHORT, table, NULL)) != -1) {
+        bool handled;
+        if ((rc = cli_option_once(cli, &seen, c, optarg)) != PK_EXIT_OK)
+            return rc;
+        if ((rc = cli_common_option(cli, c, optarg, &handled)) != PK_EXIT_OK || handled)
+            continue;
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return -1; /* handled: exit 0 */
+        }
+        if (c == ':') {
+            cli_error(cli->what, "option '%s' needs a value", argv[optind - 1]);
+            return PK_EXIT_USAGE;
+        }
+        rc = c == '?' ? CLI_NOT_MINE : own(cli, c, optarg, argv[optind - 1]);
+        if (rc == CLI_NOT_MINE) {
+            cli_error(cli->what, "unknown option '%s' (try 'parkit %s --help')", argv[optind - 1],
+                      cli->spec.kernel->name);
+            return PK_EXIT_USAGE;
+        }
+    }
+    *first_arg = optind;
     return rc;
 }

@@ -44,28 +44,6 @@ enum {
         {"resume", no_argument, NULL, CLI_OPT_RESUME}, {"io-threads", required_argument, NULL, CLI_OPT_IO_THREADS}, \
         {"help", no_argument, NULL, 'h'}
 
-/* The short options of CLI_COMMON_OPTIONS, for getopt_long. */
-#define CLI_COMMON_SHORT ":t:o:qh"
-
-/* One command line's options as they are read. */
-typedef struct cli_options {
-    const struct option *table;         /* the command's getopt_long table */
-    const char *given[CLI_OPT_LAST + 1]; /* each option's value, once given */
-} cli_options;
-
-/* An option given twice must say the same both times ("-t 1 -t 2" is
- * refused, whatever came last).  Returns an exit code. */
-int cli_option_once(const cli_job *cli, cli_options *options, int c, const char *value);
-
-/* Option C (with VALUE) into CLI's spec when it is a common option;
- * *handled tells whether it was.  Returns an exit code (a bad value or an
- * option this command does not take, said). */
-int cli_common_option(cli_job *cli, int c, const char *value, bool *handled);
-
-/* An option that makes no sense for this command is a usage error, not
- * something to ignore silently.  Returns an exit code. */
-int cli_option_applies(const cli_job *cli, const char *option, bool applies);
-
 /* A command's own option C with VALUE (NULL for a flag), written as TEXT
  * on the command line; returns an exit code, or CLI_NOT_MINE when C is no
  * option of the command. */
@@ -77,6 +55,10 @@ typedef int (*cli_own_option)(cli_job *cli, int c, const char *value, const char
  * first positional argument's index.  Returns an exit code, said. */
 int cli_read_options(cli_job *cli, int argc, char **argv, const struct option *table, cli_own_option own,
                      const char *usage, int *first_arg);
+
+/* An option that makes no sense for this command is a usage error, not
+ * something to ignore silently.  Returns an exit code. */
+int cli_option_applies(const cli_job *cli, const char *option, bool applies);
 
 /* The long name of option C in TABLE, for messages. */
 const char *cli_option_name(const struct option *table, int c);

@@ -341,11 +341,6 @@ static uint64_t band_limit(const void *state, uint64_t unit)
     return (uint64_t)band_rows(job, unit) * job->options->view.width;
 }
 
-static double band_cost(void *state, uint64_t unit)
-{
-    return (double)band_rows(state, unit);
-}
-
 static int set_up(mandel_job *job, const pk_mandel_options *options, pk_mandel_report *report, pk_job *engine_job)
 {
     const pk_mandel_view *view = &options->view;
@@ -371,7 +366,6 @@ static int set_up(mandel_job *job, const pk_mandel_options *options, pk_mandel_r
         .worker_destroy = worker_destroy,
         .run_unit = band_unit,
         .unit_output = band_output,
-        .unit_cost = band_cost,
     };
     if (report != NULL) {
         report->simd = job->simd;
