@@ -81,8 +81,9 @@ SAN_FLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recov
 endif
 
 PK_CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -DPK_HAVE_MPI=$(MPI) -DPK_HAVE_GMP=$(GMP) -DPK_HAVE_INIH=$(INIH) -DPK_HAVE_PNG=$(PNG)
-# No fused multiply-adds: every SIMD path of a floating-point kernel (mandel) must give the same bits.
-PK_CFLAGS   := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -ffp-contract=off -pthread -MMD -MP $(SAN_FLAGS)
+# No fused multiply-adds: every SIMD path of a floating-point kernel (mandel, heat) must give the same bits;
+# -fopenmp-simd honours `#pragma omp simd` even in a build without OpenMP.
+PK_CFLAGS   := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -ffp-contract=off -fopenmp-simd -pthread -MMD -MP $(SAN_FLAGS)
 PK_LDLIBS   := -lm
 ifeq ($(OPENMP),1)
 PK_CFLAGS += -fopenmp
@@ -258,6 +259,10 @@ $(BUILD)/check-compute-only: bench/check_compute_only.c $(LIB)
 # bench/mandel.sh's reference: the textbook loop, scalar, OpenMP schedule(dynamic).
 $(BUILD)/mandel-textbook: bench/mandel_textbook.c
 	$(CC) -std=c11 -O2 -fopenmp -ffp-contract=off -o $@ $<
+
+# bench/heat.sh's reference: this machine's memory bandwidth (a STREAM-style triad).
+$(BUILD)/triad: bench/triad.c
+	$(CC) -std=c11 -O2 -fopenmp -o $@ $<
 
 # FLINT is for this benchmark only, never a dependency of parkit itself.
 $(BUILD)/primality-vs-flint: bench/primality_vs_flint.c $(LIB)

@@ -57,6 +57,9 @@ int pk_checkpoint_get_note(const pk_checkpoint *checkpoint, const char *key, uin
  * when its directory cannot take a new file (why names the cause), which
  * would otherwise show only at the first save, perhaps an hour later. */
 int pk_checkpoint_check_path(const char *path, char *why, size_t why_size);
+/* The same for a kernel's own checkpoint files, which begin with BEGINNING
+ * (at most 64 bytes). */
+int pk_checkpoint_check_path_of(const char *path, const char *beginning, char *why, size_t why_size);
 
 /* Writes atomically: PATH.tmp-PID, fsync, rename over PATH.  PK_EIO with
  * errno set to the cause when it cannot. */

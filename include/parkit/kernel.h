@@ -37,7 +37,9 @@ typedef struct pk_kernel_key {
     unsigned commands; /* PK_FOR() bits of the commands that take it */
     unsigned required; /* of those, the ones that need it */
     const char *expected; /* what a good value looks like, for messages */
-    /* PK_KEY_SETTING: stores VALUE in SETTINGS; false when it is not good. */
+    /* PK_KEY_SETTING: stores VALUE in SETTINGS; false when it is not good.
+     * VALUE lives as long as the job spec, so a setter may keep it (a
+     * file name). */
     bool (*set)(void *settings, const char *value);
 } pk_kernel_key;
 
@@ -49,9 +51,13 @@ typedef struct pk_kernel_info {
      * in the order the command line takes them. */
     const pk_kernel_key *keys;
     size_t nkeys;
-    /* The commands that take output.path and the [checkpoint] keys, and
-     * those with an I/O stage (--io-threads). */
-    unsigned output_path_commands, checkpoint_commands, io_threads_commands;
+    /* The commands that take output.path and the [checkpoint] keys, those
+     * with an I/O stage (--io-threads), and those whose work is units of
+     * the unit engine (--schedule, --distribute; a grid's is not). */
+    unsigned output_path_commands, checkpoint_commands, io_threads_commands, unit_commands;
+    /* How the kernel's checkpoint files begin, when it writes its own
+     * instead of the rounds' (parkit/rounds.h); NULL for those. */
+    const char *checkpoint_magic;
     /* The kernel's settings: at most PK_KERNEL_SETTINGS_MAX bytes, set to
      * their defaults by settings_init. */
     size_t settings_size;

@@ -29,6 +29,7 @@ typedef struct pk_run_report {
      * writer's queue (or writing, with no writer thread). */
     double input_seconds, output_seconds;
     uint64_t units;         /* in the plan */
+    const char *units_name; /* what a unit is ("step"), for --time; NULL: "unit" */
     uint64_t units_run;     /* by this rank */
     uint64_t units_resumed; /* done before this run, read from the checkpoint */
     int threads;

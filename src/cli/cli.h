@@ -78,6 +78,7 @@ bool cli_launched_by_mpi(void);
 
 int cli_primes(int argc, char **argv);
 int cli_mandel(int argc, char **argv);
+int cli_heat(int argc, char **argv);
 int cli_info(int argc, char **argv);
 int cli_run(int argc, char **argv);
 

@@ -9,10 +9,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/heat_cli.h"
 #include "cli/mandel_cli.h"
 #include "cli/primes_cli.h"
 #include "parkit/jobfile.h"
 #include "parkit/jobspec.h"
+#include "parkit/heat_settings.h"
 #include "parkit/mandel_settings.h"
 #include "parkit/primes_settings.h"
 #include "parkit/status.h"
@@ -24,6 +26,7 @@ static const struct {
 } runners[] = {
     {&pk_primes_kernel, primes_run_spec},
     {&pk_mandel_kernel, mandel_run_spec},
+    {&pk_heat_kernel, heat_run_spec},
 };
 
 static const char run_usage[] =

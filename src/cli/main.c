@@ -20,6 +20,7 @@ static const char usage[] =
     "commands:\n"
     "  primes count|list|check|nth ...   prime kernels on all cores\n"
     "  mandel [--size N] [-o FILE] ...   a Mandelbrot image (load imbalance, schedules)\n"
+    "  heat [--size N] [--steps N] ...   a heat-diffusion stencil (halo exchange, bandwidth)\n"
     "  run JOB.ini [--set sec.key=val]   run a job file (jobs/*.ini)\n"
     "  info                              how this binary was built and what it sees\n"
     "\n"
@@ -62,6 +63,8 @@ static int dispatch(int argc, char **argv)
         return finish_stdout(cli_primes(argc - 1, argv + 1));
     if (strcmp(command, "mandel") == 0)
         return finish_stdout(cli_mandel(argc - 1, argv + 1));
+    if (strcmp(command, "heat") == 0)
+        return finish_stdout(cli_heat(argc - 1, argv + 1));
     if (strcmp(command, "info") == 0)
         return finish_stdout(cli_info(argc - 1, argv + 1));
     if (strcmp(command, "run") == 0)

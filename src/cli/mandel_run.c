@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "cli/mandel_cli.h"
 #include "cli/output.h"
+#include "cli/paths.h"
 #include "cli/report.h"
 #include "parkit/comm.h"
 #include "parkit/mandel.h"
@@ -71,14 +72,7 @@ static int check_room(const cli_job *cli, uint64_t bytes)
     if (cli->spec.output == NULL)
         return PK_EXIT_OK;
     char directory[PATH_MAX];
-    snprintf(directory, sizeof directory, "%s", cli->spec.output);
-    char *slash = strrchr(directory, '/');
-    if (slash == NULL)
-        snprintf(directory, sizeof directory, ".");
-    else if (slash == directory)
-        directory[1] = '\0';
-    else
-        *slash = '\0';
+    cli_directory_of(cli->spec.output, directory, sizeof directory);
     struct statvfs fs;
     if (statvfs(directory, &fs) != 0)
         return PK_EXIT_OK; /* opening the output will say why */

@@ -82,14 +82,16 @@ static int cli_common_option(cli_job *cli, int c, const char *value, bool *handl
         break;
     }
     case CLI_OPT_SCHEDULE:
-        if (pk_schedule_parse(value, &spec->schedule) != PK_OK) {
+        rc = cli_option_applies(cli, "--schedule", (spec->kernel->unit_commands & command) != 0);
+        if (rc == PK_EXIT_OK && pk_schedule_parse(value, &spec->schedule) != PK_OK) {
             cli_error(cli->what, "bad --schedule '%s': expected static, dynamic or guided, optionally ,CHUNK", value);
             rc = PK_EXIT_USAGE;
         }
         break;
     case CLI_OPT_DISTRIBUTE:
         spec->distribute_given = true;
-        if (pk_distribute_parse(value, &spec->distribute) != PK_OK) {
+        rc = cli_option_applies(cli, "--distribute", (spec->kernel->unit_commands & command) != 0);
+        if (rc == PK_EXIT_OK && pk_distribute_parse(value, &spec->distribute) != PK_OK) {
             cli_error(cli->what, "bad --distribute '%s': expected dynamic, cyclic or block", value);
             rc = PK_EXIT_USAGE;
         }

@@ -106,3 +106,14 @@ int cli_open_in_place(const char *path)
     }
 }
 
+void cli_directory_of(const char *path, char *directory, size_t size)
+{
+    snprintf(directory, size, "%s", path);
+    char *slash = strrchr(directory, '/');
+    if (slash == NULL)
+        snprintf(directory, size, ".");
+    else if (slash == directory)
+        directory[1] = '\0';
+    else
+        *slash = '\0';
+}

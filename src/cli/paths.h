@@ -7,6 +7,11 @@
 #define PK_CLI_PATHS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+/* The directory PATH is in ("." for a bare name, "/" for one at the root),
+ * into DIRECTORY (SIZE bytes). */
+void cli_directory_of(const char *path, char *directory, size_t size);
 
 /* Do A and B name the same file (the same inode, or, not existing yet,
  * the same name in the same directory)? */

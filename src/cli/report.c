@@ -28,15 +28,25 @@ void cli_clock_start(bool again)
 
 /* Fields every report shares.  Collective under MPI: every rank calls it
  * (only rank 0's stdout is kept). */
+/* Does JOB's work go through the unit engine (schedules, distributions)? */
+static bool runs_units(const cli_job *job)
+{
+    return job->spec.kernel == NULL || (job->spec.kernel->unit_commands & PK_FOR(job->spec.command)) != 0;
+}
+
 void cli_report_json(const cli_job *job, const pk_run_report *report)
 {
-    char schedule[32];
+    char schedule[40] = "null", distribute[40] = "null";
+    if (runs_units(job)) {
+        char text[32];
+        snprintf(schedule, sizeof schedule, "\"%s\"", pk_schedule_format(job->spec.schedule, text, sizeof text));
+        snprintf(distribute, sizeof distribute, "\"%s\"", pk_distribute_name(job->spec.distribute));
+    }
     pk_run_ranks ranks;
     pk_run_report_gather(report, &ranks);
-    printf("\"ranks\":%d,\"threads\":%d,\"threads_source\":\"%s\",\"schedule\":\"%s\",\"distribute\":\"%s\","
+    printf("\"ranks\":%d,\"threads\":%d,\"threads_source\":\"%s\",\"schedule\":%s,\"distribute\":%s,"
            "\"openmp\":\"%s\",\"seconds\":%.6f,",
-           pk_comm_size(), job->threads.threads, job->threads.source,
-           pk_schedule_format(job->spec.schedule, schedule, sizeof schedule), pk_distribute_name(job->spec.distribute),
+           pk_comm_size(), job->threads.threads, job->threads.source, schedule, distribute,
            pk_engine_openmp_version(), pk_clock_seconds() - run_start);
     if (report->setup_key != NULL)
         printf("\"%s\":%.6f,", report->setup_key, report->setup_seconds);
@@ -66,10 +76,17 @@ void cli_report_time(const cli_job *job, const pk_run_report *report)
     if (!job->spec.time)
         return;
     fflush(stdout); /* the answer first, then how long it took */
-    char schedule[32];
-    char ranks[64] = "";
-    if (pk_comm_size() > 1)
+    char schedule[48] = "", ranks[64] = "";
+    const bool units = runs_units(job);
+    if (pk_comm_size() > 1 && units)
         snprintf(ranks, sizeof ranks, "%d ranks (%s) x ", pk_comm_size(), pk_distribute_name(job->spec.distribute));
+    else if (pk_comm_size() > 1)
+        snprintf(ranks, sizeof ranks, "%d ranks x ", pk_comm_size());
+    if (units) {
+        char text[32];
+        snprintf(schedule, sizeof schedule, ", schedule %s", pk_schedule_format(job->spec.schedule, text, sizeof text));
+    }
+    const char *unit = report->units_name != NULL ? report->units_name : "unit";
     char setup[96] = "";
     if (report->setup_name != NULL)
         snprintf(setup, sizeof setup, "%s %.3f s, ", report->setup_name, report->setup_seconds);
@@ -89,12 +106,11 @@ void cli_report_time(const cli_job *job, const pk_run_report *report)
                  report->busy_threads > 4 ? " ..." : "", max / mean);
     }
     fprintf(stderr,
-            "parkit: %s: %.3f s (%scompute %.3f s, communication %.3f s%s), %s%d thread%s (%s), schedule %s, %" PRIu64
-            " unit%s%s\n",
+            "parkit: %s: %.3f s (%scompute %.3f s, communication %.3f s%s), %s%d thread%s (%s)%s, %" PRIu64
+            " %s%s%s\n",
             job->what, pk_clock_seconds() - run_start, setup, report->compute_seconds, report->comm_seconds, io, ranks,
-            job->threads.threads, job->threads.threads == 1 ? "" : "s", job->threads.source,
-            pk_schedule_format(job->spec.schedule, schedule, sizeof schedule), report->units,
-            report->units == 1 ? "" : "s", busy);
+            job->threads.threads, job->threads.threads == 1 ? "" : "s", job->threads.source, schedule, report->units,
+            unit, report->units == 1 ? "" : "s", busy);
 }
 
 /* A job whose checkpoint failed it (refused: 2; damaged or not saved: 1),

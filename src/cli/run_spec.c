@@ -44,7 +44,9 @@ static int check_checkpoint_path(const cli_job *cli)
         }
     }
     char why[400];
-    int rc = pk_checkpoint_check_path(path, why, sizeof why);
+    const char *magic = cli->spec.kernel->checkpoint_magic;
+    int rc = magic != NULL ? pk_checkpoint_check_path_of(path, magic, why, sizeof why)
+                           : pk_checkpoint_check_path(path, why, sizeof why);
     if (rc == PK_OK)
         return PK_EXIT_OK;
     cli_error(cli->what, "--checkpoint %s: %s", path, why);

@@ -101,18 +101,27 @@ static uint64_t fnv1a(const char *data, size_t len)
 }
 
 /* Does the file at PATH start like a checkpoint (of any version)? */
-static bool looks_like_checkpoint(const char *path)
+/* Does PATH begin with BEGINNING? */
+static bool looks_like_checkpoint(const char *path, const char *beginning)
 {
-    char start[sizeof magic] = "";
+    const size_t len = strlen(beginning);
+    char start[64] = "";
+    if (len > sizeof start)
+        return false;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return false;
-    ssize_t n = read(fd, start, sizeof magic - 1);
+    ssize_t n = read(fd, start, len);
     close(fd);
-    return n == (ssize_t)(sizeof magic - 1) && memcmp(start, magic, sizeof magic - 1) == 0;
+    return n == (ssize_t)len && memcmp(start, beginning, len) == 0;
 }
 
 int pk_checkpoint_check_path(const char *path, char *why, size_t why_size)
+{
+    return pk_checkpoint_check_path_of(path, magic, why, why_size);
+}
+
+int pk_checkpoint_check_path_of(const char *path, const char *beginning, char *why, size_t why_size)
 {
     struct stat st;
     if (stat(path, &st) == 0) {
@@ -120,7 +129,7 @@ int pk_checkpoint_check_path(const char *path, char *why, size_t why_size)
             snprintf(why, why_size, "it is a directory");
             return PK_EINVAL;
         }
-        if (!S_ISREG(st.st_mode) || !looks_like_checkpoint(path)) {
+        if (!S_ISREG(st.st_mode) || !looks_like_checkpoint(path, beginning)) {
             snprintf(why, why_size, "it exists and is not a parkit checkpoint (refusing to overwrite it)");
             return PK_EINVAL;
         }

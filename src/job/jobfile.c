@@ -136,6 +136,7 @@ typedef enum applies_to {
     TO_ALL,
     TO_OUTPUT_PATH, /* kernel->output_path_commands */
     TO_CHECKPOINT,  /* kernel->checkpoint_commands */
+    TO_UNITS,       /* kernel->unit_commands */
 } applies_to;
 
 #define STRINGIFY_(x) #x
@@ -156,9 +157,9 @@ static const shared_setting shared[SHARED_TOTAL] = {
     [SETTING_JOB_KERNEL] = {"job", "kernel", TO_ALL, NULL /* the kernels' names */},
     [SETTING_JOB_COMMAND] = {"job", "command", TO_ALL, NULL /* the kernel's commands */},
     [SETTING_PARALLEL_THREADS] = {"parallel", "threads", TO_ALL, "a whole number from 1 to " STRINGIFY(PK_MAX_THREADS)},
-    [SETTING_PARALLEL_SCHEDULE] = {"parallel", "schedule", TO_ALL,
+    [SETTING_PARALLEL_SCHEDULE] = {"parallel", "schedule", TO_UNITS,
                                    "static, dynamic or guided, optionally followed by ,CHUNK"},
-    [SETTING_PARALLEL_DISTRIBUTE] = {"parallel", "distribute", TO_ALL, "block, dynamic or cyclic"},
+    [SETTING_PARALLEL_DISTRIBUTE] = {"parallel", "distribute", TO_UNITS, "block, dynamic or cyclic"},
     [SETTING_OUTPUT_PATH] = {"output", "path", TO_OUTPUT_PATH, "a file name"},
     [SETTING_OUTPUT_JSON] = {"output", "json", TO_ALL, BOOLEAN_VALUES},
     [SETTING_OUTPUT_TIME] = {"output", "time", TO_ALL, BOOLEAN_VALUES},
@@ -236,6 +237,8 @@ static unsigned setting_commands(const job_draft *draft, int id)
         return draft->spec.kernel->output_path_commands;
     case TO_CHECKPOINT:
         return draft->spec.kernel->checkpoint_commands;
+    case TO_UNITS:
+        return draft->spec.kernel->unit_commands;
     case TO_ALL:
         break;
     }
@@ -551,7 +554,7 @@ static int setting_store(job_draft *draft, int id, const char *value, int origin
     if (good && key == NULL) {
         good = store_shared(draft, id, value, copy);
     } else if (good && key->kind == PK_KEY_SETTING) {
-        good = key->set(draft->spec.settings, value);
+        good = key->set(draft->spec.settings, copy);
     } else if (good && key->kind == PK_KEY_ARGS) {
         if (replace_inputs)
             draft->given.ninputs = 0;

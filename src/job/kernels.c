@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "parkit/heat_settings.h"
 #include "parkit/jobspec.h"
 #include "parkit/mandel_settings.h"
 #include "parkit/primes_settings.h"
@@ -12,6 +13,7 @@
 static const pk_kernel_info *const kernels[] = {
     &pk_primes_kernel,
     &pk_mandel_kernel,
+    &pk_heat_kernel,
 };
 
 const pk_kernel_info *pk_kernel_at(int i)

@@ -1,5 +1,7 @@
 /*
- * The only compilation unit that includes <mpi.h> (see parkit/comm.h).
+ * The wall around MPI (see parkit/comm.h); the grid layer (grid.c), which
+ * needs MPI's topologies, datatypes and file I/O, shares its error handling
+ * and communication clock through par/comm_internal.h.
  *
  * Each function has two bodies: the MPI one, and a serial one that acts as
  * a single rank, so the same callers build and run without MPI.  Rank state
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "par/comm_internal.h"
 #include "parkit/comm.h"
 #include "parkit/status.h"
 
@@ -38,7 +41,7 @@ static int error_fd = 2;
  * in it, or in the next, forever: the failure is said, with the rank and
  * MPI's own words, and the whole job ends (MPI_Abort), which is the one
  * way all ranks learn of it at once. */
-static void failed(int rc, const char *call)
+void pk_comm_failed(int rc, const char *call)
 {
     char text[MPI_MAX_ERROR_STRING] = "";
     int length = 0;
@@ -49,22 +52,21 @@ static void failed(int rc, const char *call)
     _exit(1);
 }
 
-/* Checks the MPI call it wraps. */
-#define CHECKED(call)                        \
-    do {                                     \
-        int checked_rc_ = (call);            \
-        if (checked_rc_ != MPI_SUCCESS)      \
-            failed(checked_rc_, #call);      \
-    } while (0)
-
-/* Checks and times the MPI call it wraps (communication time). */
-#define TIMED(call)                                     \
-    do {                                                \
-        double timed_start_ = pk_clock_seconds();       \
-        CHECKED(call);                                  \
-        comm_time += pk_clock_seconds() - timed_start_; \
-    } while (0)
 #endif
+
+bool pk_comm_mpi_running(void)
+{
+#if PK_HAVE_MPI
+    return comm_started != 0;
+#else
+    return false;
+#endif
+}
+
+void pk_comm_add_seconds(double seconds)
+{
+    comm_time += seconds;
+}
 
 int pk_comm_init(int *argc, char ***argv)
 {

@@ -12,7 +12,7 @@
 set -u
 
 if [ $# -lt 1 ]; then
-    echo "usage: $0 path/to/parkit [answers|agree|errors|files|threads|help]..." >&2
+    echo "usage: $0 path/to/parkit [answers|agree|errors|files|threads|help|io|checkpoint|jobs|mandel|heat|faults]..." >&2
     exit 2
 fi
 P=$1
@@ -24,10 +24,10 @@ if [ ! -x "$P" ] || [ -d "$P" ]; then
     echo "$0: '$1' is not an executable" >&2
     exit 2
 fi
-SECTIONS=${*:-answers agree errors files threads help io checkpoint jobs mandel faults}
+SECTIONS=${*:-answers agree errors files threads help io checkpoint jobs mandel heat faults}
 for s in $SECTIONS; do
     case $s in
-    answers | agree | errors | files | threads | help | io | checkpoint | jobs | mandel | faults) ;;
+    answers | agree | errors | files | threads | help | io | checkpoint | jobs | mandel | heat | faults) ;;
     *) echo "$0: unknown section '$s' (answers agree errors files threads help io checkpoint jobs mandel faults)" >&2; exit 2 ;;
     esac
 done
@@ -1081,7 +1081,10 @@ want jobs && section_jobs
 # 10. parkit mandel: tests/cli/mandel.sh
 . "$(dirname "$0")/mandel.sh"
 want mandel && section_mandel
-# 11. Faults and hostile input: tests/cli/faults.sh
+# 11. parkit heat: tests/cli/heat.sh
+. "$(dirname "$0")/heat.sh"
+want heat && section_heat
+# 12. Faults and hostile input: tests/cli/faults.sh
 . "$(dirname "$0")/faults.sh"
 want faults && section_faults
 echo "   ($(($(date +%s) - START)) s)"

@@ -2,7 +2,7 @@
 # The MPI engine against the sequential engine: for -np 1..4 (oversubscribed
 # on small machines) x OMP_NUM_THREADS 1 and 2, count, tuplets, nth, list
 # (to stdout under block, cyclic and dynamic distribution, and to files) and
-# check output, and mandel images, must equal what one process with one thread
+# check output, mandel images and heat fields, must equal what one process with one thread
 # gives, on fixed ranges, random ranges, ranges near 2^64-1 and ranges with
 # fewer numbers than ranks.  Also: errors reach every rank (exit 2, one
 # message), and a rank killed mid-run ends the job quickly.
@@ -65,10 +65,10 @@ same() {
 }
 
 if [ "$MODE" = quick ]; then NPS="2 3"; else NPS="1 2 3 4"; fi
-echo "== the wall around MPI and output in order across ranks: unit-tests comm, engine_ranks, answers on 1-4 ranks"
+echo "== the wall around MPI, output in order, the grid layer: unit-tests comm, engine_ranks, answers, grid, heat on 1-4 ranks"
 UNIT=$(dirname "$P")/unit-tests
 if [ -x "$UNIT" ]; then
-    for suite in comm engine_ranks answers; do
+    for suite in comm engine_ranks answers grid heat; do
         for np in 1 2 3 4; do
             if timeout 120 mpirun -np "$np" --bind-to none "$UNIT" "$suite" >"$T/out" 2>"$T/err"; then pass; else
                 fail "unit-tests $suite under mpirun -np $np" "$(grep -E 'FAILED|[0-9]\. ' "$T/out" | head -3)" \
@@ -149,6 +149,78 @@ for np in $NPS; do
     done
 done
 rm -f "$T/seq.raw" "$T/mpi.raw"
+
+echo "== heat: the same field under every rank count, tiling, halo mode and thread count"
+for halo in sendrecv nonblocking neighbor; do
+    same "heat --halo $halo" heat --size 203x131 --steps 150 --edges 10,0,5,0 --halo "$halo"
+done
+OMP_NUM_THREADS=1 "$P" heat --size 203x131 --steps 150 --edges 10,0,5,0 -o "$T/seq.field" >"$T/expected"
+for tiles in 2x1:2 1x2:2 3x1:3 1x3:3 4x1:4 1x4:4 2x2:4; do
+    np=${tiles#*:}
+    for halo in sendrecv nonblocking neighbor; do
+        rm -f "$T/mpi.field"
+        if mpi "$np" 2 heat --size 203x131 --steps 150 --edges 10,0,5,0 --halo "$halo" --ranks-grid "${tiles%:*}" \
+            -o "$T/mpi.field" && cmp -s "$T/expected" "$T/out" && cmp -s "$T/seq.field" "$T/mpi.field"; then pass; else
+            fail "heat -o FIELD (--ranks-grid ${tiles%:*}, --halo $halo)" "$(head -c 300 "$T/out")" "$(head -3 "$T/err")"
+        fi
+    done
+done
+if mpi 3 1 heat --size 96x80 --steps 500 --init sine && grep -q "^validated" "$T/out"; then pass; else
+    fail "heat --init sine validates on 3 ranks" "$(cat "$T/out" "$T/err" | head -5)"
+fi
+if "$P" info --json | grep -q '"png":true'; then
+    # The heat map: the bands gathered on rank 0 from every tile make the same picture.
+    OMP_NUM_THREADS=1 "$P" heat --size 203x131 --steps 150 --edges 10,0,5,0 --png "$T/seq.png" >/dev/null
+    if mpi 4 1 heat --size 203x131 --steps 150 --edges 10,0,5,0 --ranks-grid 2x2 --png "$T/mpi.png" &&
+        cmp -s "$T/seq.png" "$T/mpi.png"; then pass; else
+        fail "heat --png on 2x2 tiles is one process's picture" "$(head -3 "$T/err")"
+    fi
+    rm -f "$T/seq.png" "$T/mpi.png"
+fi
+# A field written by 4 ranks is a first field for 3, and the same as one process's.
+if mpi 3 2 heat --size 203x131 --steps 10 --edges 10,0,5,0 --init "$T/mpi.field" &&
+    [ "$(sed -n 's/.*checksum \([0-9a-f]*\),.*/\1/p' "$T/out")" = \
+        "$(OMP_NUM_THREADS=1 "$P" heat --size 203x131 --steps 160 --edges 10,0,5,0 | sed -n 's/.*checksum \([0-9a-f]*\),.*/\1/p')" ]; then
+    pass
+else
+    fail "heat --init a field written by 4 ranks, on 3" "$(head -3 "$T/out" "$T/err")"
+fi
+# Stopped with 4 ranks (SIGUSR1 to mpirun), resumed with 1 and with 3: the uninterrupted file.
+OMP_NUM_THREADS=2 "$P" heat --size 1536 --steps 1500 -o "$T/whole.field" >/dev/null
+rm -f "$T/heat.ck"
+mpirun -np 4 --bind-to none -x OMP_NUM_THREADS=1 "$P" heat --size 1536 --steps 1500 -o "$T/part.field" \
+    --checkpoint "$T/heat.ck" --checkpoint-interval 0.1 >"$T/out" 2>"$T/err" &
+job=$!
+(sleep 90 && kill -9 "$job" 2>/dev/null) &
+watchdog=$!
+sleep 2
+kill -USR1 "$job"
+wait "$job"
+rc=$?
+kill "$watchdog" 2>/dev/null
+if [ "$rc" = 75 ] && [ -s "$T/heat.ck" ] && [ ! -e "$T/part.field" ]; then
+    pass
+    cp "$T/heat.ck" "$T/heat3.ck"
+    for resume in "1 heat.ck" "3 heat3.ck"; do
+        np=${resume% *}
+        rm -f "$T/part.field"
+        if mpi "$np" 2 heat --size 1536 --steps 1500 -o "$T/part.field" --checkpoint "$T/${resume#* }" --resume &&
+            grep -q "resumed from" "$T/err" && cmp -s "$T/part.field" "$T/whole.field" && [ ! -e "$T/${resume#* }" ]; then
+            pass
+        else
+            fail "heat: a 4-rank checkpoint resumed on $np rank(s) writes the uninterrupted field" "$(head -3 "$T/err")"
+        fi
+    done
+elif [ "$rc" = 0 ]; then
+    echo "   (the 4-rank heat run finished before the signal: nothing to resume)"
+else
+    fail "heat: SIGUSR1 to a 4-rank run saves a checkpoint and exits 75" "exit $rc: $(head -3 "$T/err")"
+fi
+mpi 3 1 heat --size 2x100 --ranks-grid 3x1
+if [ $? = 2 ] && [ "$(grep -c "smaller than its halo" "$T/err")" = 1 ]; then pass; else
+    fail "heat: tiles smaller than their halo are refused once, exit 2" "$(head -3 "$T/err")"
+fi
+rm -f "$T"/*.field "$T"/*.ck
 
 echo "== checkpoint under MPI: stopped with 3 ranks, resumed with 2, the same answer"
 rm -f "$T/mpi.ck"

@@ -25,6 +25,8 @@ int pk_suite_reader(void);
 int pk_suite_jobfile(void);
 int pk_suite_answers(void);
 int pk_suite_mandel(void);
+int pk_suite_grid(void);
+int pk_suite_heat(void);
 
 /* The registration helper every suite uses: NULL-terminated {name, fn} list. */
 typedef struct pk_test_case {

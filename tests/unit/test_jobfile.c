@@ -19,6 +19,7 @@
 #include <CUnit/CUnit.h>
 
 #include "parkit/jobfile.h"
+#include "parkit/heat_settings.h"
 #include "parkit/mandel_settings.h"
 #include "parkit/primes_settings.h"
 #include "parkit/status.h"
@@ -412,7 +413,8 @@ static void test_keys_come_from_the_kernel_table(void)
 {
     CU_ASSERT_PTR_EQUAL(pk_kernel_find("primes"), &pk_primes_kernel);
     CU_ASSERT_PTR_EQUAL(pk_kernel_find("mandel"), &pk_mandel_kernel);
-    CU_ASSERT_PTR_NULL(pk_kernel_find("heat"));
+    CU_ASSERT_PTR_EQUAL(pk_kernel_find("heat"), &pk_heat_kernel);
+    CU_ASSERT_PTR_NULL(pk_kernel_find("wave"));
     CU_ASSERT_PTR_EQUAL(pk_kernel_at(0), &pk_primes_kernel);
     for (size_t k = 0; k < pk_primes_kernel.nkeys; k++) {
         const pk_kernel_key *key = &pk_primes_kernel.keys[k];
@@ -437,11 +439,16 @@ static void test_keys_come_from_the_kernel_table(void)
 
 static void test_error_bad_values(void)
 {
-    check_load_fails("[job]\ncommand = count\nkernel = heat\n", 3,
-                     "bad value 'heat' for job.kernel (expected primes or mandel)");
+    check_load_fails("[job]\ncommand = count\nkernel = wave\n", 3,
+                     "bad value 'wave' for job.kernel (expected primes, mandel or heat)");
     /* Another kernel's commands and values, through its own table. */
     check_load_fails("[job]\ncommand = count\nkernel = mandel\n", 2,
                      "bad value 'count' for job.command (expected image)");
+    /* A grid's work is not the unit engine's: no schedule, no distribution. */
+    check_load_fails("[job]\nkernel = heat\n[parallel]\nschedule = static\n", 4,
+                     "key parallel.schedule does not apply to command solve");
+    check_load_fails("[job]\nkernel = heat\n[grid]\ndt = -1\n", 4,
+                     "bad value '-1' for grid.dt (expected a finite number above 0)");
     check_load_fails("[job]\nkernel = mandel\n[image]\nsize = 0\n", 4,
                      "bad value '0' for image.size (expected N or WxH, each from 1 to 1000000 pixels)");
     check_load_fails("[job]\nkernel = primes\ncommand = sum\n", 3,

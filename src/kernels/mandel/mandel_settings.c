@@ -1,11 +1,10 @@
 /*
  * The mandel kernel's table for the front ends (see parkit/mandel_settings.h).
  */
-#include <errno.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "core/values.h"
 #include "parkit/mandel_settings.h"
 #include "parkit/status.h"
 
@@ -20,35 +19,14 @@ static const char *const command_names[] = {
 /* The most iterations: a pixel's count must fit 32 bits. */
 #define MAX_ITERATIONS 1000000000u
 
-/* A whole number in [1, MAX] written alone (no sign, no blanks). */
+/* A whole number in [1, MAX] written alone, into 32 bits. */
 static bool parse_count(const char *text, const char *end, uint32_t max, uint32_t *value)
 {
-    if (text == end || strspn(text, "0123456789") < (size_t)(end - text))
+    uint64_t v;
+    if (!pk_value_count(text, end, max, &v))
         return false;
-    uint64_t v = 0;
-    for (const char *c = text; c < end; c++) {
-        v = 10 * v + (uint64_t)(*c - '0');
-        if (v > max)
-            return false;
-    }
     *value = (uint32_t)v;
-    return v > 0;
-}
-
-/* COUNT finite numbers separated by commas, nothing else. */
-static bool parse_reals(const char *text, double *values, int count)
-{
-    for (int i = 0; i < count; i++) {
-        char *end;
-        errno = 0;
-        values[i] = strtod(text, &end);
-        if (end == text || errno == ERANGE || !isfinite(values[i]))
-            return false;
-        if (i + 1 < count && *end != ',')
-            return false;
-        text = end + (i + 1 < count);
-    }
-    return *text == '\0';
+    return true;
 }
 
 static bool set_size(void *settings, const char *value)
@@ -64,7 +42,7 @@ static bool set_region(void *settings, const char *value)
 {
     pk_mandel_settings *s = pk_mandel_settings_in(settings);
     double r[4];
-    if (!parse_reals(value, r, 4) || !(r[0] < r[1]) || !(r[2] < r[3]))
+    if (!pk_value_reals(value, r, 4) || !(r[0] < r[1]) || !(r[2] < r[3]))
         return false;
     memcpy(s->region, r, sizeof r);
     s->region_given = true;
@@ -74,14 +52,14 @@ static bool set_region(void *settings, const char *value)
 static bool set_center(void *settings, const char *value)
 {
     pk_mandel_settings *s = pk_mandel_settings_in(settings);
-    s->center_given = parse_reals(value, s->center, 2);
+    s->center_given = pk_value_reals(value, s->center, 2);
     return s->center_given;
 }
 
 static bool set_zoom(void *settings, const char *value)
 {
     pk_mandel_settings *s = pk_mandel_settings_in(settings);
-    s->zoom_given = parse_reals(value, &s->zoom, 1) && s->zoom > 0;
+    s->zoom_given = pk_value_reals(value, &s->zoom, 1) && s->zoom > 0;
     return s->zoom_given;
 }
 
@@ -176,6 +154,7 @@ const pk_kernel_info pk_mandel_kernel = {
     .output_path_commands = IMAGE,
     .checkpoint_commands = IMAGE,
     .io_threads_commands = IMAGE,
+    .unit_commands = IMAGE,
     .settings_size = sizeof(pk_mandel_settings),
     .settings_init = settings_init,
     .stdout_format_key = NULL,

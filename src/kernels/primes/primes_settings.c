@@ -127,6 +127,7 @@ const pk_kernel_info pk_primes_kernel = {
     .output_path_commands = PK_FOR(PK_COMMAND_LIST),
     .checkpoint_commands = RANGE_JOBS | PK_FOR(PK_COMMAND_CHECK),
     .io_threads_commands = PK_FOR(PK_COMMAND_LIST) | PK_FOR(PK_COMMAND_CHECK),
+    .unit_commands = PK_FOR_ALL,
     .settings_size = sizeof(pk_primes_settings),
     .settings_init = settings_init,
     .stdout_format_key = stdout_format_key,

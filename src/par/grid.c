@@ -1,0 +1,943 @@
+/*
+ * The grid layer (parkit/grid.h): the decomposition into tiles, the halo
+ * exchange, the threads' sweep of a tile, the ranks' agreement on when to
+ * look, save or stop, and the field's collective file I/O.
+ *
+ * A tile is stored with its halo: ROWS + 2 rows of STRIDE = COLS + 2
+ * doubles, cell (r, c) of the tile at [(r + 1) * STRIDE + c + 1].  Two
+ * copies, swapped after every step.  Rows of the halo that lie on the
+ * grid's edge hold the fixed frame; the others are refilled by the
+ * exchange before each step.  Corners are never read (five-point stencil).
+ *
+ * Behind the wall around MPI with comm.c (par/comm_internal.h): every MPI
+ * call is checked, and each has a serial branch (one tile, no exchange).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "core/clock.h"
+#include "par/comm_internal.h"
+#include "parkit/comm.h"
+#include "parkit/grid.h"
+#include "parkit/status.h"
+
+#if PK_HAVE_MPI
+#include <mpi.h>
+#endif
+
+/* Tags of the four directions a halo travels. */
+enum { TAG_UP = 101, TAG_DOWN, TAG_LEFT, TAG_RIGHT };
+
+struct pk_grid_private {
+    double *cur, *next;
+    size_t stride;
+    int up, down, left, right; /* neighbours' ranks, or PK_COMM_NOBODY */
+    bool mpi;                  /* MPI is running: a Cartesian communicator and datatypes */
+#if PK_HAVE_MPI
+    MPI_Comm cart;
+    MPI_Datatype row, column;   /* one edge row, one edge column of the tile */
+    MPI_Datatype tile, in_file; /* the tile's cells in memory, and in the field file */
+    MPI_Request requests[8];
+    int pending; /* requests posted and not yet complete */
+#endif
+};
+
+static const char *const halo_names[] = {
+    [PK_HALO_SENDRECV] = "sendrecv",
+    [PK_HALO_NONBLOCKING] = "nonblocking",
+    [PK_HALO_NEIGHBOR] = "neighbor",
+};
+
+int pk_halo_parse(const char *text, pk_halo_mode *mode)
+{
+    for (int m = PK_HALO_SENDRECV; m <= PK_HALO_NEIGHBOR; m++)
+        if (strcmp(text, halo_names[m]) == 0) {
+            *mode = (pk_halo_mode)m;
+            return PK_OK;
+        }
+    return PK_EINVAL;
+}
+
+const char *pk_halo_name(pk_halo_mode mode)
+{
+    return (unsigned)mode <= PK_HALO_NEIGHBOR ? halo_names[mode] : "?";
+}
+
+static double *cell(const pk_grid *grid, double *field, size_t row, size_t col)
+{
+    return field + row * grid->p->stride + col;
+}
+
+/* ---- the decomposition --------------------------------------------------- */
+
+/* The memory this host has free for new pages (MemAvailable), in bytes;
+ * 0 when unknown. */
+static uint64_t memory_available(void)
+{
+    FILE *meminfo = fopen("/proc/meminfo", "r");
+    unsigned long long kib = 0;
+    if (meminfo != NULL) {
+        char line[256];
+        while (fgets(line, sizeof line, meminfo) != NULL)
+            if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
+                break;
+        fclose(meminfo);
+    }
+    if (kib > 0)
+        return (uint64_t)kib * 1024;
+    long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+}
+
+/* Tiles across and down for SIZE ranks: as asked, or as MPI_Dims_create
+ * balances them, with more cuts along the longer side.  PK_OK or
+ * PK_EINVAL with WHY. */
+static int choose_tiles(const pk_grid_options *options, int size, int dims[2], char *why, size_t why_size)
+{
+    const int across = options->ranks_x, down = options->ranks_y;
+    if (across > 0 && down > 0 && (long)across * down != size) {
+        snprintf(why, why_size, "%dx%d tiles need %ld ranks, but there are %d", across, down, (long)across * down,
+                 size);
+        return PK_EINVAL;
+    }
+    if ((across > 0 && size % across != 0) || (down > 0 && size % down != 0)) {
+        snprintf(why, why_size, "%d ranks cannot be cut into %d tiles %s", size, across > 0 ? across : down,
+                 across > 0 ? "across" : "down");
+        return PK_EINVAL;
+    }
+    dims[0] = down, dims[1] = across; /* MPI's order: rows (y), then columns (x) */
+#if PK_HAVE_MPI
+    if (pk_comm_mpi_running())
+        CHECKED(MPI_Dims_create(size, 2, dims));
+    else
+        dims[0] = dims[1] = 1;
+    /* MPI puts the larger count first (down): for a grid wider than high,
+     * cut it more across, so tiles stay square and halos short. */
+    if (across == 0 && down == 0 && options->nx > options->ny && dims[0] > dims[1]) {
+        int swap = dims[0];
+        dims[0] = dims[1], dims[1] = swap;
+    }
+#else
+    dims[0] = dims[1] = 1;
+#endif
+    if ((uint64_t)dims[1] > options->nx || (uint64_t)dims[0] > options->ny) {
+        snprintf(why, why_size,
+                 "%d x %d tiles (across x down) on a %llu x %llu grid: a tile would be less than one cell %s, "
+                 "smaller than its halo (use fewer ranks, or --ranks-grid)",
+                 dims[1], dims[0], (unsigned long long)options->nx, (unsigned long long)options->ny,
+                 (uint64_t)dims[1] > options->nx ? "wide" : "high");
+        return PK_EINVAL;
+    }
+    return PK_OK;
+}
+
+/* Part INDEX of N cut into PARTS nearly equal blocks: its start and size. */
+static void block(uint64_t n, int parts, int index, uint64_t *start, size_t *size)
+{
+    const uint64_t base = n / (uint64_t)parts, extra = n % (uint64_t)parts, i = (uint64_t)index;
+    *start = i * base + (i < extra ? i : extra);
+    *size = (size_t)(base + (i < extra));
+}
+
+#if PK_HAVE_MPI
+/* The datatypes of the halo exchange and of the field file. */
+static void make_types(pk_grid *grid)
+{
+    pk_grid_private *p = grid->p;
+    CHECKED(MPI_Type_contiguous((int)grid->cols, MPI_DOUBLE, &p->row));
+    CHECKED(MPI_Type_vector((int)grid->rows, 1, (int)p->stride, MPI_DOUBLE, &p->column));
+    const int memory[2] = {(int)grid->rows + 2, (int)p->stride}, mine[2] = {(int)grid->rows, (int)grid->cols},
+              inside[2] = {1, 1};
+    CHECKED(MPI_Type_create_subarray(2, memory, mine, inside, MPI_ORDER_C, MPI_DOUBLE, &p->tile));
+    const int whole[2] = {(int)grid->ny, (int)grid->nx}, at[2] = {(int)grid->y0, (int)grid->x0};
+    CHECKED(MPI_Type_create_subarray(2, whole, mine, at, MPI_ORDER_C, MPI_DOUBLE, &p->in_file));
+    MPI_Datatype *types[] = {&p->row, &p->column, &p->tile, &p->in_file};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        CHECKED(MPI_Type_commit(types[i]));
+}
+#endif
+
+uint64_t pk_grid_bytes_per_rank(const pk_grid *grid)
+{
+    uint64_t cells, bytes;
+    /* Saturated: a tile too large to count is too large to hold. */
+    if (__builtin_mul_overflow((uint64_t)grid->rows + 2, (uint64_t)grid->cols + 2, &cells) ||
+        __builtin_mul_overflow(cells, 2 * sizeof(double), &bytes))
+        return UINT64_MAX;
+    return bytes;
+}
+
+/* The lowest rank where CONDITION holds, or -1 when it holds nowhere. */
+static int lowest_rank_with(bool condition)
+{
+    double lowest = -(double)(condition ? pk_comm_rank() : pk_comm_size());
+    pk_comm_max_double(&lowest, 1); /* the largest negation: the lowest rank */
+    return (int)-lowest < pk_comm_size() ? (int)-lowest : -1;
+}
+
+/* Is there room for every tile of this host's ranks?  PK_OK or PK_ERANGE
+ * with WHY; the same on every rank. */
+static int check_memory(const pk_grid *grid, char *why, size_t why_size)
+{
+    uint64_t need[2] = {pk_grid_bytes_per_rank(grid), 0}; /* this host's ranks; the whole grid's */
+    uint64_t available = memory_available();
+    need[1] = need[0];
+#if PK_HAVE_MPI
+    if (pk_comm_size() > 1) {
+        MPI_Comm host;
+        CHECKED(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &host));
+        TIMED(MPI_Allreduce(MPI_IN_PLACE, &need[0], 1, MPI_UINT64_T, MPI_SUM, host));
+        CHECKED(MPI_Comm_free(&host));
+        pk_comm_sum_u64(&need[1], 1);
+    }
+#endif
+    /* Both copies of the tiles, against what the host can give (a tenth
+     * left for everything else); the lowest rank short of it gives its
+     * host's figures to every rank. */
+    const bool short_of_memory = available > 0 && need[0] > available / 10 * 9;
+    uint64_t worst[3] = {short_of_memory, need[0], available};
+    int sayer = lowest_rank_with(short_of_memory);
+    if (sayer < 0)
+        return PK_OK;
+    pk_comm_broadcast(worst, sizeof worst, sayer);
+    snprintf(why, why_size,
+             "the grid needs %.2f GiB (two copies of %llu x %llu doubles with halos), %.2f GiB of it on one host, "
+             "which has %.2f GiB available",
+             need[1] / 1073741824.0, (unsigned long long)grid->nx, (unsigned long long)grid->ny,
+             worst[1] / 1073741824.0, worst[2] / 1073741824.0);
+    return PK_ERANGE;
+}
+
+int pk_grid_create(pk_grid *grid, const pk_grid_options *options, char *why, size_t why_size)
+{
+    *grid = (pk_grid){.nx = options->nx, .ny = options->ny, .halo = options->halo,
+                      .threads = options->threads > 0 ? options->threads : 1};
+    if (options->nx == 0 || options->ny == 0 || options->nx > PK_GRID_MAX_SIDE || options->ny > PK_GRID_MAX_SIDE) {
+        snprintf(why, why_size, "a grid side must be from 1 to %d cells", PK_GRID_MAX_SIDE);
+        return PK_EINVAL;
+    }
+    int dims[2];
+    int rc = choose_tiles(options, pk_comm_size(), dims, why, why_size);
+    if (rc != PK_OK)
+        return rc;
+    grid->ranks_y = dims[0], grid->ranks_x = dims[1];
+    grid->p = calloc(1, sizeof *grid->p);
+    if (grid->p == NULL) {
+        snprintf(why, why_size, "out of memory");
+        return pk_comm_agree(PK_ENOMEM);
+    }
+    pk_grid_private *p = grid->p;
+    p->up = p->down = p->left = p->right = PK_COMM_NOBODY;
+    p->mpi = pk_comm_mpi_running();
+#if PK_HAVE_MPI
+    if (p->mpi) {
+        const int periods[2] = {0, 0};
+        int coords[2];
+        /* No reordering: rank 0 of the grid is rank 0 of the world. */
+        CHECKED(MPI_Cart_create(MPI_COMM_WORLD, 2, dims, periods, 0, &p->cart));
+        CHECKED(MPI_Cart_coords(p->cart, pk_comm_rank(), 2, coords));
+        CHECKED(MPI_Cart_shift(p->cart, 0, 1, &p->up, &p->down));
+        CHECKED(MPI_Cart_shift(p->cart, 1, 1, &p->left, &p->right));
+        int *neighbours[] = {&p->up, &p->down, &p->left, &p->right};
+        for (size_t i = 0; i < 4; i++)
+            if (*neighbours[i] == MPI_PROC_NULL)
+                *neighbours[i] = PK_COMM_NOBODY;
+        grid->rank_y = coords[0], grid->rank_x = coords[1];
+    }
+#endif
+    block(grid->ny, grid->ranks_y, grid->rank_y, &grid->y0, &grid->rows);
+    block(grid->nx, grid->ranks_x, grid->rank_x, &grid->x0, &grid->cols);
+    p->stride = grid->cols + 2;
+#if PK_HAVE_MPI
+    if (p->mpi)
+        make_types(grid);
+#endif
+    rc = check_memory(grid, why, why_size);
+    if (rc != PK_OK) {
+        pk_grid_destroy(grid);
+        return rc;
+    }
+    /* Untouched pages: each thread's first write (pk_grid_fill) places its rows. */
+    const size_t bytes = (grid->rows + 2) * p->stride * sizeof(double);
+    if (posix_memalign((void **)&p->cur, 64, bytes) != 0)
+        p->cur = NULL;
+    if (posix_memalign((void **)&p->next, 64, bytes) != 0)
+        p->next = NULL;
+    rc = pk_comm_agree(p->cur != NULL && p->next != NULL ? PK_OK : PK_ENOMEM);
+    if (rc != PK_OK) {
+        snprintf(why, why_size, "out of memory for a tile of %zu x %zu cells (%.2f GiB)", grid->cols, grid->rows,
+                 2.0 * (double)bytes / 1073741824.0);
+        pk_grid_destroy(grid);
+    }
+    return rc;
+}
+
+void pk_grid_destroy(pk_grid *grid)
+{
+    pk_grid_private *p = grid->p;
+    if (p == NULL)
+        return;
+    free(p->cur);
+    free(p->next);
+#if PK_HAVE_MPI
+    if (p->mpi) {
+        MPI_Datatype *types[] = {&p->row, &p->column, &p->tile, &p->in_file};
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+            if (*types[i] != MPI_DATATYPE_NULL)
+                MPI_Type_free(types[i]);
+        MPI_Comm_free(&p->cart);
+    }
+#endif
+    free(p);
+    grid->p = NULL;
+}
+
+/* ---- the threads' share of a tile ------------------------------------------ */
+
+static int thread_count(const pk_grid *grid)
+{
+#ifdef _OPENMP
+    return grid->threads;
+#else
+    (void)grid;
+    return 1;
+#endif
+}
+
+static int thread_number(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* Thread T of N's rows among COUNT rows from FIRST: [*from, *to). */
+static void thread_rows(size_t first, size_t count, int t, int n, size_t *from, size_t *to)
+{
+    *from = first + count * (size_t)t / (size_t)n;
+    *to = first + count * (size_t)(t + 1) / (size_t)n;
+}
+
+void pk_grid_fill(pk_grid *grid, pk_grid_fill_fn fill, void *ctx)
+{
+    pk_grid_private *p = grid->p;
+    const int n = thread_count(grid);
+#pragma omp parallel num_threads(n)
+    {
+        const int t = thread_number();
+        size_t from, to;
+        /* The rows this thread sweeps (1..rows), and the halo rows for the first and last. */
+        thread_rows(1, grid->rows, t, n, &from, &to);
+        if (t == 0)
+            from = 0;
+        if (t == n - 1)
+            to = grid->rows + 2;
+        for (size_t r = from; r < to; r++) {
+            const int64_t gy = (int64_t)grid->y0 + (int64_t)r - 1, gx = (int64_t)grid->x0 - 1;
+            fill(ctx, cell(grid, p->cur, r, 0), gy, gx, p->stride);
+            fill(ctx, cell(grid, p->next, r, 0), gy, gx, p->stride);
+        }
+    }
+}
+
+/* The halo exchange's requests, advanced now and then by the thread that
+ * may call MPI while the others sweep. */
+static void halo_progress(pk_grid *grid)
+{
+#if PK_HAVE_MPI
+    pk_grid_private *p = grid->p;
+    if (p->pending > 0) {
+        int done = 0;
+        CHECKED(MPI_Testall(p->pending, p->requests, &done, MPI_STATUSES_IGNORE));
+        if (done)
+            p->pending = 0;
+    }
+#else
+    (void)grid;
+#endif
+}
+
+/* SWEEP over ROWS x COLS cells from tile cell (ROW0, COL0), the rows shared
+ * by the threads; thread 0 lets the halos move along between blocks
+ * (PROGRESS).  The largest change when CHANGE. */
+static double sweep_threads(pk_grid *grid, pk_grid_sweep_fn sweep, void *ctx, size_t row0, size_t rows,
+                            size_t col0, size_t cols, bool change, bool progress)
+{
+    if (rows == 0 || cols == 0)
+        return 0;
+    pk_grid_private *p = grid->p;
+    const double *in = p->cur;
+    double *out = p->next;
+    const size_t stride = p->stride;
+    const int n = thread_count(grid);
+    double biggest = 0;
+#pragma omp parallel num_threads(n) reduction(max : biggest)
+    {
+        const int t = thread_number();
+        const double start = pk_clock_seconds();
+        size_t from, to;
+        thread_rows(row0 + 1, rows, t, n, &from, &to);
+        /* Thread 0 alone may call MPI: it sweeps its rows in a few pieces
+         * and lets the exchange advance in between. */
+        const size_t piece = progress && t == 0 ? (to - from + 7) / 8 : to - from;
+        for (size_t r = from; r < to; r += piece) {
+            const size_t count = to - r < piece ? to - r : piece;
+            double c = sweep(ctx, in + r * stride + col0 + 1, out + r * stride + col0 + 1, stride, count, cols,
+                             change);
+            if (change && c > biggest)
+                biggest = c;
+            if (progress && t == 0)
+                halo_progress(grid);
+        }
+        if (t < PK_BUSY_THREADS)
+            grid->stats.thread_busy[t] += pk_clock_seconds() - start;
+    }
+    return biggest;
+}
+
+/* ---- the halo exchange --------------------------------------------------- */
+
+#if PK_HAVE_MPI
+/* Bytes and messages this rank sends in one exchange. */
+static void count_halo(pk_grid *grid)
+{
+    const pk_grid_private *p = grid->p;
+    const int rows_sent = (p->up != PK_COMM_NOBODY) + (p->down != PK_COMM_NOBODY);
+    const int columns_sent = (p->left != PK_COMM_NOBODY) + (p->right != PK_COMM_NOBODY);
+    grid->stats.halo_messages += (uint64_t)(rows_sent + columns_sent);
+    grid->stats.halo_bytes += ((uint64_t)rows_sent * grid->cols + (uint64_t)columns_sent * grid->rows) * sizeof(double);
+}
+
+static int mpi_rank_of(int neighbour)
+{
+    return neighbour == PK_COMM_NOBODY ? MPI_PROC_NULL : neighbour;
+}
+
+/* Where the edges go and the halos come from in U: the first and last
+ * rows and columns, and the halo rows and columns. */
+typedef struct halo_places {
+    double *first_row, *last_row, *top, *bottom, *first_col, *last_col, *left, *right;
+} halo_places;
+
+static halo_places places(const pk_grid *grid, double *u)
+{
+    const size_t r = grid->rows, c = grid->cols;
+    return (halo_places){
+        .first_row = cell(grid, u, 1, 1), .last_row = cell(grid, u, r, 1),
+        .top = cell(grid, u, 0, 1),       .bottom = cell(grid, u, r + 1, 1),
+        .first_col = cell(grid, u, 1, 1), .last_col = cell(grid, u, 1, c),
+        .left = cell(grid, u, 1, 0),      .right = cell(grid, u, 1, c + 1),
+    };
+}
+
+static void exchange_blocking(pk_grid *grid, double *u)
+{
+    pk_grid_private *p = grid->p;
+    const halo_places h = places(grid, u);
+    const int up = mpi_rank_of(p->up), down = mpi_rank_of(p->down), left = mpi_rank_of(p->left),
+              right = mpi_rank_of(p->right);
+    /* Shift up, then down, then left, then right: every rank sends and
+     * receives in the same call, so a row of ranks cannot deadlock. */
+    CHECKED(MPI_Sendrecv(h.first_row, 1, p->row, up, TAG_UP, h.bottom, 1, p->row, down, TAG_UP, p->cart,
+                         MPI_STATUS_IGNORE));
+    CHECKED(MPI_Sendrecv(h.last_row, 1, p->row, down, TAG_DOWN, h.top, 1, p->row, up, TAG_DOWN, p->cart,
+                         MPI_STATUS_IGNORE));
+    CHECKED(MPI_Sendrecv(h.first_col, 1, p->column, left, TAG_LEFT, h.right, 1, p->column, right, TAG_LEFT, p->cart,
+                         MPI_STATUS_IGNORE));
+    CHECKED(MPI_Sendrecv(h.last_col, 1, p->column, right, TAG_RIGHT, h.left, 1, p->column, left, TAG_RIGHT, p->cart,
+                         MPI_STATUS_IGNORE));
+}
+
+static void exchange_post(pk_grid *grid, double *u)
+{
+    pk_grid_private *p = grid->p;
+    const halo_places h = places(grid, u);
+    const int up = mpi_rank_of(p->up), down = mpi_rank_of(p->down), left = mpi_rank_of(p->left),
+              right = mpi_rank_of(p->right);
+    MPI_Request *q = p->requests;
+    CHECKED(MPI_Irecv(h.bottom, 1, p->row, down, TAG_UP, p->cart, &q[0]));
+    CHECKED(MPI_Irecv(h.top, 1, p->row, up, TAG_DOWN, p->cart, &q[1]));
+    CHECKED(MPI_Irecv(h.right, 1, p->column, right, TAG_LEFT, p->cart, &q[2]));
+    CHECKED(MPI_Irecv(h.left, 1, p->column, left, TAG_RIGHT, p->cart, &q[3]));
+    CHECKED(MPI_Isend(h.first_row, 1, p->row, up, TAG_UP, p->cart, &q[4]));
+    CHECKED(MPI_Isend(h.last_row, 1, p->row, down, TAG_DOWN, p->cart, &q[5]));
+    CHECKED(MPI_Isend(h.first_col, 1, p->column, left, TAG_LEFT, p->cart, &q[6]));
+    CHECKED(MPI_Isend(h.last_col, 1, p->column, right, TAG_RIGHT, p->cart, &q[7]));
+    p->pending = 8;
+}
+
+static void exchange_wait(pk_grid *grid)
+{
+    pk_grid_private *p = grid->p;
+    if (p->pending > 0)
+        CHECKED(MPI_Waitall(p->pending, p->requests, MPI_STATUSES_IGNORE));
+    p->pending = 0;
+}
+
+static void exchange_neighbor(pk_grid *grid, double *u)
+{
+    pk_grid_private *p = grid->p;
+    const halo_places h = places(grid, u);
+    /* A Cartesian topology's neighbours, in MPI's order: down the first
+     * dimension (up, then down), then the second (left, then right). */
+    const int counts[4] = {1, 1, 1, 1};
+    MPI_Datatype types[4] = {p->row, p->row, p->column, p->column};
+    const char *base = (const char *)u;
+    const MPI_Aint sent[4] = {(const char *)h.first_row - base, (const char *)h.last_row - base,
+                              (const char *)h.first_col - base, (const char *)h.last_col - base};
+    const MPI_Aint received[4] = {(const char *)h.top - base, (const char *)h.bottom - base,
+                                  (const char *)h.left - base, (const char *)h.right - base};
+    CHECKED(MPI_Neighbor_alltoallw(u, counts, sent, types, u, counts, received, types, p->cart));
+}
+#endif
+
+/* Does this tile have a neighbour to trade with? */
+static bool has_neighbours(const pk_grid *grid)
+{
+    const pk_grid_private *p = grid->p;
+    return p->up != PK_COMM_NOBODY || p->down != PK_COMM_NOBODY || p->left != PK_COMM_NOBODY ||
+           p->right != PK_COMM_NOBODY;
+}
+
+/* One step: halos in, every cell swept into the other copy, copies
+ * swapped.  The largest change when CHANGE. */
+static double step(pk_grid *grid, pk_grid_sweep_fn sweep, void *ctx, bool change)
+{
+    pk_grid_private *p = grid->p;
+    pk_grid_stats *stats = &grid->stats;
+    const size_t rows = grid->rows, cols = grid->cols;
+    double biggest;
+    double start = pk_clock_seconds();
+    if (!has_neighbours(grid)) {
+        biggest = sweep_threads(grid, sweep, ctx, 0, rows, 0, cols, change, false);
+        stats->compute_seconds += pk_clock_seconds() - start;
+    } else if (grid->halo == PK_HALO_NONBLOCKING) {
+#if PK_HAVE_MPI
+        exchange_post(grid, p->cur);
+        count_halo(grid);
+        double posted = pk_clock_seconds();
+        /* The inside needs no halo: swept while the halos travel. */
+        biggest = rows > 2 && cols > 2 ? sweep_threads(grid, sweep, ctx, 1, rows - 2, 1, cols - 2, change, true) : 0;
+        double swept = pk_clock_seconds();
+        exchange_wait(grid);
+        double arrived = pk_clock_seconds();
+        /* Then the edges: the first and last rows, the first and last columns between them. */
+        double edge = sweep_threads(grid, sweep, ctx, 0, 1, 0, cols, change, false);
+        biggest = edge > biggest ? edge : biggest;
+        if (rows > 1) {
+            edge = sweep_threads(grid, sweep, ctx, rows - 1, 1, 0, cols, change, false);
+            biggest = edge > biggest ? edge : biggest;
+        }
+        if (rows > 2) {
+            edge = sweep_threads(grid, sweep, ctx, 1, rows - 2, 0, 1, change, false);
+            biggest = edge > biggest ? edge : biggest;
+            if (cols > 1) {
+                edge = sweep_threads(grid, sweep, ctx, 1, rows - 2, cols - 1, 1, change, false);
+                biggest = edge > biggest ? edge : biggest;
+            }
+        }
+        double end = pk_clock_seconds();
+        stats->halo_seconds += (posted - start) + (arrived - swept);
+        stats->overlap_seconds += swept - posted;
+        stats->compute_seconds += (swept - posted) + (end - arrived);
+        pk_comm_add_seconds((posted - start) + (arrived - swept));
+#else
+        biggest = 0;
+#endif
+    } else {
+#if PK_HAVE_MPI
+        if (grid->halo == PK_HALO_NEIGHBOR)
+            exchange_neighbor(grid, p->cur);
+        else
+            exchange_blocking(grid, p->cur);
+        count_halo(grid);
+#endif
+        double exchanged = pk_clock_seconds();
+        stats->halo_seconds += exchanged - start;
+        pk_comm_add_seconds(exchanged - start);
+        biggest = sweep_threads(grid, sweep, ctx, 0, rows, 0, cols, change, false);
+        stats->compute_seconds += pk_clock_seconds() - exchanged;
+    }
+    double *swap = p->cur;
+    p->cur = p->next, p->next = swap;
+    grid->step++;
+    return biggest;
+}
+
+/* ---- running steps -------------------------------------------------------- */
+
+/* Steps between two agreements, so that they come about every
+ * CONTROL_SECONDS: often enough to stop promptly on a signal, seldom
+ * enough to cost nothing. */
+#define CONTROL_SECONDS 0.05
+
+int pk_grid_run_steps(pk_grid *grid, pk_grid_run *run)
+{
+    run->last_change = -1;
+    run->converged = false;
+    if (run->progress != NULL) {
+        atomic_store(&run->progress->units_total, run->last_step);
+        atomic_store(&run->progress->units_done, grid->step);
+    }
+    const bool rank0 = pk_comm_rank() == 0;
+    uint64_t every = 1, since = 0;
+    double since_start = pk_clock_seconds(), last_save = since_start;
+    while (grid->step < run->last_step) {
+        const bool look = run->tolerance > 0 && run->check_every > 0 && (grid->step + 1) % run->check_every == 0;
+        double change = step(grid, run->sweep, run->ctx, look);
+        if (run->progress != NULL)
+            atomic_store(&run->progress->units_done, grid->step);
+        if (look) {
+            double start = pk_clock_seconds();
+            pk_comm_max_double(&change, 1);
+            grid->stats.control_seconds += pk_clock_seconds() - start;
+            run->last_change = change;
+            if (change < run->tolerance) {
+                run->converged = true;
+                return PK_OK;
+            }
+        }
+        if (++since < every || grid->step == run->last_step)
+            continue;
+        /* Every rank brings whether it was told to stop, rank 0 whether a
+         * save is due, and each how many steps fit CONTROL_SECONDS by its
+         * own pace; all take the largest of the first two, the fewest of
+         * the steps (as the largest of their negations). */
+        double now = pk_clock_seconds(), per_step = (now - since_start) / (double)since;
+        double fit = per_step > 0 ? CONTROL_SECONDS / per_step : 1e6;
+        int64_t flags[3] = {run->cancel != NULL && atomic_load(run->cancel) != 0,
+                            rank0 && run->save != NULL && run->save_interval > 0 &&
+                                now - last_save >= run->save_interval,
+                            -(int64_t)(fit < 1 ? 1 : fit > 1e6 ? 1e6 : fit)};
+#if PK_HAVE_MPI
+        if (pk_comm_size() > 1)
+            TIMED(MPI_Allreduce(MPI_IN_PLACE, flags, 3, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD));
+#endif
+        grid->stats.control_seconds += pk_clock_seconds() - now;
+        if (flags[1]) {
+            int rc = run->save(run->save_ctx);
+            if (rc != PK_OK)
+                return rc;
+            last_save = pk_clock_seconds();
+        }
+        if (flags[0])
+            return PK_ECANCELED;
+        every = (uint64_t)-flags[2], since = 0, since_start = pk_clock_seconds();
+    }
+    return PK_OK;
+}
+
+pk_grid_tally pk_grid_tally_rows(pk_grid *grid, pk_grid_row_fn row, void *ctx)
+{
+    pk_grid_private *p = grid->p;
+    const int n = thread_count(grid);
+    uint64_t sum = 0;
+    double biggest = -1.0 / 0.0;
+#pragma omp parallel num_threads(n) reduction(+ : sum) reduction(max : biggest)
+    {
+        size_t from, to;
+        thread_rows(1, grid->rows, thread_number(), n, &from, &to);
+        for (size_t r = from; r < to; r++) {
+            pk_grid_tally t = row(ctx, cell(grid, p->cur, r, 1), grid->y0 + r - 1, grid->x0, grid->cols);
+            sum += t.sum;
+            if (t.max > biggest)
+                biggest = t.max;
+        }
+    }
+    pk_comm_sum_u64(&sum, 1);
+    pk_comm_max_double(&biggest, 1);
+    return (pk_grid_tally){.sum = sum, .max = biggest};
+}
+
+/* ---- the field in bands, on rank 0 ------------------------------------------- */
+
+enum { TAG_BAND = 111 };
+
+int pk_grid_gather_bands(pk_grid *grid, size_t band_rows, pk_grid_band_fn band, void *ctx)
+{
+    pk_grid_private *p = grid->p;
+    const double start = pk_clock_seconds();
+    int rc = PK_OK;
+    if (band_rows == 0)
+        band_rows = 1;
+    if (pk_comm_size() == 1) {
+        /* One tile is the whole grid: its rows, in place. */
+        for (size_t r = 0; r < grid->rows && rc == PK_OK; r += band_rows) {
+            const size_t count = grid->rows - r < band_rows ? grid->rows - r : band_rows;
+            rc = band != NULL ? band(ctx, cell(grid, p->cur, r + 1, 1), p->stride, r, count) : PK_ENOMEM;
+        }
+        grid->stats.io_seconds += pk_clock_seconds() - start;
+        return rc;
+    }
+#if PK_HAVE_MPI
+    const bool root = pk_comm_rank() == 0;
+    /* Rank 0: a band of whole rows, and room for any rank's part of one. */
+    double *whole = NULL, *part = NULL;
+    size_t most_cols = (size_t)(grid->nx / (uint64_t)grid->ranks_x + 1);
+    if (root) {
+        whole = malloc(band_rows * grid->nx * sizeof *whole);
+        part = malloc(band_rows * most_cols * sizeof *part);
+    } else {
+        part = malloc(band_rows * grid->cols * sizeof *part);
+    }
+    rc = pk_comm_agree(part != NULL && (!root || whole != NULL) ? PK_OK : PK_ENOMEM);
+    for (uint64_t y0 = 0; rc != PK_ENOMEM && y0 < grid->ny; y0 += band_rows) {
+        const uint64_t y1 = grid->ny - y0 < band_rows ? grid->ny : y0 + band_rows;
+        if (!root) {
+            /* This rank's rows of the band, if any, to rank 0. */
+            const uint64_t from = y0 > grid->y0 ? y0 : grid->y0;
+            const uint64_t to = y1 < grid->y0 + grid->rows ? y1 : grid->y0 + grid->rows;
+            if (from < to) {
+                for (uint64_t y = from; y < to; y++)
+                    memcpy(part + (y - from) * grid->cols, cell(grid, p->cur, (size_t)(y - grid->y0) + 1, 1),
+                           grid->cols * sizeof *part);
+                TIMED(MPI_Send(part, (int)((to - from) * grid->cols), MPI_DOUBLE, 0, TAG_BAND, MPI_COMM_WORLD));
+            }
+            continue;
+        }
+        /* Rank 0 puts together the band from every tile that has rows in it. */
+        for (int ty = 0; ty < grid->ranks_y; ty++) {
+            uint64_t ty0;
+            size_t trows;
+            block(grid->ny, grid->ranks_y, ty, &ty0, &trows);
+            const uint64_t from = y0 > ty0 ? y0 : ty0, to = y1 < ty0 + trows ? y1 : ty0 + trows;
+            if (from >= to)
+                continue;
+            for (int tx = 0; tx < grid->ranks_x; tx++) {
+                uint64_t tx0;
+                size_t tcols;
+                block(grid->nx, grid->ranks_x, tx, &tx0, &tcols);
+                const int coords[2] = {ty, tx};
+                int source;
+                CHECKED(MPI_Cart_rank(p->cart, coords, &source));
+                for (uint64_t y = from; y < to; y++) {
+                    double *row = whole + (y - y0) * grid->nx + tx0;
+                    if (source == 0)
+                        memcpy(row, cell(grid, p->cur, (size_t)(y - grid->y0) + 1, 1), tcols * sizeof *row);
+                }
+                if (source == 0)
+                    continue;
+                TIMED(MPI_Recv(part, (int)((to - from) * tcols), MPI_DOUBLE, source, TAG_BAND, MPI_COMM_WORLD,
+                               MPI_STATUS_IGNORE));
+                for (uint64_t y = from; y < to; y++)
+                    memcpy(whole + (y - y0) * grid->nx + tx0, part + (y - from) * tcols, tcols * sizeof *part);
+            }
+        }
+        if (rc == PK_OK)
+            rc = band != NULL ? band(ctx, whole, grid->nx, y0, (size_t)(y1 - y0)) : PK_ENOMEM;
+    }
+    free(whole);
+    free(part);
+    pk_comm_broadcast(&rc, sizeof rc, 0);
+#endif
+    grid->stats.io_seconds += pk_clock_seconds() - start;
+    return rc;
+}
+
+/* ---- the field's file ------------------------------------------------------ */
+
+#if PK_HAVE_MPI
+/* MPI-IO's words for RC, after WHAT. */
+static void io_error(int rc, const char *what, const char *path, char *why, size_t why_size)
+{
+    char text[MPI_MAX_ERROR_STRING] = "";
+    int length = 0;
+    if (MPI_Error_string(rc, text, &length) != MPI_SUCCESS)
+        snprintf(text, sizeof text, "MPI-IO error %d", rc);
+    snprintf(why, why_size, "cannot %s %s: %s", what, path, text);
+}
+#endif
+
+/* Moves the tile's cells between FILE (its cells from OFFSET) and the
+ * grid, collectively.  WRITING or reading.  PK_OK or PK_EIO with WHY. */
+/* The tile's cells to or from PATH without MPI: one process, one tile. */
+static int transfer_alone(pk_grid *grid, const char *path, uint64_t offset, bool writing, char *why,
+                          size_t why_size)
+{
+    pk_grid_private *p = grid->p;
+    int rc = PK_OK;
+    int fd = open(path, writing ? O_WRONLY : O_RDONLY);
+    if (fd < 0) {
+        snprintf(why, why_size, "cannot open %s: %s", path, strerror(errno));
+        return PK_EIO;
+    }
+    const size_t bytes = grid->cols * sizeof(double);
+    for (size_t r = 0; r < grid->rows && rc == PK_OK; r++) {
+        const off_t at = (off_t)(offset + ((grid->y0 + r) * grid->nx + grid->x0) * sizeof(double));
+        double *row = cell(grid, p->cur, r + 1, 1);
+        ssize_t done = writing ? pwrite(fd, row, bytes, at) : pread(fd, row, bytes, at);
+        if (done != (ssize_t)bytes) {
+            snprintf(why, why_size, "cannot %s %s: %s", writing ? "write" : "read", path,
+                     done < 0 ? strerror(errno) : "the file is shorter than the grid");
+            rc = PK_EIO;
+        }
+    }
+    if (writing && rc == PK_OK && fsync(fd) != 0) {
+        snprintf(why, why_size, "cannot write %s: %s", path, strerror(errno));
+        rc = PK_EIO;
+    }
+    if (close(fd) != 0 && rc == PK_OK) {
+        snprintf(why, why_size, "cannot close %s: %s", path, strerror(errno));
+        rc = PK_EIO;
+    }
+    return rc;
+}
+
+static int transfer(pk_grid *grid, const char *path, uint64_t offset, bool writing, char *why, size_t why_size)
+{
+    int rc = PK_OK;
+#if PK_HAVE_MPI
+    pk_grid_private *p = grid->p;
+    if (p->mpi) {
+        MPI_File file;
+        int mpi_rc = MPI_File_open(MPI_COMM_WORLD, path, writing ? MPI_MODE_WRONLY : MPI_MODE_RDONLY,
+                                   MPI_INFO_NULL, &file);
+        if (mpi_rc != MPI_SUCCESS) {
+            io_error(mpi_rc, "open", path, why, why_size);
+            rc = PK_EIO;
+        } else {
+            mpi_rc = MPI_File_set_view(file, (MPI_Offset)offset, MPI_DOUBLE, p->in_file, "native", MPI_INFO_NULL);
+            if (mpi_rc == MPI_SUCCESS)
+                mpi_rc = writing ? MPI_File_write_all(file, p->cur, 1, p->tile, MPI_STATUS_IGNORE)
+                                 : MPI_File_read_all(file, p->cur, 1, p->tile, MPI_STATUS_IGNORE);
+            if (mpi_rc == MPI_SUCCESS && writing)
+                mpi_rc = MPI_File_sync(file);
+            if (mpi_rc != MPI_SUCCESS)
+                io_error(mpi_rc, writing ? "write" : "read", path, why, why_size);
+            int close_rc = MPI_File_close(&file);
+            if (mpi_rc == MPI_SUCCESS && close_rc != MPI_SUCCESS)
+                io_error(mpi_rc = close_rc, "close", path, why, why_size);
+            rc = mpi_rc == MPI_SUCCESS ? PK_OK : PK_EIO;
+        }
+    } else
+#endif
+    {
+        rc = transfer_alone(grid, path, offset, writing, why, why_size);
+    }
+    /* Every rank leaves with the worst outcome, in the words of the
+     * lowest rank that failed. */
+    int sayer = lowest_rank_with(rc != PK_OK);
+    if (sayer < 0)
+        return PK_OK;
+    pk_comm_broadcast(why, why_size, sayer);
+    return PK_EIO;
+}
+
+int pk_grid_save(pk_grid *grid, const char *path, const void *header, size_t header_size, char *why,
+                 size_t why_size)
+{
+    const double start = pk_clock_seconds();
+    char temporary[PATH_MAX + 32] = "";
+    int rc = PK_OK;
+    if (pk_comm_rank() == 0) {
+        /* Beside PATH, so the rename stays on one file system. */
+        const char *slash = strrchr(path, '/');
+        int dir_len = slash != NULL ? (int)(slash - path + 1) : 0;
+        if (snprintf(temporary, sizeof temporary, "%.*s.%s.XXXXXX", dir_len, path, path + dir_len) >=
+            (int)sizeof temporary) {
+            snprintf(why, why_size, "cannot write %s: the name is too long", path);
+            rc = PK_EIO;
+        }
+        int fd = rc == PK_OK ? mkstemp(temporary) : -1;
+        if (rc == PK_OK && fd < 0) {
+            snprintf(why, why_size, "cannot write %s: %s", path, strerror(errno));
+            rc = PK_EIO;
+        } else if (fd >= 0) {
+            const uint64_t size = header_size + grid->nx * grid->ny * sizeof(double);
+            if (pwrite(fd, header, header_size, 0) != (ssize_t)header_size || ftruncate(fd, (off_t)size) != 0) {
+                snprintf(why, why_size, "cannot write %s: %s", path, strerror(errno ? errno : ENOSPC));
+                rc = PK_EIO;
+            }
+            mode_t mask = umask(0); /* mkstemp makes the file 0600; give it the usual mode */
+            umask(mask);
+            if (fchmod(fd, 0666 & ~mask) != 0 && rc == PK_OK) {
+                snprintf(why, why_size, "cannot write %s: %s", path, strerror(errno));
+                rc = PK_EIO;
+            }
+            if (close(fd) != 0 && rc == PK_OK) {
+                snprintf(why, why_size, "cannot write %s: %s", path, strerror(errno));
+                rc = PK_EIO;
+            }
+            if (rc != PK_OK)
+                unlink(temporary);
+        }
+    }
+    pk_comm_broadcast(&rc, sizeof rc, 0);
+    if (rc != PK_OK) {
+        pk_comm_broadcast(why, why_size, 0);
+        grid->stats.io_seconds += pk_clock_seconds() - start;
+        return rc;
+    }
+    pk_comm_broadcast(temporary, sizeof temporary, 0);
+    rc = transfer(grid, temporary, header_size, true, why, why_size);
+    if (pk_comm_rank() == 0) {
+        if (rc == PK_OK && rename(temporary, path) != 0) {
+            snprintf(why, why_size, "cannot rename %s to %s: %s", temporary, path, strerror(errno));
+            rc = PK_EIO;
+        }
+        if (rc != PK_OK)
+            unlink(temporary);
+    }
+    pk_comm_broadcast(&rc, sizeof rc, 0);
+    if (rc != PK_OK)
+        pk_comm_broadcast(why, why_size, 0);
+    grid->stats.io_seconds += pk_clock_seconds() - start;
+    return rc;
+}
+
+int pk_grid_read_header(const char *path, void *header, size_t header_size, uint64_t *file_size, char *why,
+                        size_t why_size)
+{
+    int rc = PK_OK;
+    uint64_t size = 0;
+    if (pk_comm_rank() == 0) {
+        int fd = open(path, O_RDONLY);
+        struct stat st;
+        if (fd < 0) {
+            rc = errno == ENOENT ? PK_EOF : PK_EIO;
+            snprintf(why, why_size, "cannot open %s: %s", path, strerror(errno));
+        } else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            rc = PK_EIO;
+            snprintf(why, why_size, "cannot read %s: not a regular file", path);
+        } else {
+            size = (uint64_t)st.st_size;
+            memset(header, 0, header_size);
+            ssize_t got = pread(fd, header, header_size, 0);
+            if (got < 0) {
+                rc = PK_EIO;
+                snprintf(why, why_size, "cannot read %s: %s", path, strerror(errno));
+            }
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    pk_comm_broadcast(&rc, sizeof rc, 0);
+    if (rc != PK_OK) {
+        pk_comm_broadcast(why, why_size, 0);
+        return rc;
+    }
+    pk_comm_broadcast(header, header_size, 0);
+    pk_comm_broadcast(&size, sizeof size, 0);
+    *file_size = size;
+    return PK_OK;
+}
+
+int pk_grid_load(pk_grid *grid, const char *path, uint64_t offset, char *why, size_t why_size)
+{
+    const double start = pk_clock_seconds();
+    int rc = transfer(grid, path, offset, false, why, why_size);
+    grid->stats.io_seconds += pk_clock_seconds() - start;
+    return rc;
+}
