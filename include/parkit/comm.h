@@ -2,7 +2,7 @@
  * Communication between ranks: the wall around MPI.
  *
  * src/par/comm.c is the only compilation unit that includes <mpi.h>, with
- * the grid layer's src/par/grid.c (parkit/grid.h), which needs MPI's
+ * the grid layer's src/par/grid.c and grid_io.c (parkit/grid.h), which need MPI's
  * topologies, datatypes and file I/O and shares comm.c's error handling.  Every
  * function has a serial branch, so a build without MPI (or a run without
  * mpirun) behaves as one rank of one.  Only the thread that called

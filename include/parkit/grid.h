@@ -77,7 +77,15 @@ typedef struct pk_grid_options {
     int ranks_x, ranks_y; /* tiles across and down; 0: the grid chooses */
     pk_halo_mode halo;
     int threads; /* >= 1 */
+    /* K > 1: steps go K at a time (temporal blocking): halos K cells deep
+     * are traded once every K steps, and each thread advances a block of
+     * its tile that fits in cache K steps before moving on, computing again
+     * a rim of cells its neighbouring blocks compute too.  The field is the
+     * same, bit for bit. */
+    int time_block;
 } pk_grid_options;
+
+enum { PK_GRID_MAX_TIME_BLOCK = 64 };
 
 enum { PK_GRID_MAX_SIDE = 1 << 30 };
 
@@ -92,6 +100,9 @@ typedef struct pk_grid_stats {
     double io_seconds;      /* reading and writing the field */
     uint64_t halo_bytes;    /* sent by this rank */
     uint64_t halo_messages; /* sent by this rank */
+    uint64_t exchanges;     /* halo exchanges (one a step, or one every K steps) */
+    uint64_t updates;       /* cell updates that count: cells x steps */
+    uint64_t redundant_updates; /* --time-block: the rims' updates, done twice */
     double thread_busy[PK_BUSY_THREADS]; /* seconds each thread swept */
 } pk_grid_stats;
 
@@ -106,7 +117,8 @@ typedef struct pk_grid {
     size_t cols, rows;    /* its cells */
     pk_halo_mode halo;
     int threads;
-    uint64_t step; /* steps done so far (set it when resuming) */
+    int time_block; /* K: steps a block goes at a time (1: step by step) */
+    uint64_t step;  /* steps done so far (set it when resuming) */
     pk_grid_stats stats;
     pk_grid_private *p;
 } pk_grid;

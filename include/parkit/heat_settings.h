@@ -2,7 +2,7 @@
  * The heat kernel's options, as the front ends see them: its one command
  * (solve) and the table of its keys ([grid] size, steps, tolerance,
  * check-every, alpha, dt, edges, init, hot; [output] png; [parallel] halo,
- * ranks-grid),
+ * ranks-grid, time-block),
  * whose setters the command line uses too, so `--size 1024x512` and
  * `size = 1024x512` mean the same and are refused the same way.
  */
@@ -33,6 +33,7 @@ typedef struct pk_heat_settings {
     const char *png_path;  /* the final field as a heat map; NULL: none */
     pk_halo_mode halo;
     uint16_t ranks_x, ranks_y; /* 0: the grid chooses */
+    uint8_t time_block;        /* 0: step by step */
     bool edges_given;
 } pk_heat_settings;
 

@@ -82,7 +82,9 @@ typedef struct heat_costs {
     pk_spread compute, halo, overlap, io;
     double stepping_max;   /* the slowest rank's compute + halo + control */
     double mlups, gbytes;  /* million cell updates a second, and GB/s at BYTES_PER_UPDATE */
-    uint64_t halo_bytes, halo_messages; /* all ranks' */
+    uint64_t halo_bytes, halo_messages, exchanges; /* all ranks' */
+    uint64_t messages_saved;                       /* against one exchange a step */
+    double redundant;                              /* rim updates over useful ones */
 } heat_costs;
 
 static void gather_costs(const pk_heat_options *options, const pk_heat_report *report, heat_costs *c)
@@ -94,9 +96,14 @@ static void gather_costs(const pk_heat_options *options, const pk_heat_report *r
     pk_comm_stats(g->io_seconds, &c->io.min, &c->io.avg, &c->io.max);
     double stepping = g->compute_seconds + g->halo_seconds + g->control_seconds, unused;
     pk_comm_stats(stepping, &unused, &unused, &c->stepping_max);
-    uint64_t sums[2] = {g->halo_bytes, g->halo_messages};
-    pk_comm_sum_u64(sums, 2);
-    c->halo_bytes = sums[0], c->halo_messages = sums[1];
+    uint64_t sums[5] = {g->halo_bytes, g->halo_messages, g->exchanges, g->updates, g->redundant_updates};
+    pk_comm_sum_u64(sums, 5);
+    c->halo_bytes = sums[0], c->halo_messages = sums[1], c->exchanges = sums[2];
+    c->redundant = sums[3] > 0 ? (double)sums[4] / (double)sums[3] : 0;
+    /* A step-by-step run trades the same halos every step: as many messages each time. */
+    const double per_exchange = c->exchanges > 0 ? (double)c->halo_messages / (double)c->exchanges : 0;
+    const double step_by_step = per_exchange * (double)report->steps_run * pk_comm_size();
+    c->messages_saved = step_by_step > (double)c->halo_messages ? (uint64_t)(step_by_step - c->halo_messages) : 0;
     const double updates = (double)options->problem.nx * (double)options->problem.ny * (double)report->steps_run;
     c->mlups = c->stepping_max > 0 ? updates / c->stepping_max / 1e6 : 0;
     c->gbytes = c->mlups * BYTES_PER_UPDATE / 1e3;
@@ -127,9 +134,11 @@ static void report_json(const cli_job *cli, const pk_heat_options *options, cons
                report->error_scheme, report->tolerance_scheme, report->error_equation,
                report->validated ? "true" : "false");
     printf(",\"tiles\":[%d,%d],\"halo\":\"%s\",\"mlups\":%.3f,\"bytes_per_update\":%d,\"gbytes_per_second\":%.3f,"
-           "\"halo_bytes\":%" PRIu64 ",\"halo_messages\":%" PRIu64,
+           "\"halo_bytes\":%" PRIu64 ",\"halo_messages\":%" PRIu64 ",\"time_block\":%d,\"messages_saved\":%" PRIu64
+           ",\"redundant_updates_share\":%.4f",
            report->ranks_x, report->ranks_y, pk_halo_name(options->grid.halo), c->mlups, BYTES_PER_UPDATE,
-           c->gbytes, c->halo_bytes, c->halo_messages);
+           c->gbytes, c->halo_bytes, c->halo_messages, options->grid.time_block > 1 ? options->grid.time_block : 1,
+           c->messages_saved, c->redundant);
     print_json_spread("sweep_seconds_per_rank", c->compute);
     print_json_spread("halo_seconds_per_rank", c->halo);
     print_json_spread("overlap_seconds_per_rank", c->overlap);
@@ -173,8 +182,11 @@ static void report_time(const cli_job *cli, const pk_heat_options *options, cons
             c->mlups, c->gbytes, BYTES_PER_UPDATE, report->ranks_x, report->ranks_y,
             pk_halo_name(options->grid.halo), c->compute.avg, c->halo.avg, c->halo.min, c->halo.max,
             (double)c->halo_bytes / 1e6, c->halo_messages);
-    if (options->grid.halo == PK_HALO_NONBLOCKING && c->halo_messages > 0)
+    if (options->grid.halo == PK_HALO_NONBLOCKING && c->halo_messages > 0 && options->grid.time_block <= 1)
         fprintf(stderr, ", inside swept while halos travelled %.3f s", c->overlap.avg);
+    if (options->grid.time_block > 1)
+        fprintf(stderr, "; --time-block %d: %" PRIu64 " messages saved, %.1f%% of the updates done twice (the "
+                "blocks' rims)", options->grid.time_block, c->messages_saved, 100 * c->redundant);
     fprintf(stderr, ", I/O %.3f s\n", c->io.max);
     cli_report_time(cli, &report->run);
 }
@@ -207,7 +219,8 @@ int heat_run_spec(const pk_job_spec *spec)
     if (rc != PK_EXIT_OK)
         return rc;
     options.grid = (pk_grid_options){.ranks_x = settings->ranks_x, .ranks_y = settings->ranks_y,
-                                     .halo = settings->halo, .threads = cli.threads.threads};
+                                     .halo = settings->halo, .threads = cli.threads.threads,
+                                     .time_block = settings->time_block};
     options.steps = settings->steps > 0 ? settings->steps : 1000;
     options.tolerance = settings->tolerance;
     options.check_every = settings->check_every;

@@ -1,5 +1,5 @@
 /*
- * The wall around MPI (see parkit/comm.h); the grid layer (grid.c), which
+ * The wall around MPI (see parkit/comm.h); the grid layer (grid.c, grid_io.c), which
  * needs MPI's topologies, datatypes and file I/O, shares its error handling
  * and communication clock through par/comm_internal.h.
  *

@@ -1,6 +1,6 @@
 /*
  * What the two files behind the wall around MPI share: comm.c (messages
- * and collectives on the world) and grid.c (the grid layer's topology,
+ * and collectives on the world) and grid.c, grid_io.c (the grid layer's topology,
  * halo datatypes and collective file I/O).  No other file includes
  * <mpi.h>.
  */

@@ -3,8 +3,9 @@
  * exchange, the threads' sweep of a tile, the ranks' agreement on when to
  * look, save or stop, and the field's collective file I/O.
  *
- * A tile is stored with its halo: ROWS + 2 rows of STRIDE = COLS + 2
- * doubles, cell (r, c) of the tile at [(r + 1) * STRIDE + c + 1].  Two
+ * A tile is stored with its halo, H cells deep (1, or K with --time-block
+ * K): ROWS + 2H rows of STRIDE = COLS + 2H doubles, cell (r, c) of the tile
+ * at [(r + H) * STRIDE + c + H] (inner() below).  Two
  * copies, swapped after every step.  Rows of the halo that lie on the
  * grid's edge hold the fixed frame; the others are refilled by the
  * exchange before each step.  Corners are never read (five-point stencil).
@@ -27,30 +28,10 @@
 
 #include "core/clock.h"
 #include "par/comm_internal.h"
+#include "par/grid_internal.h"
 #include "parkit/comm.h"
 #include "parkit/grid.h"
 #include "parkit/status.h"
-
-#if PK_HAVE_MPI
-#include <mpi.h>
-#endif
-
-/* Tags of the four directions a halo travels. */
-enum { TAG_UP = 101, TAG_DOWN, TAG_LEFT, TAG_RIGHT };
-
-struct pk_grid_private {
-    double *cur, *next;
-    size_t stride;
-    int up, down, left, right; /* neighbours' ranks, or PK_COMM_NOBODY */
-    bool mpi;                  /* MPI is running: a Cartesian communicator and datatypes */
-#if PK_HAVE_MPI
-    MPI_Comm cart;
-    MPI_Datatype row, column;   /* one edge row, one edge column of the tile */
-    MPI_Datatype tile, in_file; /* the tile's cells in memory, and in the field file */
-    MPI_Request requests[8];
-    int pending; /* requests posted and not yet complete */
-#endif
-};
 
 static const char *const halo_names[] = {
     [PK_HALO_SENDRECV] = "sendrecv",
@@ -71,11 +52,6 @@ int pk_halo_parse(const char *text, pk_halo_mode *mode)
 const char *pk_halo_name(pk_halo_mode mode)
 {
     return (unsigned)mode <= PK_HALO_NEIGHBOR ? halo_names[mode] : "?";
-}
-
-static double *cell(const pk_grid *grid, double *field, size_t row, size_t col)
-{
-    return field + row * grid->p->stride + col;
 }
 
 /* ---- the decomposition --------------------------------------------------- */
@@ -141,8 +117,7 @@ static int choose_tiles(const pk_grid_options *options, int size, int dims[2], c
     return PK_OK;
 }
 
-/* Part INDEX of N cut into PARTS nearly equal blocks: its start and size. */
-static void block(uint64_t n, int parts, int index, uint64_t *start, size_t *size)
+void pk_grid_block(uint64_t n, int parts, int index, uint64_t *start, size_t *size)
 {
     const uint64_t base = n / (uint64_t)parts, extra = n % (uint64_t)parts, i = (uint64_t)index;
     *start = i * base + (i < extra ? i : extra);
@@ -156,29 +131,52 @@ static void make_types(pk_grid *grid)
     pk_grid_private *p = grid->p;
     CHECKED(MPI_Type_contiguous((int)grid->cols, MPI_DOUBLE, &p->row));
     CHECKED(MPI_Type_vector((int)grid->rows, 1, (int)p->stride, MPI_DOUBLE, &p->column));
-    const int memory[2] = {(int)grid->rows + 2, (int)p->stride}, mine[2] = {(int)grid->rows, (int)grid->cols},
-              inside[2] = {1, 1};
+    const int h = (int)p->halo;
+    CHECKED(MPI_Type_vector(h, (int)p->stride, (int)p->stride, MPI_DOUBLE, &p->rows_deep));
+    CHECKED(MPI_Type_vector((int)grid->rows, h, (int)p->stride, MPI_DOUBLE, &p->columns_deep));
+    const int memory[2] = {(int)grid->rows + 2 * h, (int)p->stride}, mine[2] = {(int)grid->rows, (int)grid->cols},
+              inside[2] = {h, h};
     CHECKED(MPI_Type_create_subarray(2, memory, mine, inside, MPI_ORDER_C, MPI_DOUBLE, &p->tile));
     const int whole[2] = {(int)grid->ny, (int)grid->nx}, at[2] = {(int)grid->y0, (int)grid->x0};
     CHECKED(MPI_Type_create_subarray(2, whole, mine, at, MPI_ORDER_C, MPI_DOUBLE, &p->in_file));
-    MPI_Datatype *types[] = {&p->row, &p->column, &p->tile, &p->in_file};
+    MPI_Datatype *types[] = {&p->row, &p->column, &p->rows_deep, &p->columns_deep, &p->tile, &p->in_file};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         CHECKED(MPI_Type_commit(types[i]));
 }
 #endif
 
+/* A cache block of the tile: BLOCK_ROWS x BLOCK_COLS cells, with its K-deep
+ * rim two copies of at most (64 + 2K) x (256 + 2K) doubles: within a
+ * core's L2 for K up to 8. */
+enum { BLOCK_ROWS = 64, BLOCK_COLS = 256 };
+
+/* Each thread's two scratch blocks, for --time-block (pk_grid_create).
+ * PK_OK or PK_ENOMEM. */
+static int make_scratch(pk_grid *grid)
+{
+    pk_grid_private *p = grid->p;
+    const size_t k = p->halo, bytes = (BLOCK_ROWS + 2 * k) * (BLOCK_COLS + 2 * k) * sizeof(double);
+    for (int t = 0; t < grid->threads && t < PK_BUSY_THREADS; t++)
+        for (int i = 0; i < 2; i++)
+            if (posix_memalign((void **)&p->scratch[t][i], 64, bytes) != 0) {
+                p->scratch[t][i] = NULL;
+                return PK_ENOMEM;
+            }
+    return PK_OK;
+}
+
 uint64_t pk_grid_bytes_per_rank(const pk_grid *grid)
 {
     uint64_t cells, bytes;
     /* Saturated: a tile too large to count is too large to hold. */
-    if (__builtin_mul_overflow((uint64_t)grid->rows + 2, (uint64_t)grid->cols + 2, &cells) ||
+    const uint64_t h = grid->p != NULL ? grid->p->halo : 1;
+    if (__builtin_mul_overflow((uint64_t)grid->rows + 2 * h, (uint64_t)grid->cols + 2 * h, &cells) ||
         __builtin_mul_overflow(cells, 2 * sizeof(double), &bytes))
         return UINT64_MAX;
     return bytes;
 }
 
-/* The lowest rank where CONDITION holds, or -1 when it holds nowhere. */
-static int lowest_rank_with(bool condition)
+int pk_grid_lowest_rank_with(bool condition)
 {
     double lowest = -(double)(condition ? pk_comm_rank() : pk_comm_size());
     pk_comm_max_double(&lowest, 1); /* the largest negation: the lowest rank */
@@ -206,7 +204,7 @@ static int check_memory(const pk_grid *grid, char *why, size_t why_size)
      * host's figures to every rank. */
     const bool short_of_memory = available > 0 && need[0] > available / 10 * 9;
     uint64_t worst[3] = {short_of_memory, need[0], available};
-    int sayer = lowest_rank_with(short_of_memory);
+    int sayer = pk_grid_lowest_rank_with(short_of_memory);
     if (sayer < 0)
         return PK_OK;
     pk_comm_broadcast(worst, sizeof worst, sayer);
@@ -255,9 +253,28 @@ int pk_grid_create(pk_grid *grid, const pk_grid_options *options, char *why, siz
         grid->rank_y = coords[0], grid->rank_x = coords[1];
     }
 #endif
-    block(grid->ny, grid->ranks_y, grid->rank_y, &grid->y0, &grid->rows);
-    block(grid->nx, grid->ranks_x, grid->rank_x, &grid->x0, &grid->cols);
-    p->stride = grid->cols + 2;
+    pk_grid_block(grid->ny, grid->ranks_y, grid->rank_y, &grid->y0, &grid->rows);
+    pk_grid_block(grid->nx, grid->ranks_x, grid->rank_x, &grid->x0, &grid->cols);
+    if (options->time_block > PK_GRID_MAX_TIME_BLOCK) {
+        snprintf(why, why_size, "--time-block %d: at most %d steps at a time", options->time_block,
+                 PK_GRID_MAX_TIME_BLOCK);
+        pk_grid_destroy(grid);
+        return PK_EINVAL;
+    }
+    p->halo = options->time_block > 1 ? (size_t)options->time_block : 1;
+    p->stride = grid->cols + 2 * p->halo;
+    grid->time_block = options->time_block > 1 ? options->time_block : 1;
+    /* Halos come from the next tile only: a tile must be at least as deep as its halo. */
+    if ((grid->ranks_y > 1 && grid->ny / (uint64_t)grid->ranks_y < p->halo) ||
+        (grid->ranks_x > 1 && grid->nx / (uint64_t)grid->ranks_x < p->halo)) {
+        snprintf(why, why_size,
+                 "%d x %d tiles of a %llu x %llu grid are thinner than --time-block %zu's halo (%zu cells): use a "
+                 "smaller --time-block or fewer ranks",
+                 grid->ranks_x, grid->ranks_y, (unsigned long long)grid->nx, (unsigned long long)grid->ny, p->halo,
+                 p->halo);
+        pk_grid_destroy(grid);
+        return PK_EINVAL;
+    }
 #if PK_HAVE_MPI
     if (p->mpi)
         make_types(grid);
@@ -268,12 +285,15 @@ int pk_grid_create(pk_grid *grid, const pk_grid_options *options, char *why, siz
         return rc;
     }
     /* Untouched pages: each thread's first write (pk_grid_fill) places its rows. */
-    const size_t bytes = (grid->rows + 2) * p->stride * sizeof(double);
+    const size_t bytes = (grid->rows + 2 * p->halo) * p->stride * sizeof(double);
     if (posix_memalign((void **)&p->cur, 64, bytes) != 0)
         p->cur = NULL;
     if (posix_memalign((void **)&p->next, 64, bytes) != 0)
         p->next = NULL;
-    rc = pk_comm_agree(p->cur != NULL && p->next != NULL ? PK_OK : PK_ENOMEM);
+    rc = p->cur != NULL && p->next != NULL ? PK_OK : PK_ENOMEM;
+    if (rc == PK_OK && p->halo > 1)
+        rc = make_scratch(grid);
+    rc = pk_comm_agree(rc);
     if (rc != PK_OK) {
         snprintf(why, why_size, "out of memory for a tile of %zu x %zu cells (%.2f GiB)", grid->cols, grid->rows,
                  2.0 * (double)bytes / 1073741824.0);
@@ -289,9 +309,11 @@ void pk_grid_destroy(pk_grid *grid)
         return;
     free(p->cur);
     free(p->next);
+    for (int t = 0; t < PK_BUSY_THREADS; t++)
+        free(p->scratch[t][0]), free(p->scratch[t][1]);
 #if PK_HAVE_MPI
     if (p->mpi) {
-        MPI_Datatype *types[] = {&p->row, &p->column, &p->tile, &p->in_file};
+        MPI_Datatype *types[] = {&p->row, &p->column, &p->rows_deep, &p->columns_deep, &p->tile, &p->in_file};
         for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
             if (*types[i] != MPI_DATATYPE_NULL)
                 MPI_Type_free(types[i]);
@@ -338,14 +360,15 @@ void pk_grid_fill(pk_grid *grid, pk_grid_fill_fn fill, void *ctx)
     {
         const int t = thread_number();
         size_t from, to;
-        /* The rows this thread sweeps (1..rows), and the halo rows for the first and last. */
-        thread_rows(1, grid->rows, t, n, &from, &to);
+        /* The rows this thread sweeps, and the halo rows for the first and last. */
+        const size_t h = p->halo;
+        thread_rows(h, grid->rows, t, n, &from, &to);
         if (t == 0)
             from = 0;
         if (t == n - 1)
-            to = grid->rows + 2;
+            to = grid->rows + 2 * h;
         for (size_t r = from; r < to; r++) {
-            const int64_t gy = (int64_t)grid->y0 + (int64_t)r - 1, gx = (int64_t)grid->x0 - 1;
+            const int64_t gy = (int64_t)grid->y0 + (int64_t)r - (int64_t)h, gx = (int64_t)grid->x0 - (int64_t)h;
             fill(ctx, cell(grid, p->cur, r, 0), gy, gx, p->stride);
             fill(ctx, cell(grid, p->next, r, 0), gy, gx, p->stride);
         }
@@ -388,14 +411,14 @@ static double sweep_threads(pk_grid *grid, pk_grid_sweep_fn sweep, void *ctx, si
         const int t = thread_number();
         const double start = pk_clock_seconds();
         size_t from, to;
-        thread_rows(row0 + 1, rows, t, n, &from, &to);
+        thread_rows(row0 + p->halo, rows, t, n, &from, &to);
         /* Thread 0 alone may call MPI: it sweeps its rows in a few pieces
          * and lets the exchange advance in between. */
         const size_t piece = progress && t == 0 ? (to - from + 7) / 8 : to - from;
         for (size_t r = from; r < to; r += piece) {
             const size_t count = to - r < piece ? to - r : piece;
-            double c = sweep(ctx, in + r * stride + col0 + 1, out + r * stride + col0 + 1, stride, count, cols,
-                             change);
+            double c = sweep(ctx, in + r * stride + col0 + p->halo, out + r * stride + col0 + p->halo, stride, count,
+                             cols, change);
             if (change && c > biggest)
                 biggest = c;
             if (progress && t == 0)
@@ -416,8 +439,10 @@ static void count_halo(pk_grid *grid)
     const pk_grid_private *p = grid->p;
     const int rows_sent = (p->up != PK_COMM_NOBODY) + (p->down != PK_COMM_NOBODY);
     const int columns_sent = (p->left != PK_COMM_NOBODY) + (p->right != PK_COMM_NOBODY);
+    const uint64_t h = p->halo, row_cells = h == 1 ? grid->cols : h * p->stride;
     grid->stats.halo_messages += (uint64_t)(rows_sent + columns_sent);
-    grid->stats.halo_bytes += ((uint64_t)rows_sent * grid->cols + (uint64_t)columns_sent * grid->rows) * sizeof(double);
+    grid->stats.halo_bytes += ((uint64_t)rows_sent * row_cells + (uint64_t)columns_sent * h * grid->rows) * sizeof(double);
+    grid->stats.exchanges++;
 }
 
 static int mpi_rank_of(int neighbour)
@@ -435,10 +460,10 @@ static halo_places places(const pk_grid *grid, double *u)
 {
     const size_t r = grid->rows, c = grid->cols;
     return (halo_places){
-        .first_row = cell(grid, u, 1, 1), .last_row = cell(grid, u, r, 1),
-        .top = cell(grid, u, 0, 1),       .bottom = cell(grid, u, r + 1, 1),
-        .first_col = cell(grid, u, 1, 1), .last_col = cell(grid, u, 1, c),
-        .left = cell(grid, u, 1, 0),      .right = cell(grid, u, 1, c + 1),
+        .first_row = inner(grid, u, 0, 0), .last_row = inner(grid, u, (ptrdiff_t)r - 1, 0),
+        .top = inner(grid, u, -1, 0),      .bottom = inner(grid, u, (ptrdiff_t)r, 0),
+        .first_col = inner(grid, u, 0, 0), .last_col = inner(grid, u, 0, (ptrdiff_t)c - 1),
+        .left = inner(grid, u, 0, -1),     .right = inner(grid, u, 0, (ptrdiff_t)c),
     };
 }
 
@@ -500,6 +525,58 @@ static void exchange_neighbor(pk_grid *grid, double *u)
     const MPI_Aint received[4] = {(const char *)h.top - base, (const char *)h.bottom - base,
                                   (const char *)h.left - base, (const char *)h.right - base};
     CHECKED(MPI_Neighbor_alltoallw(u, counts, sent, types, u, counts, received, types, p->cart));
+}
+
+/* Halos H > 1 cells deep (--time-block): first the columns, then whole
+ * rows, halo columns included, so the corners' cells (which K steps of a
+ * five-point stencil reach) come from the diagonal neighbour through the
+ * one beside.  Two phases, each in the chosen mode's own calls. */
+static void exchange_deep(pk_grid *grid, double *u)
+{
+    pk_grid_private *p = grid->p;
+    const ptrdiff_t h = (ptrdiff_t)p->halo, r = (ptrdiff_t)grid->rows, c = (ptrdiff_t)grid->cols;
+    const int up = mpi_rank_of(p->up), down = mpi_rank_of(p->down), left = mpi_rank_of(p->left),
+              right = mpi_rank_of(p->right);
+    /* Phase 1: H columns each way; phase 2: H full rows each way. */
+    struct {
+        double *send_first, *send_last, *into_first, *into_last;
+        MPI_Datatype type;
+        int before, after, tag;
+    } phases[2] = {
+        {inner(grid, u, 0, 0), inner(grid, u, 0, c - h), inner(grid, u, 0, -h), inner(grid, u, 0, c), p->columns_deep,
+         left, right, TAG_LEFT},
+        {inner(grid, u, 0, -h), inner(grid, u, r - h, -h), inner(grid, u, -h, -h), inner(grid, u, r, -h),
+         p->rows_deep, up, down, TAG_UP},
+    };
+    for (int i = 0; i < 2; i++) {
+        if (grid->halo == PK_HALO_NEIGHBOR) {
+            /* The other dimension's neighbours take part with nothing. */
+            const int counts[4] = {i == 1, i == 1, i == 0, i == 0};
+            MPI_Datatype types[4] = {phases[i].type, phases[i].type, phases[i].type, phases[i].type};
+            const char *base = (const char *)u;
+            const MPI_Aint sent[4] = {(const char *)phases[i].send_first - base, (const char *)phases[i].send_last - base,
+                                      (const char *)phases[i].send_first - base, (const char *)phases[i].send_last - base};
+            const MPI_Aint got[4] = {(const char *)phases[i].into_first - base, (const char *)phases[i].into_last - base,
+                                     (const char *)phases[i].into_first - base, (const char *)phases[i].into_last - base};
+            CHECKED(MPI_Neighbor_alltoallw(u, counts, sent, types, u, counts, got, types, p->cart));
+        } else if (grid->halo == PK_HALO_NONBLOCKING) {
+            MPI_Request q[4];
+            CHECKED(MPI_Irecv(phases[i].into_last, 1, phases[i].type, phases[i].after, phases[i].tag, p->cart, &q[0]));
+            CHECKED(MPI_Irecv(phases[i].into_first, 1, phases[i].type, phases[i].before, phases[i].tag + 1, p->cart,
+                              &q[1]));
+            CHECKED(MPI_Isend(phases[i].send_first, 1, phases[i].type, phases[i].before, phases[i].tag, p->cart, &q[2]));
+            CHECKED(MPI_Isend(phases[i].send_last, 1, phases[i].type, phases[i].after, phases[i].tag + 1, p->cart,
+                              &q[3]));
+            CHECKED(MPI_Waitall(4, q, MPI_STATUSES_IGNORE));
+        } else {
+            CHECKED(MPI_Sendrecv(phases[i].send_first, 1, phases[i].type, phases[i].before, phases[i].tag,
+                                 phases[i].into_last, 1, phases[i].type, phases[i].after, phases[i].tag, p->cart,
+                                 MPI_STATUS_IGNORE));
+            CHECKED(MPI_Sendrecv(phases[i].send_last, 1, phases[i].type, phases[i].after, phases[i].tag + 1,
+                                 phases[i].into_first, 1, phases[i].type, phases[i].before, phases[i].tag + 1,
+                                 p->cart, MPI_STATUS_IGNORE));
+        }
+    }
 }
 #endif
 
@@ -573,6 +650,97 @@ static double step(pk_grid *grid, pk_grid_sweep_fn sweep, void *ctx, bool change
     double *swap = p->cur;
     p->cur = p->next, p->next = swap;
     grid->step++;
+    stats->updates += (uint64_t)rows * cols;
+    return biggest;
+}
+
+/* ---- temporal blocking ------------------------------------------------------ */
+
+/* K steps of one block (rows R0.., cols C0.. of the tile, ROWS x COLS):
+ * its cells and a rim K deep copied from the current field into scratch,
+ * K steps there, each over the block and a rim one cell thinner than the
+ * last (only cells inside the grid: the frame is fixed), then the block's
+ * cells into the next field.  Adds the rim's updates to *REDUNDANT; the
+ * largest change of the last step when CHANGE. */
+static double block_steps(pk_grid *grid, double **scratch, pk_grid_sweep_fn sweep, void *ctx, size_t k, size_t r0,
+                          size_t c0, size_t rows, size_t cols, bool change, uint64_t *redundant)
+{
+    pk_grid_private *p = grid->p;
+    const ptrdiff_t rim = (ptrdiff_t)p->halo, width = (ptrdiff_t)cols + 2 * rim, height = (ptrdiff_t)rows + 2 * rim;
+    /* Scratch cell (i, j) is tile cell (r0 - rim + i, c0 - rim + j). */
+    for (ptrdiff_t i = 0; i < height; i++) {
+        const double *from = inner(grid, p->cur, (ptrdiff_t)r0 - rim + i, (ptrdiff_t)c0 - rim);
+        memcpy(scratch[0] + i * width, from, (size_t)width * sizeof(double));
+        memcpy(scratch[1] + i * width, from, (size_t)width * sizeof(double));
+    }
+    /* The grid's cells, in scratch coordinates: [top, bottom) x [left, right). */
+    const ptrdiff_t top = rim - (ptrdiff_t)(grid->y0 + r0), bottom = top + (ptrdiff_t)grid->ny;
+    const ptrdiff_t left = rim - (ptrdiff_t)(grid->x0 + c0), right = left + (ptrdiff_t)grid->nx;
+    double biggest = 0;
+    int now = 0;
+    for (size_t s = 1; s <= k; s++) {
+        const ptrdiff_t extra = (ptrdiff_t)(k - s); /* the rim still to compute at this step */
+        ptrdiff_t i0 = rim - extra, i1 = rim + (ptrdiff_t)rows + extra;
+        ptrdiff_t j0 = rim - extra, j1 = rim + (ptrdiff_t)cols + extra;
+        i0 = i0 > top ? i0 : top, i1 = i1 < bottom ? i1 : bottom;
+        j0 = j0 > left ? j0 : left, j1 = j1 < right ? j1 : right;
+        double c = sweep(ctx, scratch[now] + i0 * width + j0, scratch[1 - now] + i0 * width + j0, (size_t)width,
+                         (size_t)(i1 - i0), (size_t)(j1 - j0), change && s == k);
+        biggest = c > biggest ? c : biggest;
+        *redundant += (uint64_t)((i1 - i0) * (j1 - j0)) - (uint64_t)(rows * cols);
+        now = 1 - now;
+    }
+    for (size_t i = 0; i < rows; i++)
+        memcpy(inner(grid, p->next, (ptrdiff_t)(r0 + i), (ptrdiff_t)c0), scratch[now] + (rim + (ptrdiff_t)i) * width + rim,
+               cols * sizeof(double));
+    return biggest;
+}
+
+/* K steps at once (temporal blocking): one exchange of halos K deep, then
+ * every block of the tile K steps ahead, the blocks shared by the threads.
+ * The largest change of the K-th step when CHANGE. */
+static double blocked_steps(pk_grid *grid, pk_grid_sweep_fn sweep, void *ctx, size_t k, bool change)
+{
+    pk_grid_private *p = grid->p;
+    pk_grid_stats *stats = &grid->stats;
+    const double start = pk_clock_seconds();
+#if PK_HAVE_MPI
+    if (has_neighbours(grid)) {
+        exchange_deep(grid, p->cur);
+        count_halo(grid);
+    }
+#endif
+    const double exchanged = pk_clock_seconds();
+    stats->halo_seconds += exchanged - start;
+    pk_comm_add_seconds(exchanged - start);
+    const size_t down = (grid->rows + BLOCK_ROWS - 1) / BLOCK_ROWS, across = (grid->cols + BLOCK_COLS - 1) / BLOCK_COLS;
+    const int n = thread_count(grid);
+    (void)n; /* only the OpenMP pragma reads it */
+    double biggest = 0;
+    uint64_t redundant = 0;
+#pragma omp parallel num_threads(n) reduction(max : biggest) reduction(+ : redundant)
+    {
+        const int t = thread_number();
+        const double busy = pk_clock_seconds();
+        double **scratch = p->scratch[t];
+        /* Static: a thread's blocks are the rows it filled first, step after step. */
+#pragma omp for schedule(static)
+        for (size_t b = 0; b < down * across; b++) {
+            const size_t r0 = b / across * BLOCK_ROWS, c0 = b % across * BLOCK_COLS;
+            const size_t rows = grid->rows - r0 < BLOCK_ROWS ? grid->rows - r0 : BLOCK_ROWS;
+            const size_t cols = grid->cols - c0 < BLOCK_COLS ? grid->cols - c0 : BLOCK_COLS;
+            double c = block_steps(grid, scratch, sweep, ctx, k, r0, c0, rows, cols, change, &redundant);
+            biggest = c > biggest ? c : biggest;
+        }
+        if (t < PK_BUSY_THREADS)
+            stats->thread_busy[t] += pk_clock_seconds() - busy;
+    }
+    stats->compute_seconds += pk_clock_seconds() - exchanged;
+    stats->redundant_updates += redundant;
+    stats->updates += (uint64_t)k * grid->rows * grid->cols;
+    double *swap = p->cur;
+    p->cur = p->next, p->next = swap;
+    grid->step += k;
     return biggest;
 }
 
@@ -594,9 +762,18 @@ int pk_grid_run_steps(pk_grid *grid, pk_grid_run *run)
     const bool rank0 = pk_comm_rank() == 0;
     uint64_t every = 1, since = 0;
     double since_start = pk_clock_seconds(), last_save = since_start;
+    const bool looking = run->tolerance > 0 && run->check_every > 0;
     while (grid->step < run->last_step) {
-        const bool look = run->tolerance > 0 && run->check_every > 0 && (grid->step + 1) % run->check_every == 0;
-        double change = step(grid, run->sweep, run->ctx, look);
+        /* Steps this move: 1, or up to K with --time-block, never past a look. */
+        uint64_t k = (uint64_t)grid->time_block, left = run->last_step - grid->step;
+        k = k < left ? k : left;
+        if (looking) {
+            const uint64_t to_look = run->check_every - grid->step % run->check_every;
+            k = k < to_look ? k : to_look;
+        }
+        const bool look = looking && (grid->step + k) % run->check_every == 0;
+        double change = grid->time_block > 1 ? blocked_steps(grid, run->sweep, run->ctx, (size_t)k, look)
+                                             : step(grid, run->sweep, run->ctx, look);
         if (run->progress != NULL)
             atomic_store(&run->progress->units_done, grid->step);
         if (look) {
@@ -648,9 +825,9 @@ pk_grid_tally pk_grid_tally_rows(pk_grid *grid, pk_grid_row_fn row, void *ctx)
 #pragma omp parallel num_threads(n) reduction(+ : sum) reduction(max : biggest)
     {
         size_t from, to;
-        thread_rows(1, grid->rows, thread_number(), n, &from, &to);
+        thread_rows(0, grid->rows, thread_number(), n, &from, &to);
         for (size_t r = from; r < to; r++) {
-            pk_grid_tally t = row(ctx, cell(grid, p->cur, r, 1), grid->y0 + r - 1, grid->x0, grid->cols);
+            pk_grid_tally t = row(ctx, inner(grid, p->cur, (ptrdiff_t)r, 0), grid->y0 + r, grid->x0, grid->cols);
             sum += t.sum;
             if (t.max > biggest)
                 biggest = t.max;
@@ -659,285 +836,4 @@ pk_grid_tally pk_grid_tally_rows(pk_grid *grid, pk_grid_row_fn row, void *ctx)
     pk_comm_sum_u64(&sum, 1);
     pk_comm_max_double(&biggest, 1);
     return (pk_grid_tally){.sum = sum, .max = biggest};
-}
-
-/* ---- the field in bands, on rank 0 ------------------------------------------- */
-
-enum { TAG_BAND = 111 };
-
-int pk_grid_gather_bands(pk_grid *grid, size_t band_rows, pk_grid_band_fn band, void *ctx)
-{
-    pk_grid_private *p = grid->p;
-    const double start = pk_clock_seconds();
-    int rc = PK_OK;
-    if (band_rows == 0)
-        band_rows = 1;
-    if (pk_comm_size() == 1) {
-        /* One tile is the whole grid: its rows, in place. */
-        for (size_t r = 0; r < grid->rows && rc == PK_OK; r += band_rows) {
-            const size_t count = grid->rows - r < band_rows ? grid->rows - r : band_rows;
-            rc = band != NULL ? band(ctx, cell(grid, p->cur, r + 1, 1), p->stride, r, count) : PK_ENOMEM;
-        }
-        grid->stats.io_seconds += pk_clock_seconds() - start;
-        return rc;
-    }
-#if PK_HAVE_MPI
-    const bool root = pk_comm_rank() == 0;
-    /* Rank 0: a band of whole rows, and room for any rank's part of one. */
-    double *whole = NULL, *part = NULL;
-    size_t most_cols = (size_t)(grid->nx / (uint64_t)grid->ranks_x + 1);
-    if (root) {
-        whole = malloc(band_rows * grid->nx * sizeof *whole);
-        part = malloc(band_rows * most_cols * sizeof *part);
-    } else {
-        part = malloc(band_rows * grid->cols * sizeof *part);
-    }
-    rc = pk_comm_agree(part != NULL && (!root || whole != NULL) ? PK_OK : PK_ENOMEM);
-    for (uint64_t y0 = 0; rc != PK_ENOMEM && y0 < grid->ny; y0 += band_rows) {
-        const uint64_t y1 = grid->ny - y0 < band_rows ? grid->ny : y0 + band_rows;
-        if (!root) {
-            /* This rank's rows of the band, if any, to rank 0. */
-            const uint64_t from = y0 > grid->y0 ? y0 : grid->y0;
-            const uint64_t to = y1 < grid->y0 + grid->rows ? y1 : grid->y0 + grid->rows;
-            if (from < to) {
-                for (uint64_t y = from; y < to; y++)
-                    memcpy(part + (y - from) * grid->cols, cell(grid, p->cur, (size_t)(y - grid->y0) + 1, 1),
-                           grid->cols * sizeof *part);
-                TIMED(MPI_Send(part, (int)((to - from) * grid->cols), MPI_DOUBLE, 0, TAG_BAND, MPI_COMM_WORLD));
-            }
-            continue;
-        }
-        /* Rank 0 puts together the band from every tile that has rows in it. */
-        for (int ty = 0; ty < grid->ranks_y; ty++) {
-            uint64_t ty0;
-            size_t trows;
-            block(grid->ny, grid->ranks_y, ty, &ty0, &trows);
-            const uint64_t from = y0 > ty0 ? y0 : ty0, to = y1 < ty0 + trows ? y1 : ty0 + trows;
-            if (from >= to)
-                continue;
-            for (int tx = 0; tx < grid->ranks_x; tx++) {
-                uint64_t tx0;
-                size_t tcols;
-                block(grid->nx, grid->ranks_x, tx, &tx0, &tcols);
-                const int coords[2] = {ty, tx};
-                int source;
-                CHECKED(MPI_Cart_rank(p->cart, coords, &source));
-                for (uint64_t y = from; y < to; y++) {
-                    double *row = whole + (y - y0) * grid->nx + tx0;
-                    if (source == 0)
-                        memcpy(row, cell(grid, p->cur, (size_t)(y - grid->y0) + 1, 1), tcols * sizeof *row);
-                }
-                if (source == 0)
-                    continue;
-                TIMED(MPI_Recv(part, (int)((to - from) * tcols), MPI_DOUBLE, source, TAG_BAND, MPI_COMM_WORLD,
-                               MPI_STATUS_IGNORE));
-                for (uint64_t y = from; y < to; y++)
-                    memcpy(whole + (y - y0) * grid->nx + tx0, part + (y - from) * tcols, tcols * sizeof *part);
-            }
-        }
-        if (rc == PK_OK)
-            rc = band != NULL ? band(ctx, whole, grid->nx, y0, (size_t)(y1 - y0)) : PK_ENOMEM;
-    }
-    free(whole);
-    free(part);
-    pk_comm_broadcast(&rc, sizeof rc, 0);
-#endif
-    grid->stats.io_seconds += pk_clock_seconds() - start;
-    return rc;
-}
-
-/* ---- the field's file ------------------------------------------------------ */
-
-#if PK_HAVE_MPI
-/* MPI-IO's words for RC, after WHAT. */
-static void io_error(int rc, const char *what, const char *path, char *why, size_t why_size)
-{
-    char text[MPI_MAX_ERROR_STRING] = "";
-    int length = 0;
-    if (MPI_Error_string(rc, text, &length) != MPI_SUCCESS)
-        snprintf(text, sizeof text, "MPI-IO error %d", rc);
-    snprintf(why, why_size, "cannot %s %s: %s", what, path, text);
-}
-#endif
-
-/* Moves the tile's cells between FILE (its cells from OFFSET) and the
- * grid, collectively.  WRITING or reading.  PK_OK or PK_EIO with WHY. */
-/* The tile's cells to or from PATH without MPI: one process, one tile. */
-static int transfer_alone(pk_grid *grid, const char *path, uint64_t offset, bool writing, char *why,
-                          size_t why_size)
-{
-    pk_grid_private *p = grid->p;
-    int rc = PK_OK;
-    int fd = open(path, writing ? O_WRONLY : O_RDONLY);
-    if (fd < 0) {
-        snprintf(why, why_size, "cannot open %s: %s", path, strerror(errno));
-        return PK_EIO;
-    }
-    const size_t bytes = grid->cols * sizeof(double);
-    for (size_t r = 0; r < grid->rows && rc == PK_OK; r++) {
-        const off_t at = (off_t)(offset + ((grid->y0 + r) * grid->nx + grid->x0) * sizeof(double));
-        double *row = cell(grid, p->cur, r + 1, 1);
-        ssize_t done = writing ? pwrite(fd, row, bytes, at) : pread(fd, row, bytes, at);
-        if (done != (ssize_t)bytes) {
-            snprintf(why, why_size, "cannot %s %s: %s", writing ? "write" : "read", path,
-                     done < 0 ? strerror(errno) : "the file is shorter than the grid");
-            rc = PK_EIO;
-        }
-    }
-    if (writing && rc == PK_OK && fsync(fd) != 0) {
-        snprintf(why, why_size, "cannot write %s: %s", path, strerror(errno));
-        rc = PK_EIO;
-    }
-    if (close(fd) != 0 && rc == PK_OK) {
-        snprintf(why, why_size, "cannot close %s: %s", path, strerror(errno));
-        rc = PK_EIO;
-    }
-    return rc;
-}
-
-static int transfer(pk_grid *grid, const char *path, uint64_t offset, bool writing, char *why, size_t why_size)
-{
-    int rc = PK_OK;
-#if PK_HAVE_MPI
-    pk_grid_private *p = grid->p;
-    if (p->mpi) {
-        MPI_File file;
-        int mpi_rc = MPI_File_open(MPI_COMM_WORLD, path, writing ? MPI_MODE_WRONLY : MPI_MODE_RDONLY,
-                                   MPI_INFO_NULL, &file);
-        if (mpi_rc != MPI_SUCCESS) {
-            io_error(mpi_rc, "open", path, why, why_size);
-            rc = PK_EIO;
-        } else {
-            mpi_rc = MPI_File_set_view(file, (MPI_Offset)offset, MPI_DOUBLE, p->in_file, "native", MPI_INFO_NULL);
-            if (mpi_rc == MPI_SUCCESS)
-                mpi_rc = writing ? MPI_File_write_all(file, p->cur, 1, p->tile, MPI_STATUS_IGNORE)
-                                 : MPI_File_read_all(file, p->cur, 1, p->tile, MPI_STATUS_IGNORE);
-            if (mpi_rc == MPI_SUCCESS && writing)
-                mpi_rc = MPI_File_sync(file);
-            if (mpi_rc != MPI_SUCCESS)
-                io_error(mpi_rc, writing ? "write" : "read", path, why, why_size);
-            int close_rc = MPI_File_close(&file);
-            if (mpi_rc == MPI_SUCCESS && close_rc != MPI_SUCCESS)
-                io_error(mpi_rc = close_rc, "close", path, why, why_size);
-            rc = mpi_rc == MPI_SUCCESS ? PK_OK : PK_EIO;
-        }
-    } else
-#endif
-    {
-        rc = transfer_alone(grid, path, offset, writing, why, why_size);
-    }
-    /* Every rank leaves with the worst outcome, in the words of the
-     * lowest rank that failed. */
-    int sayer = lowest_rank_with(rc != PK_OK);
-    if (sayer < 0)
-        return PK_OK;
-    pk_comm_broadcast(why, why_size, sayer);
-    return PK_EIO;
-}
-
-int pk_grid_save(pk_grid *grid, const char *path, const void *header, size_t header_size, char *why,
-                 size_t why_size)
-{
-    const double start = pk_clock_seconds();
-    char temporary[PATH_MAX + 32] = "";
-    int rc = PK_OK;
-    if (pk_comm_rank() == 0) {
-        /* Beside PATH, so the rename stays on one file system. */
-        const char *slash = strrchr(path, '/');
-        int dir_len = slash != NULL ? (int)(slash - path + 1) : 0;
-        if (snprintf(temporary, sizeof temporary, "%.*s.%s.XXXXXX", dir_len, path, path + dir_len) >=
-            (int)sizeof temporary) {
-            snprintf(why, why_size, "cannot write %s: the name is too long", path);
-            rc = PK_EIO;
-        }
-        int fd = rc == PK_OK ? mkstemp(temporary) : -1;
-        if (rc == PK_OK && fd < 0) {
-            snprintf(why, why_size, "cannot write %s: %s", path, strerror(errno));
-            rc = PK_EIO;
-        } else if (fd >= 0) {
-            const uint64_t size = header_size + grid->nx * grid->ny * sizeof(double);
-            if (pwrite(fd, header, header_size, 0) != (ssize_t)header_size || ftruncate(fd, (off_t)size) != 0) {
-                snprintf(why, why_size, "cannot write %s: %s", path, strerror(errno ? errno : ENOSPC));
-                rc = PK_EIO;
-            }
-            mode_t mask = umask(0); /* mkstemp makes the file 0600; give it the usual mode */
-            umask(mask);
-            if (fchmod(fd, 0666 & ~mask) != 0 && rc == PK_OK) {
-                snprintf(why, why_size, "cannot write %s: %s", path, strerror(errno));
-                rc = PK_EIO;
-            }
-            if (close(fd) != 0 && rc == PK_OK) {
-                snprintf(why, why_size, "cannot write %s: %s", path, strerror(errno));
-                rc = PK_EIO;
-            }
-            if (rc != PK_OK)
-                unlink(temporary);
-        }
-    }
-    pk_comm_broadcast(&rc, sizeof rc, 0);
-    if (rc != PK_OK) {
-        pk_comm_broadcast(why, why_size, 0);
-        grid->stats.io_seconds += pk_clock_seconds() - start;
-        return rc;
-    }
-    pk_comm_broadcast(temporary, sizeof temporary, 0);
-    rc = transfer(grid, temporary, header_size, true, why, why_size);
-    if (pk_comm_rank() == 0) {
-        if (rc == PK_OK && rename(temporary, path) != 0) {
-            snprintf(why, why_size, "cannot rename %s to %s: %s", temporary, path, strerror(errno));
-            rc = PK_EIO;
-        }
-        if (rc != PK_OK)
-            unlink(temporary);
-    }
-    pk_comm_broadcast(&rc, sizeof rc, 0);
-    if (rc != PK_OK)
-        pk_comm_broadcast(why, why_size, 0);
-    grid->stats.io_seconds += pk_clock_seconds() - start;
-    return rc;
-}
-
-int pk_grid_read_header(const char *path, void *header, size_t header_size, uint64_t *file_size, char *why,
-                        size_t why_size)
-{
-    int rc = PK_OK;
-    uint64_t size = 0;
-    if (pk_comm_rank() == 0) {
-        int fd = open(path, O_RDONLY);
-        struct stat st;
-        if (fd < 0) {
-            rc = errno == ENOENT ? PK_EOF : PK_EIO;
-            snprintf(why, why_size, "cannot open %s: %s", path, strerror(errno));
-        } else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-            rc = PK_EIO;
-            snprintf(why, why_size, "cannot read %s: not a regular file", path);
-        } else {
-            size = (uint64_t)st.st_size;
-            memset(header, 0, header_size);
-            ssize_t got = pread(fd, header, header_size, 0);
-            if (got < 0) {
-                rc = PK_EIO;
-                snprintf(why, why_size, "cannot read %s: %s", path, strerror(errno));
-            }
-        }
-        if (fd >= 0)
-            close(fd);
-    }
-    pk_comm_broadcast(&rc, sizeof rc, 0);
-    if (rc != PK_OK) {
-        pk_comm_broadcast(why, why_size, 0);
-        return rc;
-    }
-    pk_comm_broadcast(header, header_size, 0);
-    pk_comm_broadcast(&size, sizeof size, 0);
-    *file_size = size;
-    return PK_OK;
-}
-
-int pk_grid_load(pk_grid *grid, const char *path, uint64_t offset, char *why, size_t why_size)
-{
-    const double start = pk_clock_seconds();
-    int rc = transfer(grid, path, offset, false, why, why_size);
-    grid->stats.io_seconds += pk_clock_seconds() - start;
-    return rc;
 }

@@ -31,6 +31,18 @@ section_heat() {
     if [ -n "$(checksum_of "$d/t1")" ] && [ -z "$sums" ]; then pass; else
         fail "heat: the same field under 1-4 threads" "-t 1: $(checksum_of "$d/t1")$sums" "$(cat "$d/t1")"
     fi
+    # Temporal blocking: K steps a block at a time, the same bits (120 steps: blocks of K, and a rest).
+    sums=""
+    for t in "2 -t 1" "3 -t 2" "7 -t 2" "64 -t 3"; do
+        # shellcheck disable=SC2086 # the options are words on purpose
+        "$P" heat --size 150x97 --steps 120 --edges 10,0,5,0 --time-block $t >"$d/tb" 2>&1
+        [ "$(checksum_of "$d/tb")" = "$(checksum_of "$d/t1")" ] || sums="$sums --time-block $t: $(checksum_of "$d/tb")"
+    done
+    if [ -z "$sums" ]; then pass; else fail "heat --time-block: the same field" "-t 1: $(checksum_of "$d/t1")$sums"; fi
+    run "$P" heat --size 64 --steps 100000 --tolerance 1e-3 --check-every 50 --time-block 8
+    expect_eq "heat --time-block stops on the tolerance at the same step" \
+        "$("$P" heat --size 64 --steps 100000 --tolerance 1e-3 --check-every 50 | head -n 1)" "$(head -n 1 "$OUT")" \
+        "parkit heat --tolerance 1e-3 --check-every 50 --time-block 8"
 
     # The field file: 128 bytes of header, then NX x NY doubles row by row.
     expect_ok "heat -o writes the field and says nothing else on stderr" "$(cat "$d/t1")" \
@@ -120,6 +132,9 @@ print("ok")' "$d/f.png" 2>&1)" "python3 reading $d/f.png"
     expect_fail "heat: --edges with two numbers" 2 "bad --edges '1,2'" "$P" heat --edges 1,2
     expect_fail "heat: the sine mode with edges" 2 "leave out --edges" "$P" heat --init sine --edges 1
     expect_fail "heat: --halo unknown" 2 "bad --halo 'tcp'" "$P" heat --halo tcp
+    expect_fail "heat: --time-block 0" 2 "bad --time-block '0'" "$P" heat --time-block 0
+    expect_fail "heat: --time-block 65" 2 "bad --time-block '65': expected a whole number of steps from 1 to 64" \
+        "$P" heat --time-block 65
     expect_fail "heat: --ranks-grid for ranks there are not" 2 "3x1 tiles need 3 ranks, but there are 1" \
         "$P" heat --ranks-grid 3x1
     expect_fail "heat: a grid larger than memory" 2 "GiB available" "$P" heat --size 1000000000x1000000
@@ -154,7 +169,7 @@ print("ok")' "$d/f.png" 2>&1)" "python3 reading $d/f.png"
             "$(checksum_of "$OUT")" "parkit run jobs/heat-hotspot.ini"
     fi
 
-    # Stopped by a signal, resumed (with other threads): exactly the uninterrupted file.
+    # Stopped by a signal, resumed (with other threads, K steps at a time): exactly the uninterrupted file.
     "$P" heat --size 2048 --steps 400 -o "$d/whole.field" >/dev/null
     local i sig pid rc
     for i in 1 2 3 4; do
@@ -173,7 +188,7 @@ print("ok")' "$d/f.png" 2>&1)" "python3 reading $d/f.png"
         if [ "$sig" = TERM ] && { [ "$rc" != 75 ] || [ ! -s "$d/h.ck" ]; }; then
             fail "heat: SIGTERM saves a checkpoint and exits 75" "exit $rc, $(listing "$d")" "$(cat "$d/err")"
         fi
-        run "$P" heat --size 2048 --steps 400 -o "$d/ck.field" --checkpoint "$d/h.ck" --resume -t 1
+        run "$P" heat --size 2048 --steps 400 -o "$d/ck.field" --checkpoint "$d/h.ck" --resume -t 1 --time-block "$i"
         if [ "$RC" = 0 ] && cmp -s "$d/ck.field" "$d/whole.field" && [ ! -e "$d/h.ck" ]; then pass; else
             fail "heat: SIG$sig, then --resume writes the uninterrupted file" "exit $RC, $(listing "$d")" \
                 "$(cat "$ERR")"

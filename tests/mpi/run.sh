@@ -158,11 +158,16 @@ OMP_NUM_THREADS=1 "$P" heat --size 203x131 --steps 150 --edges 10,0,5,0 -o "$T/s
 for tiles in 2x1:2 1x2:2 3x1:3 1x3:3 4x1:4 1x4:4 2x2:4; do
     np=${tiles#*:}
     for halo in sendrecv nonblocking neighbor; do
-        rm -f "$T/mpi.field"
-        if mpi "$np" 2 heat --size 203x131 --steps 150 --edges 10,0,5,0 --halo "$halo" --ranks-grid "${tiles%:*}" \
-            -o "$T/mpi.field" && cmp -s "$T/expected" "$T/out" && cmp -s "$T/seq.field" "$T/mpi.field"; then pass; else
-            fail "heat -o FIELD (--ranks-grid ${tiles%:*}, --halo $halo)" "$(head -c 300 "$T/out")" "$(head -3 "$T/err")"
-        fi
+        # Step by step, and K = 4 steps at a time with halos 4 deep (corners through the tile beside).
+        for block in 1 4; do
+            rm -f "$T/mpi.field"
+            if mpi "$np" 2 heat --size 203x131 --steps 150 --edges 10,0,5,0 --halo "$halo" --ranks-grid "${tiles%:*}" \
+                --time-block "$block" -o "$T/mpi.field" && cmp -s "$T/expected" "$T/out" &&
+                cmp -s "$T/seq.field" "$T/mpi.field"; then pass; else
+                fail "heat -o FIELD (--ranks-grid ${tiles%:*}, --halo $halo, --time-block $block)" \
+                    "$(head -c 300 "$T/out")" "$(head -3 "$T/err")"
+            fi
+        done
     done
 done
 if mpi 3 1 heat --size 96x80 --steps 500 --init sine && grep -q "^validated" "$T/out"; then pass; else
@@ -215,6 +220,10 @@ elif [ "$rc" = 0 ]; then
     echo "   (the 4-rank heat run finished before the signal: nothing to resume)"
 else
     fail "heat: SIGUSR1 to a 4-rank run saves a checkpoint and exits 75" "exit $rc: $(head -3 "$T/err")"
+fi
+mpi 4 1 heat --size 100x20 --ranks-grid 1x4 --time-block 6
+if [ $? = 2 ] && [ "$(grep -c "thinner than --time-block 6" "$T/err")" = 1 ]; then pass; else
+    fail "heat: tiles thinner than the --time-block halo are refused once, exit 2" "$(head -3 "$T/err")"
 fi
 mpi 3 1 heat --size 2x100 --ranks-grid 3x1
 if [ $? = 2 ] && [ "$(grep -c "smaller than its halo" "$T/err")" = 1 ]; then pass; else

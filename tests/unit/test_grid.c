@@ -75,12 +75,12 @@ static pk_grid_run steps_of(uint64_t last)
     return (pk_grid_run){.sweep = heat_sweep, .ctx = (void *)&k, .last_step = last};
 }
 
-static void check_decomposition(int across, int down, pk_halo_mode halo, int threads)
+static void check_decomposition(int across, int down, pk_halo_mode halo, int threads, int time_block)
 {
     pk_grid grid;
     char why[400] = "";
     pk_grid_options options = {.nx = NX, .ny = NY, .ranks_x = across, .ranks_y = down, .halo = halo,
-                               .threads = threads};
+                               .threads = threads, .time_block = time_block};
     int rc = pk_grid_create(&grid, &options, why, sizeof why);
     CU_ASSERT_EQUAL_FATAL(rc, PK_OK);
     CU_ASSERT_EQUAL(grid.ranks_x * grid.ranks_y, pk_comm_size());
@@ -92,11 +92,20 @@ static void check_decomposition(int across, int down, pk_halo_mode halo, int thr
     pk_grid_tally differ = pk_grid_tally_rows(&grid, count_differences, want);
     CU_ASSERT_EQUAL(differ.sum, 0);
     if (differ.sum != 0)
-        fprintf(stderr, "\n  %d x %d tiles, %s, %d threads: %llu cells differ\n", grid.ranks_x, grid.ranks_y,
-                pk_halo_name(halo), threads, (unsigned long long)differ.sum);
-    /* Only the halos that exist travel: none on one rank. */
+        fprintf(stderr, "\n  %d x %d tiles, %s, %d threads, --time-block %d: %llu cells differ\n", grid.ranks_x,
+                grid.ranks_y, pk_halo_name(halo), threads, time_block, (unsigned long long)differ.sum);
+    /* Only the halos that exist travel: none on one rank; one exchange a
+     * step, or one every K steps (7 steps: 3 + 3 + 1). */
     if (pk_comm_size() == 1)
         CU_ASSERT_EQUAL(grid.stats.halo_messages, 0);
+    if (pk_comm_size() > 1)
+        CU_ASSERT_EQUAL(grid.stats.exchanges, time_block > 1 ? (STEPS + time_block - 1) / time_block : STEPS);
+    CU_ASSERT_EQUAL(grid.stats.updates, (uint64_t)STEPS * grid.rows * grid.cols);
+    /* A rim is computed twice only where a tile or another block is beside it. */
+    if (time_block <= 1)
+        CU_ASSERT_EQUAL(grid.stats.redundant_updates, 0);
+    if (time_block > 1 && pk_comm_size() > 1)
+        CU_ASSERT_TRUE(grid.stats.redundant_updates > 0);
     free(want);
     pk_grid_destroy(&grid);
 }
@@ -104,14 +113,18 @@ static void check_decomposition(int across, int down, pk_halo_mode halo, int thr
 static void test_every_decomposition_gives_the_plain_loop(void)
 {
     const int size = pk_comm_size();
+    /* K = 3: halos 3 deep, blocks 3 steps ahead, corners from diagonal tiles. */
     for (int halo = PK_HALO_SENDRECV; halo <= PK_HALO_NEIGHBOR; halo++)
-        for (int threads = 1; threads <= 2; threads++) {
-            check_decomposition(0, 0, (pk_halo_mode)halo, threads); /* the grid's choice */
-            check_decomposition(size, 1, (pk_halo_mode)halo, threads); /* columns of tiles */
-            check_decomposition(1, size, (pk_halo_mode)halo, threads); /* rows of tiles */
-            if (size == 4)
-                check_decomposition(2, 2, (pk_halo_mode)halo, threads);
-        }
+        for (int threads = 1; threads <= 2; threads++)
+            for (int depth = 1; depth <= 3; depth += 2) {
+                check_decomposition(0, 0, (pk_halo_mode)halo, threads, depth); /* the grid's choice */
+                check_decomposition(size, 1, (pk_halo_mode)halo, threads, depth); /* columns of tiles */
+                check_decomposition(1, size, (pk_halo_mode)halo, threads, depth); /* rows of tiles */
+                if (size == 4)
+                    check_decomposition(2, 2, (pk_halo_mode)halo, threads, depth);
+            }
+    if (size == 1) /* blocks deeper than the grid is high */
+        check_decomposition(1, 1, PK_HALO_SENDRECV, 2, 40);
 }
 
 /* The sweep the tests break on purpose: a step that skips one cell. */
@@ -222,13 +235,26 @@ static void test_tolerance_and_cancel_stop_every_rank(void)
     pk_grid_options options = {.nx = NX, .ny = NY, .threads = 2, .halo = PK_HALO_NONBLOCKING};
     CU_ASSERT_EQUAL_FATAL(pk_grid_create(&grid, &options, why, sizeof why), PK_OK);
     pk_grid_fill(&grid, fill_start, NULL);
+    /* The tolerance's looks fall on the same steps with --time-block. */
+    pk_grid blocked;
+    options.time_block = 3;
+    CU_ASSERT_EQUAL_FATAL(pk_grid_create(&blocked, &options, why, sizeof why), PK_OK);
+    pk_grid_fill(&blocked, fill_start, NULL);
+    pk_grid_run run = steps_of(1000);
+    run.tolerance = 1e6, run.check_every = 5;
+    CU_ASSERT_EQUAL(pk_grid_run_steps(&blocked, &run), PK_OK);
+    CU_ASSERT_TRUE(run.converged);
+    CU_ASSERT_EQUAL(blocked.step, 5);
+    const double blocked_change = run.last_change;
+    pk_grid_destroy(&blocked);
     /* Cells change by up to ~50 in the first steps: a tolerance of 1e6 is
      * met at the first look, after check_every steps. */
-    pk_grid_run run = steps_of(1000);
+    run = steps_of(1000);
     run.tolerance = 1e6, run.check_every = 5;
     CU_ASSERT_EQUAL(pk_grid_run_steps(&grid, &run), PK_OK);
     CU_ASSERT_TRUE(run.converged);
     CU_ASSERT_EQUAL(grid.step, 5);
+    CU_ASSERT_EQUAL(run.last_change, blocked_change);
     CU_ASSERT_TRUE(run.last_change > 0 && run.last_change < 1e6);
     /* The largest change is the same on every rank. */
     double change = run.last_change, most = change;
@@ -274,6 +300,15 @@ static void test_impossible_grids_are_refused(void)
         CU_ASSERT_EQUAL(pk_grid_create(&grid, &options, why, sizeof why), PK_EINVAL);
         CU_ASSERT_PTR_NOT_NULL(strstr(why, "smaller than its halo"));
     }
+    if (size > 1) {
+        /* Tiles 23 / size rows high cannot hold a halo 12 deep. */
+        options = (pk_grid_options){.nx = NX, .ny = NY, .ranks_x = 1, .ranks_y = size, .threads = 1,
+                                    .time_block = 12};
+        CU_ASSERT_EQUAL(pk_grid_create(&grid, &options, why, sizeof why), PK_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(why, "thinner than --time-block 12"));
+    }
+    options = (pk_grid_options){.nx = NX, .ny = NY, .threads = 1, .time_block = PK_GRID_MAX_TIME_BLOCK + 1};
+    CU_ASSERT_EQUAL(pk_grid_create(&grid, &options, why, sizeof why), PK_EINVAL);
     pk_halo_mode mode;
     CU_ASSERT_EQUAL(pk_halo_parse("neighbor", &mode), PK_OK);
     CU_ASSERT_EQUAL(mode, PK_HALO_NEIGHBOR);

@@ -114,6 +114,15 @@ static bool set_ranks_grid(void *settings, const char *value)
     return true;
 }
 
+static bool set_time_block(void *settings, const char *value)
+{
+    uint64_t k;
+    if (!pk_value_count(value, value + strlen(value), PK_GRID_MAX_TIME_BLOCK, &k))
+        return false;
+    pk_heat_settings_in(settings)->time_block = (uint8_t)k;
+    return true;
+}
+
 #define SOLVE PK_FOR(PK_COMMAND_HEAT_SOLVE)
 
 static const pk_kernel_key keys[] = {
@@ -131,6 +140,7 @@ static const pk_kernel_key keys[] = {
     {"parallel", "halo", PK_KEY_SETTING, SOLVE, 0, "sendrecv, nonblocking or neighbor", set_halo},
     {"parallel", "ranks-grid", PK_KEY_SETTING, SOLVE, 0, "AxD: tiles across and down, from 1 to 65535 each",
      set_ranks_grid},
+    {"parallel", "time-block", PK_KEY_SETTING, SOLVE, 0, "a whole number of steps from 1 to 64", set_time_block},
 };
 
 const pk_kernel_key *pk_heat_key(const char *name)
