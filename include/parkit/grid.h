@@ -158,6 +158,12 @@ typedef struct pk_grid_run {
     int (*save)(void *save_ctx);
     void *save_ctx;
     pk_progress *progress; /* optional: steps done of steps to do */
+    /* > 0: after every step that is a multiple of pause_every, the run
+     * calls pause(pause_ctx) on every rank (a snapshot); a failure it
+     * returns (the same on every rank) ends the run. */
+    uint64_t pause_every;
+    int (*pause)(void *pause_ctx);
+    void *pause_ctx;
 
     /* What happened. */
     double last_change; /* the largest change at the last look; -1: none */

@@ -25,7 +25,8 @@
  * little-endian doubles (numpy: np.fromfile(f, '<f8', offset=128)).
  * Header, little-endian: "PKHEAT01", nx, ny, step (u64), alpha, dt, time
  * (double), the edges top, bottom, left, right (double), the initial
- * field's identity (u64), zeros.  A checkpoint is such a file.
+ * field's identity (u64), the first field's lowest and highest value,
+ * frame included (double), zeros.  A checkpoint is such a file.
  */
 #ifndef PARKIT_HEAT_H
 #define PARKIT_HEAT_H
@@ -68,6 +69,16 @@ double pk_heat_stable_dt(uint64_t nx, uint64_t ny, double alpha);
  * PK_EINVAL with WHY. */
 int pk_heat_check(const pk_heat_problem *problem, char *why, size_t why_size);
 
+/* Where snapshots go (rank 0): begin(ctx, step, width, height) starts the
+ * picture of the field at STEP, then band(ctx, rgb, rows) hands over its
+ * rows in order, 3 bytes a cell (rgb is malloc'd and becomes the callee's).
+ * Both return PK_OK or a failure, which ends the run. */
+typedef struct pk_heat_frames {
+    int (*begin)(void *ctx, uint64_t step, uint32_t width, uint32_t height);
+    int (*band)(void *ctx, unsigned char *rgb, uint32_t rows);
+    void *ctx;
+} pk_heat_frames;
+
 typedef struct pk_heat_options {
     pk_heat_problem problem;
     pk_grid_options grid; /* nx, ny from the problem */
@@ -81,6 +92,12 @@ typedef struct pk_heat_options {
      * value), its bytes in order through image_write on rank 0. */
     pk_write_fn image_write;
     void *image_ctx;
+    /* Optional: a snapshot every snapshot_every steps (step 0 included),
+     * on one colour scale for the whole run: the first field's lowest to
+     * highest value, frame included (heat only spreads, so every later
+     * field stays within it). */
+    uint64_t snapshot_every;
+    pk_heat_frames frames;
     const char *checkpoint_path;
     double checkpoint_interval; /* seconds; 0: 60 */
     bool resume;
@@ -104,6 +121,8 @@ typedef struct pk_heat_report {
     double error_scheme, error_equation, tolerance_scheme;
     bool validated;
     uint64_t resumed_step; /* the step a checkpoint gave, 0 if none */
+    uint64_t snapshots;    /* taken by this run */
+    double range[2];       /* the first field's lowest and highest value (the snapshots' scale) */
     /* Why the run failed (with its pk_status): a refused problem, memory,
      * files, a checkpoint. */
     char error[512];

@@ -1,7 +1,8 @@
 /*
  * The heat kernel's options, as the front ends see them: its one command
  * (solve) and the table of its keys ([grid] size, steps, tolerance,
- * check-every, alpha, dt, edges, init, hot; [output] png; [parallel] halo,
+ * check-every, alpha, dt, edges, init, hot; [output] png, snapshots,
+ * snapshot-every; [parallel] halo,
  * ranks-grid, time-block),
  * whose setters the command line uses too, so `--size 1024x512` and
  * `size = 1024x512` mean the same and are refused the same way.
@@ -31,6 +32,8 @@ typedef struct pk_heat_settings {
     double hot;
     const char *init_path; /* kept from the command line or the job file */
     const char *png_path;  /* the final field as a heat map; NULL: none */
+    const char *snapshots; /* PREFIX of the snapshots' files; NULL: none */
+    uint64_t snapshot_every;
     pk_halo_mode halo;
     uint16_t ranks_x, ranks_y; /* 0: the grid chooses */
     uint8_t time_block;        /* 0: step by step */

@@ -17,7 +17,7 @@
 
 /* The most keys a kernel's table may have, and the most bytes its
  * settings may take in a job spec. */
-enum { PK_KERNEL_MAX_KEYS = 32, PK_KERNEL_SETTINGS_MAX = 128 };
+enum { PK_KERNEL_MAX_KEYS = 32, PK_KERNEL_SETTINGS_MAX = 192 };
 
 /* A command's bit in the masks below: command numbers index `commands`. */
 #define PK_FOR(command) (1u << (command))

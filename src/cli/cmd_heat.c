@@ -43,6 +43,10 @@ static const char heat_usage[] =
     "                         at its place; complete or absent)\n"
     "      --png IMAGE        the final field as a heat map (PNG, lowest to highest\n"
     "                         value, black through red to pale yellow; needs libpng)\n"
+    "      --snapshots PREFIX --snapshot-every K   a heat map every K steps (and of\n"
+    "                         the first field), PREFIX-STEP.png, on the first field's\n"
+    "                         scale; deflated and written by a writer thread while\n"
+    "                         the next steps run\n"
     "\n"
     "parallel:\n"
     "  -t, --threads N        threads per rank (default: OMP_NUM_THREADS,\n"
@@ -81,6 +85,8 @@ enum {
     OPT_INIT,
     OPT_HOT,
     OPT_PNG,
+    OPT_SNAPSHOTS,
+    OPT_SNAPSHOT_EVERY,
     OPT_HALO,
     OPT_RANKS_GRID,
     OPT_TIME_BLOCK,
@@ -98,6 +104,8 @@ static const struct option long_options[] = {
     {"init", required_argument, NULL, OPT_INIT},
     {"hot", required_argument, NULL, OPT_HOT},
     {"png", required_argument, NULL, OPT_PNG},
+    {"snapshots", required_argument, NULL, OPT_SNAPSHOTS},
+    {"snapshot-every", required_argument, NULL, OPT_SNAPSHOT_EVERY},
     {"halo", required_argument, NULL, OPT_HALO},
     {"ranks-grid", required_argument, NULL, OPT_RANKS_GRID},
     {"time-block", required_argument, NULL, OPT_TIME_BLOCK},
@@ -109,7 +117,8 @@ static const char *const option_keys[] = {
     [OPT_SIZE - OPT_SIZE] = "size",   [OPT_STEPS - OPT_SIZE] = "steps", [OPT_TOLERANCE - OPT_SIZE] = "tolerance",
     [OPT_CHECK_EVERY - OPT_SIZE] = "check-every", [OPT_ALPHA - OPT_SIZE] = "alpha", [OPT_DT - OPT_SIZE] = "dt",
     [OPT_EDGES - OPT_SIZE] = "edges", [OPT_INIT - OPT_SIZE] = "init", [OPT_HOT - OPT_SIZE] = "hot",
-    [OPT_PNG - OPT_SIZE] = "png",     [OPT_HALO - OPT_SIZE] = "halo", [OPT_RANKS_GRID - OPT_SIZE] = "ranks-grid",
+    [OPT_PNG - OPT_SIZE] = "png",     [OPT_SNAPSHOTS - OPT_SIZE] = "snapshots",
+    [OPT_SNAPSHOT_EVERY - OPT_SIZE] = "snapshot-every",     [OPT_HALO - OPT_SIZE] = "halo", [OPT_RANKS_GRID - OPT_SIZE] = "ranks-grid",
     [OPT_TIME_BLOCK - OPT_SIZE] = "time-block",
 };
 

@@ -21,6 +21,7 @@
 #include "parkit/heat.h"
 #include "parkit/heat_settings.h"
 #include "parkit/png_bands.h"
+#include "parkit/png_frames.h"
 #include "parkit/status.h"
 
 /* Bytes of memory traffic a cell's update is counted as: its value read
@@ -46,9 +47,32 @@ static int check_output(const cli_job *cli, const char *path)
     return PK_EXIT_OK;
 }
 
+/* Snapshots: PREFIX-STEP.png, written by the frames' writer thread (rank 0). */
+typedef struct snapshot_files {
+    pk_png_frames *frames;
+    const char *prefix;
+    int digits; /* of the last step, so the names sort */
+} snapshot_files;
+
+static int snapshot_begin(void *ctx, uint64_t step, uint32_t width, uint32_t height)
+{
+    snapshot_files *files = ctx;
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s-%0*llu.png", files->prefix, files->digits, (unsigned long long)step) >=
+        (int)sizeof path)
+        return PK_EINVAL;
+    return pk_png_frames_begin(files->frames, path, width, height);
+}
+
+static int snapshot_band(void *ctx, unsigned char *rgb, uint32_t rows)
+{
+    snapshot_files *files = ctx;
+    return pk_png_frames_band(files->frames, rgb, rows);
+}
+
 /* Checks of the files before the solve (rank 0's, said to all).  Returns
  * an exit code. */
-static int check_files(const cli_job *cli, const pk_heat_problem *problem, const char *png)
+static int check_files(const cli_job *cli, const pk_heat_problem *problem, const char *png, const char *snapshots)
 {
     int rc = PK_EXIT_OK;
     if (pk_comm_rank() == 0) {
@@ -71,6 +95,13 @@ static int check_files(const cli_job *cli, const pk_heat_problem *problem, const
         } else if (png != NULL && problem->init == PK_HEAT_FILE && cli_same_file(png, problem->init_path)) {
             cli_error(cli->what, "--png %s: it is the --init field, which it would destroy", png);
             rc = PK_EXIT_USAGE;
+        } else if (snapshots != NULL) {
+            char directory[PATH_MAX];
+            cli_directory_of(snapshots, directory, sizeof directory);
+            if (access(directory, W_OK | X_OK) != 0) {
+                cli_error(cli->what, "--snapshots %s: cannot write in %s: %s", snapshots, directory, strerror(errno));
+                rc = PK_EXIT_USAGE;
+            }
         }
     }
     pk_comm_broadcast(&rc, sizeof rc, 0);
@@ -85,6 +116,8 @@ typedef struct heat_costs {
     uint64_t halo_bytes, halo_messages, exchanges; /* all ranks' */
     uint64_t messages_saved;                       /* against one exchange a step */
     double redundant;                              /* rim updates over useful ones */
+    uint64_t snapshots;                            /* pictures written (rank 0) */
+    double snapshots_waited; /* seconds rank 0 waited for the snapshots' writer (backpressure) */
 } heat_costs;
 
 static void gather_costs(const pk_heat_options *options, const pk_heat_report *report, heat_costs *c)
@@ -139,6 +172,7 @@ static void report_json(const cli_job *cli, const pk_heat_options *options, cons
            report->ranks_x, report->ranks_y, pk_halo_name(options->grid.halo), c->mlups, BYTES_PER_UPDATE,
            c->gbytes, c->halo_bytes, c->halo_messages, options->grid.time_block > 1 ? options->grid.time_block : 1,
            c->messages_saved, c->redundant);
+    printf(",\"snapshots\":%" PRIu64 ",\"snapshots_wait_seconds\":%.6f", c->snapshots, c->snapshots_waited);
     print_json_spread("sweep_seconds_per_rank", c->compute);
     print_json_spread("halo_seconds_per_rank", c->halo);
     print_json_spread("overlap_seconds_per_rank", c->overlap);
@@ -187,6 +221,8 @@ static void report_time(const cli_job *cli, const pk_heat_options *options, cons
     if (options->grid.time_block > 1)
         fprintf(stderr, "; --time-block %d: %" PRIu64 " messages saved, %.1f%% of the updates done twice (the "
                 "blocks' rims)", options->grid.time_block, c->messages_saved, 100 * c->redundant);
+    if (c->snapshots > 0)
+        fprintf(stderr, "; %" PRIu64 " snapshots (waited %.3f s for their writer)", c->snapshots, c->snapshots_waited);
     fprintf(stderr, ", I/O %.3f s\n", c->io.max);
     cli_report_time(cli, &report->run);
 }
@@ -212,7 +248,17 @@ int heat_run_spec(const pk_job_spec *spec)
                   "field with -o and draw it elsewhere");
         return PK_EXIT_USAGE;
     }
-    rc = check_files(&cli, &options.problem, png);
+    const char *snapshots = settings->snapshots;
+    if ((snapshots != NULL) != (settings->snapshot_every > 0)) {
+        cli_error(cli.what, "%s", snapshots != NULL ? "--snapshots needs --snapshot-every K (steps between pictures)"
+                                                    : "--snapshot-every needs --snapshots PREFIX (where they go)");
+        return PK_EXIT_USAGE;
+    }
+    if (snapshots != NULL && !pk_png_available()) {
+        cli_error(cli.what, "--snapshots needs libpng: apt-get install libpng-dev, then rebuild (make)");
+        return PK_EXIT_USAGE;
+    }
+    rc = check_files(&cli, &options.problem, png, snapshots);
     if (rc != PK_EXIT_OK)
         return rc;
     rc = cli_job_check_checkpoint(&cli);
@@ -250,9 +296,39 @@ int heat_run_spec(const pk_job_spec *spec)
         }
         options.image_write = cli_output_stream(&image, &options.image_ctx);
     }
+    /* Snapshots: deflated and written by a writer thread on rank 0 while the steps go on. */
+    snapshot_files files = {.prefix = snapshots, .digits = 1};
+    for (uint64_t last = options.steps; last >= 10; last /= 10)
+        files.digits++;
+    if (snapshots != NULL) {
+        int started = pk_comm_rank() == 0 ? pk_png_frames_start(&files.frames, (size_t)256 << 20) : PK_OK;
+        if (pk_comm_agree(started) != PK_OK) {
+            cli_error(cli.what, "cannot start the snapshots' writer thread: %s", pk_strerror(started));
+            pk_png_frames_finish(files.frames, 1, NULL, 0);
+            cli_progress_stop(display);
+            return PK_EXIT_FAILURE;
+        }
+        options.snapshot_every = settings->snapshot_every;
+        options.frames = (pk_heat_frames){.begin = snapshot_begin, .band = snapshot_band, .ctx = &files};
+    }
     pk_heat_report report = {0};
     int status = pk_heat_solve(&options, &report);
     cli_progress_stop(display);
+    uint64_t snapshots_written = 0;
+    double snapshots_waited = 0;
+    if (files.frames != NULL) {
+        char why_frames[512] = "";
+        pk_png_frames_stats(files.frames, &snapshots_written, &snapshots_waited);
+        int written = pk_png_frames_finish(files.frames, status != PK_OK, why_frames, sizeof why_frames);
+        if (written != PK_OK) {
+            /* The writer's own words name the file; they replace the run's. */
+            snprintf(report.error, sizeof report.error, "snapshots: %s", why_frames);
+            report.usage_error = false;
+            if (status == PK_OK)
+                status = written;
+        }
+    }
+    pk_comm_broadcast(&status, sizeof status, 0);
     if (png != NULL && cli_output_close(&picture, &image, status, 0, &report.run.output_seconds) != PK_OK) {
         if (status == PK_OK)
             return PK_EXIT_FAILURE; /* said */
@@ -271,6 +347,7 @@ int heat_run_spec(const pk_job_spec *spec)
     }
     heat_costs costs;
     gather_costs(&options, &report, &costs);
+    costs.snapshots = snapshots_written, costs.snapshots_waited = snapshots_waited;
     if (cli.spec.json)
         report_json(&cli, &options, &report, &costs);
     else if (pk_comm_rank() == 0)

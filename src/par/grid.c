@@ -406,7 +406,7 @@ static double sweep_threads(pk_grid *grid, pk_grid_sweep_fn sweep, void *ctx, si
     const size_t stride = p->stride;
     const int n = thread_count(grid);
     double biggest = 0;
-#pragma omp parallel num_threads(n) reduction(max : biggest)
+#pragma omp parallel num_threads(n) if (n > 1) reduction(max : biggest)
     {
         const int t = thread_number();
         const double start = pk_clock_seconds();
@@ -588,6 +588,10 @@ static bool has_neighbours(const pk_grid *grid)
            p->right != PK_COMM_NOBODY;
 }
 
+/* Open MPI sends messages up to a few KiB at once (eagerly); larger ones
+ * wait for the receiver (rendezvous). */
+#define EAGER_BYTES 16384
+
 /* One step: halos in, every cell swept into the other copy, copies
  * swapped.  The largest change when CHANGE. */
 static double step(pk_grid *grid, pk_grid_sweep_fn sweep, void *ctx, bool change)
@@ -605,8 +609,11 @@ static double step(pk_grid *grid, pk_grid_sweep_fn sweep, void *ctx, bool change
         exchange_post(grid, p->cur);
         count_halo(grid);
         double posted = pk_clock_seconds();
-        /* The inside needs no halo: swept while the halos travel. */
-        biggest = rows > 2 && cols > 2 ? sweep_threads(grid, sweep, ctx, 1, rows - 2, 1, cols - 2, change, true) : 0;
+        /* The inside needs no halo: swept while the halos travel.  Messages
+         * past the eager limit move only while their sender and receiver
+         * are inside MPI: thread 0 then calls in now and then. */
+        const bool large = (rows > cols ? rows : cols) * sizeof(double) > EAGER_BYTES;
+        biggest = rows > 2 && cols > 2 ? sweep_threads(grid, sweep, ctx, 1, rows - 2, 1, cols - 2, change, large) : 0;
         double swept = pk_clock_seconds();
         exchange_wait(grid);
         double arrived = pk_clock_seconds();
@@ -668,14 +675,19 @@ static double block_steps(pk_grid *grid, double **scratch, pk_grid_sweep_fn swee
     pk_grid_private *p = grid->p;
     const ptrdiff_t rim = (ptrdiff_t)p->halo, width = (ptrdiff_t)cols + 2 * rim, height = (ptrdiff_t)rows + 2 * rim;
     /* Scratch cell (i, j) is tile cell (r0 - rim + i, c0 - rim + j). */
-    for (ptrdiff_t i = 0; i < height; i++) {
-        const double *from = inner(grid, p->cur, (ptrdiff_t)r0 - rim + i, (ptrdiff_t)c0 - rim);
-        memcpy(scratch[0] + i * width, from, (size_t)width * sizeof(double));
-        memcpy(scratch[1] + i * width, from, (size_t)width * sizeof(double));
-    }
     /* The grid's cells, in scratch coordinates: [top, bottom) x [left, right). */
     const ptrdiff_t top = rim - (ptrdiff_t)(grid->y0 + r0), bottom = top + (ptrdiff_t)grid->ny;
     const ptrdiff_t left = rim - (ptrdiff_t)(grid->x0 + c0), right = left + (ptrdiff_t)grid->nx;
+    /* Each step writes the other copy over the region it reads the next
+     * step, so the second copy needs the cells no step writes only where
+     * the frame comes into the scratch (the grid's edge). */
+    const bool at_edge = top > 0 || left > 0 || bottom < height || right < width;
+    for (ptrdiff_t i = 0; i < height; i++) {
+        const double *from = inner(grid, p->cur, (ptrdiff_t)r0 - rim + i, (ptrdiff_t)c0 - rim);
+        memcpy(scratch[0] + i * width, from, (size_t)width * sizeof(double));
+        if (at_edge)
+            memcpy(scratch[1] + i * width, from, (size_t)width * sizeof(double));
+    }
     double biggest = 0;
     int now = 0;
     for (size_t s = 1; s <= k; s++) {
@@ -718,7 +730,7 @@ static double blocked_steps(pk_grid *grid, pk_grid_sweep_fn sweep, void *ctx, si
     (void)n; /* only the OpenMP pragma reads it */
     double biggest = 0;
     uint64_t redundant = 0;
-#pragma omp parallel num_threads(n) reduction(max : biggest) reduction(+ : redundant)
+#pragma omp parallel num_threads(n) if (n > 1) reduction(max : biggest) reduction(+ : redundant)
     {
         const int t = thread_number();
         const double busy = pk_clock_seconds();
@@ -771,11 +783,20 @@ int pk_grid_run_steps(pk_grid *grid, pk_grid_run *run)
             const uint64_t to_look = run->check_every - grid->step % run->check_every;
             k = k < to_look ? k : to_look;
         }
+        if (run->pause_every > 0) {
+            const uint64_t to_pause = run->pause_every - grid->step % run->pause_every;
+            k = k < to_pause ? k : to_pause;
+        }
         const bool look = looking && (grid->step + k) % run->check_every == 0;
         double change = grid->time_block > 1 ? blocked_steps(grid, run->sweep, run->ctx, (size_t)k, look)
                                              : step(grid, run->sweep, run->ctx, look);
         if (run->progress != NULL)
             atomic_store(&run->progress->units_done, grid->step);
+        if (run->pause_every > 0 && grid->step % run->pause_every == 0) {
+            int rc = run->pause(run->pause_ctx);
+            if (rc != PK_OK)
+                return rc;
+        }
         if (look) {
             double start = pk_clock_seconds();
             pk_comm_max_double(&change, 1);

@@ -137,6 +137,15 @@ if "$P" info --json | grep -q '"png":true'; then
         fail "mandel -o FILE.png (np=3, --distribute dynamic)" "$(head -3 "$T/err")"
     fi
     rm -f "$T/seq.png" "$T/mpi.png"
+    # Snapshots on 3 ranks, K steps at a time: one process's pictures.
+    mkdir -p "$T/seq" "$T/mpi"
+    OMP_NUM_THREADS=1 "$P" heat --size 203x131 --steps 150 --edges 10,0,5,0 --snapshots "$T/seq/h" \
+        --snapshot-every 40 >/dev/null
+    if mpi 3 2 heat --size 203x131 --steps 150 --edges 10,0,5,0 --snapshots "$T/mpi/h" --snapshot-every 40 \
+        --time-block 3 && [ "$(ls "$T/mpi" | wc -l)" = 4 ] && diff -r "$T/seq" "$T/mpi" >/dev/null; then pass; else
+        fail "heat --snapshots on 3 ranks are one process's pictures" "$(ls "$T/mpi")" "$(head -3 "$T/err")"
+    fi
+    rm -rf "$T/seq" "$T/mpi"
 fi
 OMP_NUM_THREADS=1 "$P" mandel --size 640x360 --iterations 800 -o "$T/seq.raw"
 for np in $NPS; do
@@ -181,6 +190,15 @@ if "$P" info --json | grep -q '"png":true'; then
         fail "heat --png on 2x2 tiles is one process's picture" "$(head -3 "$T/err")"
     fi
     rm -f "$T/seq.png" "$T/mpi.png"
+    # Snapshots on 3 ranks, K steps at a time: one process's pictures.
+    mkdir -p "$T/seq" "$T/mpi"
+    OMP_NUM_THREADS=1 "$P" heat --size 203x131 --steps 150 --edges 10,0,5,0 --snapshots "$T/seq/h" \
+        --snapshot-every 40 >/dev/null
+    if mpi 3 2 heat --size 203x131 --steps 150 --edges 10,0,5,0 --snapshots "$T/mpi/h" --snapshot-every 40 \
+        --time-block 3 && [ "$(ls "$T/mpi" | wc -l)" = 4 ] && diff -r "$T/seq" "$T/mpi" >/dev/null; then pass; else
+        fail "heat --snapshots on 3 ranks are one process's pictures" "$(ls "$T/mpi")" "$(head -3 "$T/err")"
+    fi
+    rm -rf "$T/seq" "$T/mpi"
 fi
 # A field written by 4 ranks is a first field for 3, and the same as one process's.
 if mpi 3 2 heat --size 203x131 --steps 10 --edges 10,0,5,0 --init "$T/mpi.field" &&

@@ -27,6 +27,7 @@ int pk_suite_answers(void);
 int pk_suite_mandel(void);
 int pk_suite_grid(void);
 int pk_suite_heat(void);
+int pk_suite_png_frames(void);
 
 /* The registration helper every suite uses: NULL-terminated {name, fn} list. */
 typedef struct pk_test_case {

@@ -21,7 +21,7 @@
 #include "suites.h"
 
 enum { NX = 37, NY = 23, STEPS = 7 };
-static const heat_coefficients k = {.rx = 0.21, .ry = 0.17};
+static const heat_coefficients k = {.rx = 0.21, .ry = 0.17, .path = HEAT_PATH_PORTABLE};
 
 /* A value for every cell, frame included, that no symmetry repeats. */
 static double start_value(int64_t gy, int64_t gx)

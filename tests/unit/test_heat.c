@@ -40,6 +40,38 @@ static void test_one_step_by_hand(void)
     CU_ASSERT_EQUAL(change, 6.0);
 }
 
+/* Every sweep path this CPU has gives the portable path's bits, on values
+ * of every size and sign, at every alignment and length. */
+static void test_every_path_gives_the_same_bits(void)
+{
+    enum { STRIDE = 67, ROWS = 9 };
+    double in[STRIDE * (ROWS + 2)], want[STRIDE * (ROWS + 2)], got[STRIDE * (ROWS + 2)];
+    uint64_t z = 88172645463325252u;
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        z ^= z << 13, z ^= z >> 7, z ^= z << 17;
+        in[i] = ldexp((double)(z >> 11) * 0x1p-53 - 0.5, (int)(z % 40) - 20);
+    }
+    heat_coefficients k = {.rx = 0.2131, .ry = 0.1377, .path = HEAT_PATH_PORTABLE};
+    int paths = 0;
+    for (int path = HEAT_PATH_PORTABLE; path <= HEAT_PATH_AVX512; path++) {
+        if (!heat_path_available((heat_path)path))
+            continue;
+        paths++;
+        for (size_t start = 1; start <= 4; start++)
+            for (size_t cols = 1; cols <= STRIDE - 6; cols += 7) {
+                memset(want, 0, sizeof want), memset(got, 0, sizeof got);
+                k.path = HEAT_PATH_PORTABLE;
+                double cw = heat_sweep(&k, in + STRIDE + start, want + STRIDE + start, STRIDE, ROWS, cols, true);
+                k.path = (heat_path)path;
+                double cg = heat_sweep(&k, in + STRIDE + start, got + STRIDE + start, STRIDE, ROWS, cols, true);
+                CU_ASSERT_EQUAL(memcmp(want, got, sizeof want), 0);
+                CU_ASSERT_EQUAL(cw, cg);
+            }
+    }
+    CU_ASSERT_TRUE(paths >= 1);
+    CU_ASSERT_TRUE(heat_path_available(heat_path_best()));
+}
+
 static pk_heat_problem sine(uint64_t n)
 {
     return (pk_heat_problem){.nx = n, .ny = n, .alpha = 1.0, .dt = 0.8 * pk_heat_stable_dt(n, n, 1.0),
@@ -235,6 +267,7 @@ int pk_suite_heat(void)
 {
     static const pk_test_case cases[] = {
         {"one step by hand", test_one_step_by_hand},
+        {"every path gives the same bits", test_every_path_gives_the_same_bits},
         {"stability and refusals", test_stability_and_refusals},
         {"the sine mode decays exactly", test_the_sine_mode_decays_exactly},
         {"the checksum sees any change", test_the_checksum_sees_any_change},

@@ -19,6 +19,9 @@
 #error "field files are little-endian doubles, written as the host stores them: a big-endian host needs byte swaps"
 #endif
 
+/* Two copies of a tile past this many bytes are far beyond any cache. */
+#define STREAM_BYTES ((uint64_t)256 << 20)
+
 static const char magic[8] = {'P', 'K', 'H', 'E', 'A', 'T', '0', '1'}; /* PK_HEAT_MAGIC, no NUL */
 _Static_assert(sizeof PK_HEAT_MAGIC == sizeof magic + 1, "the magic is 8 bytes");
 
@@ -29,7 +32,8 @@ typedef struct heat_header {
     double alpha, dt, time;
     double edges[4];
     uint64_t identity;
-    unsigned char zeros[PK_HEAT_HEADER_BYTES - 8 - 3 * 8 - 3 * 8 - 4 * 8 - 8];
+    double range[2];
+    unsigned char zeros[PK_HEAT_HEADER_BYTES - 8 - 3 * 8 - 3 * 8 - 4 * 8 - 8 - 2 * 8];
 } heat_header;
 _Static_assert(sizeof(heat_header) == PK_HEAT_HEADER_BYTES, "the header is 128 bytes");
 
@@ -54,10 +58,11 @@ static uint64_t identity_of(const pk_heat_problem *problem)
     return hash;
 }
 
-static heat_header header_of(const pk_heat_problem *problem, uint64_t step)
+static heat_header header_of(const pk_heat_problem *problem, uint64_t step, const double range[2])
 {
     heat_header h = {.nx = problem->nx, .ny = problem->ny, .step = step, .alpha = problem->alpha,
-                     .dt = problem->dt, .time = (double)step * problem->dt, .identity = identity_of(problem)};
+                     .dt = problem->dt, .time = (double)step * problem->dt, .identity = identity_of(problem),
+                     .range = {range[0], range[1]}};
     memcpy(h.magic, magic, sizeof magic);
     memcpy(h.edges, problem->edges, sizeof h.edges);
     return h;
@@ -85,11 +90,40 @@ typedef struct heat_state {
     pk_grid grid;
 } heat_state;
 
+/* The first field's lowest and highest value, its frame included: the
+ * scale of the snapshots, and of every later field (heat only spreads). */
+static void first_range(heat_state *s)
+{
+    const pk_heat_problem *problem = &s->options->problem;
+    double lo = -pk_grid_tally_rows(&s->grid, heat_lowest_row, NULL).max;
+    double hi = pk_grid_tally_rows(&s->grid, heat_checksum_row, (void *)problem).max;
+    for (int e = 0; e < 4; e++) {
+        lo = problem->edges[e] < lo ? problem->edges[e] : lo;
+        hi = problem->edges[e] > hi ? problem->edges[e] : hi;
+    }
+    s->report->range[0] = lo, s->report->range[1] = hi;
+}
+
+/* A snapshot (pk_grid_run's pause): the field now, coloured on the first
+ * field's scale, to the caller's frames. */
+static int snapshot(void *ctx)
+{
+    heat_state *s = ctx;
+    int rc = heat_snapshot_take(&s->grid, &s->options->frames, s->grid.step, s->report->range[0],
+                                s->report->range[1]);
+    if (rc == PK_OK)
+        s->report->snapshots++;
+    else if (s->report->error[0] == '\0')
+        snprintf(s->report->error, sizeof s->report->error, "cannot take the snapshot of step %llu: %s",
+                 (unsigned long long)s->grid.step, pk_strerror(rc));
+    return rc;
+}
+
 /* Saves the checkpoint (pk_grid_run's save): the field at this step. */
 static int save_checkpoint(void *ctx)
 {
     heat_state *s = ctx;
-    heat_header h = header_of(&s->options->problem, s->grid.step);
+    heat_header h = header_of(&s->options->problem, s->grid.step, s->report->range);
     char why[400];
     int rc = pk_grid_save(&s->grid, s->options->checkpoint_path, &h, sizeof h, why, sizeof why);
     if (rc != PK_OK)
@@ -137,6 +171,7 @@ static int resume(heat_state *s)
     }
     s->grid.step = h.step;
     s->report->resumed_step = h.step;
+    memcpy(s->report->range, h.range, sizeof h.range);
     return PK_OK;
 }
 
@@ -227,8 +262,14 @@ int pk_heat_solve(const pk_heat_options *options, pk_heat_report *report)
         rc = resume(&s);
     if (rc == PK_OK && report->resumed_step == 0 && problem->init == PK_HEAT_FILE)
         rc = read_initial(&s);
+    if (rc == PK_OK && report->resumed_step == 0)
+        first_range(&s);
 
     heat_coefficients k = heat_coefficients_of(problem);
+    /* Step by step, a tile far larger than the caches streams through
+     * memory anyway: its new values skip the cache.  Blocks (--time-block)
+     * live in cache, where streaming stores would only hurt. */
+    k.stream = s.grid.time_block <= 1 && pk_grid_bytes_per_rank(&s.grid) > STREAM_BYTES;
     pk_grid_run run = {
         .sweep = heat_sweep,
         .ctx = &k,
@@ -242,8 +283,15 @@ int pk_heat_solve(const pk_heat_options *options, pk_heat_report *report)
         .save = options->checkpoint_path != NULL ? save_checkpoint : NULL,
         .save_ctx = &s,
         .progress = options->progress,
+        .pause_every = options->snapshot_every,
+        .pause = snapshot,
+        .pause_ctx = &s,
     };
     const uint64_t first_step = s.grid.step;
+    /* The first field too, unless a resumed run took it already. */
+    if (rc == PK_OK && options->snapshot_every > 0 && s.grid.step % options->snapshot_every == 0 &&
+        report->resumed_step == 0)
+        rc = snapshot(&s);
     if (rc == PK_OK)
         rc = pk_grid_run_steps(&s.grid, &run);
     report->steps = s.grid.step;
@@ -256,7 +304,7 @@ int pk_heat_solve(const pk_heat_options *options, pk_heat_report *report)
     if (rc == PK_OK) {
         measure(&s);
         if (options->output_path != NULL) {
-            heat_header h = header_of(problem, s.grid.step);
+            heat_header h = header_of(problem, s.grid.step, report->range);
             char why[400];
             rc = pk_grid_save(&s.grid, options->output_path, &h, sizeof h, why, sizeof why);
             if (rc != PK_OK)

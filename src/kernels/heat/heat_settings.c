@@ -99,6 +99,19 @@ static bool set_png(void *settings, const char *value)
     return true;
 }
 
+static bool set_snapshots(void *settings, const char *value)
+{
+    if (value[0] == '\0')
+        return false;
+    pk_heat_settings_in(settings)->snapshots = value;
+    return true;
+}
+
+static bool set_snapshot_every(void *settings, const char *value)
+{
+    return pk_value_count(value, value + strlen(value), UINT64_MAX / 2, &pk_heat_settings_in(settings)->snapshot_every);
+}
+
 static bool set_halo(void *settings, const char *value)
 {
     return pk_halo_parse(value, &pk_heat_settings_in(settings)->halo) == PK_OK;
@@ -137,6 +150,8 @@ static const pk_kernel_key keys[] = {
     {"grid", "init", PK_KEY_SETTING, SOLVE, 0, "hotspot, sine, or a field file", set_init},
     {"grid", "hot", PK_KEY_SETTING, SOLVE, 0, "a finite number", set_hot},
     {"output", "png", PK_KEY_SETTING, SOLVE, 0, "a file name", set_png},
+    {"output", "snapshots", PK_KEY_SETTING, SOLVE, 0, "a file name prefix (PREFIX-STEP.png)", set_snapshots},
+    {"output", "snapshot-every", PK_KEY_SETTING, SOLVE, 0, "a whole number of steps above 0", set_snapshot_every},
     {"parallel", "halo", PK_KEY_SETTING, SOLVE, 0, "sendrecv, nonblocking or neighbor", set_halo},
     {"parallel", "ranks-grid", PK_KEY_SETTING, SOLVE, 0, "AxD: tiles across and down, from 1 to 65535 each",
      set_ranks_grid},

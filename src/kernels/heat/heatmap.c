@@ -1,10 +1,12 @@
 /*
  * The heat field as a picture: each cell a colour of a perceptual map
  * (black through purple, red and orange to pale yellow, after matplotlib's
- * "inferno") from the field's lowest to its highest value, written as a
- * PNG in bands (parkit/png_bands.h) as the grid layer hands rank 0 the
- * rows in order.  No files here: the bytes go to the caller's write
- * function (the CLI's output, through its writer thread).
+ * "inferno") from a lowest to a highest value.  The final picture is
+ * written as a PNG in bands (parkit/png_bands.h) as the grid layer hands
+ * rank 0 the rows in order, its bytes to the caller's write function (the
+ * CLI's output, through its writer thread); snapshots hand the caller
+ * coloured bands, which its writer thread deflates (parkit/png_frames.h).
+ * No files here.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -37,6 +39,14 @@ static void colour(double t, unsigned char rgb[3])
         rgb[c] = (unsigned char)lround(stops[i - 1][c + 1] + f * (stops[i][c + 1] - stops[i - 1][c + 1]));
 }
 
+void heat_colour_rows(const double *cells, size_t stride, size_t rows, uint64_t nx, double lo, double scale,
+                      unsigned char *rgb)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (uint64_t x = 0; x < nx; x++)
+            colour((cells[r * stride + x] - lo) * scale, &rgb[(r * nx + x) * 3]);
+}
+
 typedef struct heat_image {
     pk_write_fn write;
     void *write_ctx;
@@ -60,9 +70,8 @@ static int image_band(void *ctx, const double *cells, size_t stride, uint64_t gy
             rc = image->write(image->write_ctx, (const char *)image->out, len);
         image->adler = pk_png_adler_start();
     }
-    for (size_t r = 0; r < rows && rc == PK_OK; r++)
-        for (uint64_t x = 0; x < image->nx; x++)
-            colour((cells[r * stride + x] - image->lo) * image->scale, &image->pixels[(r * image->nx + x) * 3]);
+    if (rc == PK_OK)
+        heat_colour_rows(cells, stride, rows, image->nx, image->lo, image->scale, image->pixels);
     size_t len;
     uint32_t adler, raw;
     if (rc == PK_OK)
@@ -99,4 +108,30 @@ int heat_write_image(pk_grid *grid, double lo, double hi, pk_write_fn write, voi
     free(image.scratch);
     free(image.out);
     return rc != PK_OK ? rc : gathered;
+}
+
+/* pk_grid_band_fn of a snapshot: the band coloured into a new buffer, handed
+ * to the caller's frames (begin before the first band). */
+static int snapshot_band(void *ctx, const double *cells, size_t stride, uint64_t gy0, size_t rows)
+{
+    heat_snapshot *shot = ctx;
+    int rc = PK_OK;
+    if (gy0 == 0)
+        rc = shot->frames->begin(shot->frames->ctx, shot->step, (uint32_t)shot->nx, (uint32_t)shot->ny);
+    unsigned char *rgb = rc == PK_OK ? malloc(rows * 3 * shot->nx) : NULL;
+    if (rc == PK_OK && rgb == NULL)
+        rc = PK_ENOMEM;
+    if (rc != PK_OK)
+        return rc;
+    heat_colour_rows(cells, stride, rows, shot->nx, shot->lo, shot->scale, rgb);
+    return shot->frames->band(shot->frames->ctx, rgb, (uint32_t)rows); /* the buffer is theirs now */
+}
+
+int heat_snapshot_take(pk_grid *grid, const pk_heat_frames *frames, uint64_t step, double lo, double hi)
+{
+    if (grid->nx > UINT32_MAX / 4 || grid->ny > UINT32_MAX / 4)
+        return PK_EINVAL;
+    heat_snapshot shot = {.frames = frames, .step = step, .nx = grid->nx, .ny = grid->ny, .lo = lo,
+                          .scale = hi > lo ? 1.0 / (hi - lo) : 0.0};
+    return pk_grid_gather_bands(grid, BAND_ROWS, snapshot_band, &shot);
 }
