@@ -84,7 +84,8 @@ typedef struct pk_mandel_options {
     pk_mandel_view view;
     pk_mandel_format format;
     pk_mandel_simd simd;
-    /* With a checkpoint (pk_mandel_render_to_file only): rows done are
+    /* With a checkpoint (pk_mandel_render_to_file only; a png goes by place
+     * in slots, joined at the end): rows done are
      * recorded, and a resumed run writes exactly the file an uninterrupted
      * one writes. */
     const char *checkpoint_path;
@@ -107,9 +108,11 @@ void pk_mandel_report_init(pk_mandel_report *report);
  * over ranks). */
 int pk_mandel_render(const pk_mandel_options *options, pk_write_fn write, void *ctx, pk_mandel_report *report);
 
-/* The image into FD, a regular file every rank has open: each band at its
- * offset, by any thread of any rank.  Not png (PK_EINVAL): write it in
- * order with pk_mandel_render. */
+/* The image into FD, a regular file every rank has open for reading and
+ * writing: each band at its offset, by any thread of any rank.  A png's
+ * bands go into slots as large as they could deflate to, and one rank
+ * joins them into one file at the end (pk_png_join_slots); with a
+ * checkpoint that is how a png resumes. */
 int pk_mandel_render_to_file(const pk_mandel_options *options, int fd, pk_mandel_report *report);
 
 #endif

@@ -26,6 +26,9 @@ typedef struct pk_outfile {
     uint64_t units;
     uint64_t *offsets; /* units + 1 entries: where each unit starts; the last is the size */
     _Atomic int write_errno; /* the first failed write's cause, from any thread */
+    /* Each unit's size is the most it may write (a slot), not what it
+     * writes: set by the caller after pk_outfile_init (compressed images). */
+    bool slots;
 } pk_outfile;
 
 /* FD and PATH as the caller opened them; nothing laid out yet. */
@@ -43,9 +46,9 @@ void pk_outfile_free(pk_outfile *file);
 int pk_outfile_lay_out(pk_outfile *file, const uint64_t *sizes, uint64_t units, pk_checkpoint *resumed,
                        bool collective, char *why, size_t why_size);
 
-/* Writes unit UNIT's DATA at its offset; LEN must be its laid-out size
- * (PK_EINTERNAL otherwise: two passes that disagree never write a wrong
- * file).  Any thread, any order.  A pk_engine_options.write_at; CTX is the
+/* Writes unit UNIT's DATA at its offset; LEN must be its laid-out size,
+ * or at most that with slots (PK_EINTERNAL otherwise: two passes that
+ * disagree never write a wrong file).  Any thread, any order.  A pk_engine_options.write_at; CTX is the
  * pk_outfile.  PK_OK, or PK_EIO with write_errno set. */
 int pk_outfile_write_unit(void *file, uint64_t unit, const char *data, size_t len);
 

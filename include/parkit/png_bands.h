@@ -49,4 +49,17 @@ uint32_t pk_png_adler_start(void);
  * (PK_PNG_TRAILER_BYTES). */
 void pk_png_trailer(uint32_t adler, unsigned char out[PK_PNG_TRAILER_BYTES]);
 
+/* A PNG written by place in slots, so that a checkpoint can resume it: the
+ * header at the start of slot 0 (HEADER_LEN bytes), then each band's IDAT
+ * chunk (as pk_png_band makes it) at the start of its slot, slot UNIT from
+ * OFFSETS[UNIT] to OFFSETS[UNIT + 1], the rest of each slot never written
+ * (a hole).  Joins it into one contiguous PNG in the same file: every
+ * chunk read, its CRC checked, moved down to follow the one before, the
+ * trailer with ADLER (of every band's scanlines) written after the last,
+ * the file cut there (*SIZE).  PK_OK, PK_EIO (errno), PK_EINVAL (a slot
+ * that does not hold an intact IDAT chunk: the file is not what the bands
+ * wrote), PK_ENOMEM. */
+int pk_png_join_slots(int fd, const uint64_t *offsets, uint64_t units, size_t header_len, uint32_t adler,
+                      uint64_t *size);
+
 #endif

@@ -97,11 +97,6 @@ static int check_spec(const cli_job *cli, pk_mandel_options *options)
                   "(any image tool converts it), .pbm or .raw");
         return PK_EXIT_USAGE;
     }
-    if (options->format == PK_MANDEL_PNG && cli->spec.checkpoint != NULL) {
-        cli_error(cli->what, "--checkpoint cannot resume a PNG (its bands' sizes are known only once they are "
-                  "made): write .ppm or .raw, or leave out --checkpoint");
-        return PK_EXIT_USAGE;
-    }
     const char *why = NULL;
     if (pk_mandel_view_of(settings, &options->view, &why) != PK_OK) {
         cli_error(cli->what, "%s", why);
@@ -186,7 +181,11 @@ int mandel_run_spec(const pk_job_spec *spec)
         return rc;
 
     cli_output out;
-    rc = cli_output_open(&cli, &out, 2 * (size_t)options.engine.threads + 2, options.format == PK_MANDEL_PNG);
+    /* A png goes out in order, its bands' sizes known only once made;
+     * with a checkpoint it is written by place in slots as large as a band
+     * can deflate to, and joined at the end (pk_mandel_render_to_file). */
+    const bool in_order = options.format == PK_MANDEL_PNG && cli.spec.checkpoint == NULL;
+    rc = cli_output_open(&cli, &out, 2 * (size_t)options.engine.threads + 2, in_order);
     if (rc != PK_EXIT_OK)
         return rc;
     options.output_path = out.fd >= 0 ? cli.spec.output : NULL;

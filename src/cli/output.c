@@ -76,10 +76,10 @@ static int open_on_rank_0(const cli_job *cli, cli_output *out)
             cli_error(cli->what, "out of memory");
             return PK_ENOMEM;
         }
-        int fd = open(out->temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        int fd = open(out->temporary, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         out->created = fd >= 0;
         if (fd < 0 && errno == EEXIST)
-            fd = open(out->temporary, O_WRONLY | O_CLOEXEC);
+            fd = open(out->temporary, O_RDWR | O_CLOEXEC);
         if (fd < 0 || (out->stream = fdopen(fd, "w")) == NULL) {
             cli_error(cli->what, "cannot write '%s': %s", out->temporary, strerror(errno));
             if (fd >= 0)
@@ -158,7 +158,7 @@ int cli_output_open(const cli_job *cli, cli_output *out, size_t queue, bool in_o
         snprintf(out->shared_path, sizeof out->shared_path, "%s", out->temporary);
     pk_comm_broadcast(out->shared_path, sizeof out->shared_path, 0);
     if (out->shared_path[0] != '\0') {
-        out->fd = writer ? fileno(out->stream) : open(out->shared_path, O_WRONLY);
+        out->fd = writer ? fileno(out->stream) : open(out->shared_path, O_RDWR) /* a png by place is read back to be joined */;
         if (pk_comm_agree(out->fd < 0 ? PK_EIO : PK_OK) != PK_OK) {
             if (out->fd < 0)
                 cli_error(cli->what, "cannot open '%s' on rank %d: %s", out->shared_path, pk_comm_rank(),

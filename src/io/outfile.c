@@ -103,7 +103,10 @@ int pk_outfile_lay_out(pk_outfile *file, const uint64_t *sizes, uint64_t units, 
 int pk_outfile_write_unit(void *opaque, uint64_t unit, const char *data, size_t len)
 {
     pk_outfile *file = opaque;
-    if (unit >= file->units || file->offsets[unit + 1] - file->offsets[unit] != len)
+    if (unit >= file->units)
+        return PK_EINTERNAL;
+    const uint64_t size = file->offsets[unit + 1] - file->offsets[unit];
+    if (file->slots ? len > size : len != size)
         return PK_EINTERNAL;
     const uint64_t offset = file->offsets[unit];
     for (size_t done = 0; done < len;) {

@@ -1,7 +1,9 @@
 /*
  * PNG in bands (see parkit/png_bands.h).
  */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parkit/png_bands.h"
 #include "parkit/status.h"
@@ -151,6 +153,61 @@ void pk_png_trailer(uint32_t adler, unsigned char out[PK_PNG_TRAILER_BYTES])
     wrap_chunk(out + idat, "IEND", 0);
 }
 
+int pk_png_join_slots(int fd, const uint64_t *offsets, uint64_t units, size_t header_len, uint32_t adler,
+                      uint64_t *size)
+{
+    uint64_t to = offsets[0] + header_len; /* band 0's chunk follows the header in its slot */
+    unsigned char *chunk = NULL;
+    size_t room = 0;
+    int rc = PK_OK;
+    for (uint64_t unit = 0; unit < units && rc == PK_OK; unit++) {
+        const uint64_t from = offsets[unit] + (unit == 0 ? header_len : 0);
+        unsigned char head[8];
+        if (pread(fd, head, sizeof head, (off_t)from) != (ssize_t)sizeof head) {
+            rc = PK_EIO;
+            break;
+        }
+        const size_t len = (size_t)head[0] << 24 | (size_t)head[1] << 16 | (size_t)head[2] << 8 | head[3];
+        /* An intact IDAT that fits its slot, or the file is not what its bands wrote. */
+        if (memcmp(head + 4, "IDAT", 4) != 0 || from + 12 + len > offsets[unit + 1]) {
+            rc = PK_EINVAL;
+            break;
+        }
+        if (12 + len > room) {
+            unsigned char *bigger = realloc(chunk, 12 + len);
+            if (bigger == NULL) {
+                rc = PK_ENOMEM;
+                break;
+            }
+            chunk = bigger, room = 12 + len;
+        }
+        if (pread(fd, chunk, 12 + len, (off_t)from) != (ssize_t)(12 + len)) {
+            rc = PK_EIO;
+            break;
+        }
+        const uint32_t crc = (uint32_t)crc32(crc32(0, Z_NULL, 0), chunk + 4, (uInt)(len + 4));
+        const unsigned char *stored = chunk + 8 + len;
+        if (crc != ((uint32_t)stored[0] << 24 | (uint32_t)stored[1] << 16 | (uint32_t)stored[2] << 8 | stored[3])) {
+            rc = PK_EINVAL;
+            break;
+        }
+        /* Down, never up: a chunk lands at or before where it was. */
+        if (to != from && pwrite(fd, chunk, 12 + len, (off_t)to) != (ssize_t)(12 + len))
+            rc = PK_EIO;
+        to += 12 + len;
+    }
+    unsigned char trailer[PK_PNG_TRAILER_BYTES];
+    pk_png_trailer(adler, trailer);
+    if (rc == PK_OK && pwrite(fd, trailer, sizeof trailer, (off_t)to) != (ssize_t)sizeof trailer)
+        rc = PK_EIO;
+    to += sizeof trailer;
+    if (rc == PK_OK && ftruncate(fd, (off_t)to) != 0)
+        rc = PK_EIO;
+    free(chunk);
+    *size = to;
+    return rc;
+}
+
 #else /* no libpng */
 
 bool pk_png_available(void)
@@ -192,6 +249,14 @@ void pk_png_trailer(uint32_t adler, unsigned char out[PK_PNG_TRAILER_BYTES])
 {
     (void)adler;
     memset(out, 0, PK_PNG_TRAILER_BYTES);
+}
+
+int pk_png_join_slots(int fd, const uint64_t *offsets, uint64_t units, size_t header_len, uint32_t adler,
+                      uint64_t *size)
+{
+    (void)fd, (void)offsets, (void)units, (void)header_len, (void)adler;
+    *size = 0;
+    return PK_ENOTSUP;
 }
 
 #endif

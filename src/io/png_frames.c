@@ -50,8 +50,11 @@ static void fail(pk_png_frames *frames, int status, const char *fmt, const char 
 /* Closes the file being written; renames it into place when COMPLETE, removes it otherwise. */
 static void close_frame(pk_png_frames *frames, int complete)
 {
-    if (frames->file == NULL)
+    if (frames->file == NULL) { /* never opened, or closed already: only its names to forget */
+        free(frames->temporary), free(frames->final);
+        frames->temporary = frames->final = NULL;
         return;
+    }
     int error = fflush(frames->file) != 0 || ferror(frames->file) ? errno : 0;
     if (fclose(frames->file) != 0 && error == 0)
         error = errno;

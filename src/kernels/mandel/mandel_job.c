@@ -5,6 +5,7 @@
  * files opened here: the engine spreads the bands, parkit/outfile.h
  * writes them.
  */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -125,6 +126,10 @@ typedef struct mandel_job {
     char header[PK_PNG_HEADER_MAX];
     size_t header_len;
     uint64_t *band_sums; /* png: each band's zlib checksum << 32 | its scanline bytes */
+    /* png by place with a checkpoint: a band's result (its checkpointed
+     * counter) is its pixels inside << 32 | its zlib checksum, so a resumed
+     * run has every band's checksum for the trailer. */
+    bool packed;
 } mandel_job;
 
 /* Bands of rows: about 64 Ki pixels each (short enough for a prompt
@@ -282,7 +287,10 @@ static int band_unit(void *state, void *worker_p, uint64_t unit, uint64_t counte
                              &adler, &raw_len);
         if (rc != PK_OK)
             return rc;
-        job->band_sums[unit] = (uint64_t)adler << 32 | raw_len;
+        if (job->band_sums != NULL)
+            job->band_sums[unit] = (uint64_t)adler << 32 | raw_len;
+        if (job->packed)
+            inside = inside << 32 | adler;
         out += len;
     } else {
         out = row;
@@ -338,7 +346,36 @@ static int band_output(void *state, void *worker_p, uint64_t unit, const char **
 static uint64_t band_limit(const void *state, uint64_t unit)
 {
     const mandel_job *job = state;
-    return (uint64_t)band_rows(job, unit) * job->options->view.width;
+    const uint64_t pixels = (uint64_t)band_rows(job, unit) * job->options->view.width;
+    return job->packed ? pixels << 32 | UINT32_MAX : pixels;
+}
+
+/* A png written by place: each band's slot holds the most its chunk can
+ * take (band 0's the header too); pk_png_join_slots closes the gaps. */
+static uint64_t slot_bytes(const mandel_job *job, uint64_t unit)
+{
+    return pk_png_band_bound(band_rows(job, unit) * job->row_bytes) + (unit == 0 ? job->header_len : 0);
+}
+
+/* The last job of a png by place: one unit, run by one rank, that joins
+ * the slots into one file and appends the trailer. */
+typedef struct join_job {
+    pk_outfile *file;
+    size_t header_len;
+    uint32_t adler;
+} join_job;
+
+static int join_unit(void *state, void *worker, uint64_t unit, uint64_t counters[])
+{
+    (void)worker, (void)unit;
+    join_job *join = state;
+    uint64_t size = 0;
+    int rc = pk_png_join_slots(join->file->fd, join->file->offsets, join->file->units, join->header_len,
+                               join->adler, &size);
+    if (rc == PK_EIO)
+        atomic_store(&join->file->write_errno, errno != 0 ? errno : EIO);
+    counters[1] += size;
+    return rc == PK_EINVAL ? PK_EIO : rc;
 }
 
 static int set_up(mandel_job *job, const pk_mandel_options *options, pk_mandel_report *report, pk_job *engine_job)
@@ -420,24 +457,30 @@ int pk_mandel_render(const pk_mandel_options *options, pk_write_fn write, void *
 
 int pk_mandel_render_to_file(const pk_mandel_options *options, int fd, pk_mandel_report *report)
 {
-    if (options->format == PK_MANDEL_PNG)
-        return PK_EINVAL;
     mandel_job job;
     pk_job engine_job;
     int rc = set_up(&job, options, report, &engine_job);
     if (rc != PK_OK)
         return rc;
+    const bool png = options->format == PK_MANDEL_PNG, checkpointed = options->checkpoint_path != NULL;
     uint64_t *sizes = malloc(job.units * sizeof *sizes);
-    if (sizes == NULL)
+    if (png && !checkpointed) /* every rank gets each band's checksum from the engine */
+        job.band_sums = calloc(job.units, sizeof *job.band_sums);
+    if (sizes == NULL || (png && !checkpointed && job.band_sums == NULL)) {
+        free(sizes);
+        free(job.band_sums);
         return PK_ENOMEM;
+    }
+    engine_job.unit_values = job.band_sums;
+    job.packed = png && checkpointed;
     for (uint64_t unit = 0; unit < job.units; unit++)
-        sizes[unit] = band_bytes(&job, unit);
-    const bool checkpointed = options->checkpoint_path != NULL;
+        sizes[unit] = png ? slot_bytes(&job, unit) : band_bytes(&job, unit);
     pk_checkpoint checkpoint = {0};
     pk_rounds rounds = {.path = options->checkpoint_path, .interval = options->checkpoint_interval,
                         .resume = options->resume};
     pk_outfile file;
     pk_outfile_init(&file, fd, options->output_path != NULL ? options->output_path : "the output");
+    file.slots = png;
     /* A checkpoint is checked first: the partial file it names is touched
      * only once it is known to be this job's. */
     if (checkpointed && (rc = pk_checkpoint_init(&checkpoint, job.units)) == PK_OK) {
@@ -462,6 +505,7 @@ int pk_mandel_render_to_file(const pk_mandel_options *options, int fd, pk_mandel
     engine.write_at = pk_outfile_write_unit;
     engine.write_at_ctx = &file;
     uint64_t inside = 0;
+    uint32_t adler = pk_png_adler_start();
     if (rc == PK_OK && checkpointed) {
         /* Bands already in the partial file (says the checkpoint) stay. */
         rounds.before_save = pk_outfile_sync;
@@ -470,8 +514,14 @@ int pk_mandel_render_to_file(const pk_mandel_options *options, int fd, pk_mandel
         rc = pk_rounds_run(&engine, &engine_job, &checkpoint, &rounds, &stats);
         if (report != NULL)
             pk_run_report_add(&report->run, &stats, job.units);
-        for (uint64_t unit = 0; unit < checkpoint.units; unit++)
-            inside += checkpoint.results[unit];
+        for (uint64_t unit = 0; unit < checkpoint.units; unit++) {
+            const uint64_t result = checkpoint.results[unit];
+            inside += png ? result >> 32 : result;
+            if (png)
+                adler = pk_png_adler_combine(adler, (uint32_t)result, (uint32_t)(band_rows(&job, unit) * job.row_bytes));
+        }
+        /* A png is joined after this: a kill while it is being joined
+         * must find no checkpoint, since the slots move. */
         pk_rounds_finish(&options->engine, &rounds, rc);
     } else if (rc == PK_OK) {
         uint64_t counters[PK_JOB_MAX_COUNTERS];
@@ -480,6 +530,16 @@ int pk_mandel_render_to_file(const pk_mandel_options *options, int fd, pk_mandel
         if (report != NULL)
             pk_run_report_add(&report->run, &stats, job.units);
         inside = counters[0];
+        for (uint64_t unit = 0; png && unit < job.units; unit++)
+            adler = pk_png_adler_combine(adler, (uint32_t)(job.band_sums[unit] >> 32), (uint32_t)job.band_sums[unit]);
+    }
+    uint64_t bytes = file.units > 0 ? file.offsets[file.units] : 0;
+    if (rc == PK_OK && png) {
+        join_job join = {.file = &file, .header_len = job.header_len, .adler = adler};
+        pk_job closing = {.units = 1, .state = &join, .run_unit = join_unit};
+        uint64_t more[PK_JOB_MAX_COUNTERS];
+        rc = pk_engine_run(&options->engine, &closing, more, NULL);
+        bytes = more[1];
     }
     if (checkpointed) {
         pk_run_report_rounds(report != NULL ? &report->run : NULL, &rounds, checkpoint.units);
@@ -487,10 +547,13 @@ int pk_mandel_render_to_file(const pk_mandel_options *options, int fd, pk_mandel
     }
     if (report != NULL) {
         report->write_errno = atomic_load(&file.write_errno);
-        if (rc == PK_OK)
+        if (rc == PK_OK) {
             report->inside = inside;
+            report->bytes = bytes;
+        }
     }
     pk_outfile_free(&file);
     free(sizes);
+    free(job.band_sums);
     return rc;
 }
