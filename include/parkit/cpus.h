@@ -21,8 +21,15 @@ typedef struct pk_thread_choice {
 
 /* CPUs in this process's affinity mask (>= 1). */
 int pk_cpus_available(void);
-/* Writes the affinity mask as a list such as "0-3,8"; returns buf. */
+/* Writes the calling thread's affinity mask as a list such as "0-3,8";
+ * returns buf. */
 const char *pk_cpus_describe(char *buf, size_t size);
+
+/* Where THREADS OpenMP threads may run, each its own affinity mask (what
+ * OMP_PROC_BIND and OMP_PLACES made of them): "every thread: 0-3" when
+ * they all share one mask, else "0: 0, 1: 1, ..." thread by thread.
+ * Returns buf. */
+const char *pk_cpus_threads_describe(int threads, char *buf, size_t size);
 
 /* requested = 0 means no explicit request.  Returns PK_OK, or PK_EINVAL when
  * an environment variable that decides is malformed; then *bad_variable

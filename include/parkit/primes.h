@@ -75,6 +75,11 @@ int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64
 
 /* The n-th prime (n >= 1; p_1 = 2).  PK_ERANGE when it is above 2^64-1. */
 int pk_primes_nth(const pk_primes_options *options, uint64_t n, uint64_t *prime, pk_primes_report *report);
+/* The n-th prime from FROM on (FROM itself the first when it is prime):
+ * counts only from FROM, so it costs what the primes between FROM and the
+ * answer cost.  PK_ERANGE when fewer than n primes lie in [FROM, 2^64-1]. */
+int pk_primes_nth_from(const pk_primes_options *options, uint64_t from, uint64_t n, uint64_t *prime,
+                       pk_primes_report *report);
 
 /* Tests count numbers on this process's threads (never across ranks: the
  * numbers are this process's); is_prime[i] receives 1 or 0.  Exact for

@@ -17,6 +17,7 @@ typedef enum pk_primes_command {
     PK_COMMAND_LIST,
     PK_COMMAND_CHECK,
     PK_COMMAND_NTH,
+    PK_COMMAND_TEST, /* a self-check against known values */
 } pk_primes_command;
 
 typedef struct pk_primes_settings {
@@ -25,6 +26,7 @@ typedef struct pk_primes_settings {
     bool binary;               /* list --format binary */
     bool jsonl;                /* check --format jsonl */
     bool skip_bad_lines;       /* check --on-error skip */
+    const char *nth_from;      /* nth --from X, as written (read when the job runs); NULL: from 0 */
 } pk_primes_settings;
 
 extern const pk_kernel_info pk_primes_kernel;

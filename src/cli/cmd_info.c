@@ -51,6 +51,7 @@ int cli_info(int argc, char **argv)
         int cpus_available;
         int threads;
         char source[32];
+        char binding[256]; /* each thread's CPUs */
     } rank_view;
     const int ranks = pk_comm_size();
     rank_view mine;
@@ -60,6 +61,7 @@ int cli_info(int argc, char **argv)
     snprintf(mine.cpus, sizeof mine.cpus, "%s", cpus);
     mine.cpus_available = pk_cpus_available();
     mine.threads = threads.threads;
+    pk_cpus_threads_describe(threads.threads, mine.binding, sizeof mine.binding);
     snprintf(mine.source, sizeof mine.source, "%s", threads.source);
     rank_view *all = calloc((size_t)ranks, sizeof *all);
     if (all == NULL)
@@ -75,16 +77,29 @@ int cli_info(int argc, char **argv)
         printf(",\"flags\":");
         cli_json_string(pk_build_flags());
         printf(",\"openmp\":\"%s\",\"mpi\":%s,\"gmp\":%s,\"png\":%s,\"simd\":\"%s\",\"cpus_available\":%d,"
-               "\"cpu_list\":\"%s\",\"threads\":%d,\"threads_source\":\"%s\",\"ranks\":[",
+               "\"cpu_list\":\"%s\",\"threads\":%d,\"threads_source\":\"%s\",\"omp_proc_bind\":",
                pk_engine_openmp_version(), PK_HAVE_MPI ? "true" : "false",
                pk_primality_have_gmp() ? "true" : "false", pk_png_available() ? "true" : "false",
                pk_mandel_simd_name(pk_mandel_simd_best()), pk_cpus_available(), cpus, threads.threads,
                threads.source);
+        const char *bind = getenv("OMP_PROC_BIND"), *places = getenv("OMP_PLACES");
+        if (bind != NULL)
+            cli_json_string(bind);
+        else
+            printf("null");
+        printf(",\"omp_places\":");
+        if (places != NULL)
+            cli_json_string(places);
+        else
+            printf("null");
+        printf(",\"ranks\":[");
         for (int r = 0; r < ranks; r++) {
             printf("%s{\"rank\":%d,\"host\":", r ? "," : "", r);
             cli_json_string(all[r].host);
-            printf(",\"cpu_list\":\"%s\",\"cpus_available\":%d,\"threads\":%d,\"threads_source\":\"%s\"}",
+            printf(",\"cpu_list\":\"%s\",\"cpus_available\":%d,\"threads\":%d,\"threads_source\":\"%s\",\"binding\":",
                    all[r].cpus, all[r].cpus_available, all[r].threads, all[r].source);
+            cli_json_string(all[r].binding);
+            printf("}");
         }
         printf("]}\n");
         free(all);
@@ -100,14 +115,18 @@ int cli_info(int argc, char **argv)
     printf("  libpng     %s ('mandel -o FILE.png')\n", pk_png_available() ? "yes" : "no");
     printf("  SIMD       %s (the widest path 'mandel' runs here)\n", pk_mandel_simd_name(pk_mandel_simd_best()));
     printf("\nsees\n");
+    printf("  OpenMP     OMP_PROC_BIND=%s, OMP_PLACES=%s\n", getenv("OMP_PROC_BIND") ? getenv("OMP_PROC_BIND") : "(unset)",
+           getenv("OMP_PLACES") ? getenv("OMP_PLACES") : "(unset)");
     if (ranks == 1) {
         printf("  CPUs       %d in the affinity mask (%s)\n", pk_cpus_available(), cpus);
         printf("  threads    %d, from %s\n", threads.threads, threads.source);
+        printf("  binding    %s\n", mine.binding);
     } else {
         printf("  ranks      %d (%s)\n", ranks, pk_comm_thread_level());
         printf("  %-5s %-20s %-16s %s\n", "rank", "host", "CPUs", "threads");
         for (int r = 0; r < ranks; r++)
-            printf("  %-5d %-20s %-16s %d, from %s\n", r, all[r].host, all[r].cpus, all[r].threads, all[r].source);
+            printf("  %-5d %-20s %-16s %d, from %s; %s\n", r, all[r].host, all[r].cpus, all[r].threads, all[r].source,
+                   all[r].binding);
     }
     free(all);
     return PK_EXIT_OK;

@@ -1,5 +1,5 @@
 /*
- * `parkit primes count|list|check|nth`: the command line into a job spec,
+ * `parkit primes count|list|check|nth|test`: the command line into a job spec,
  * which primes_run_spec (primes_run.c) runs, as it runs a job file's.
  */
 #include <ctype.h>
@@ -20,7 +20,10 @@ static const char primes_usage[] =
     "usage: parkit primes count [LO] HI [--twins|--triplets|--quadruplets|--quintuplets|--sextuplets]\n"
     "       parkit primes list  [LO] HI [-o FILE]\n"
     "       parkit primes check N... | FILE... | -\n"
-    "       parkit primes nth   N\n"
+    "       parkit primes nth   N [--from X]   the N-th prime (from X on: X itself is\n"
+    "                                    the 1st when it is prime)\n"
+    "       parkit primes test           a self-check against known values, in a few\n"
+    "                                    seconds (before a long job on a new node)\n"
     "\n"
     "Ranges are closed, [LO, HI], with LO = 0 by default and HI up to 2^64-1.\n"
     "Numbers may be written 1e10, 10^12, 2^64-1, 1e12+1e9, 4294967291*3.\n"
@@ -69,6 +72,7 @@ enum {
     OPT_SEXTUPLETS,
     OPT_FORMAT,
     OPT_ON_ERROR,
+    OPT_FROM,
 };
 
 static const struct option long_options[] = {
@@ -81,6 +85,7 @@ static const struct option long_options[] = {
     {"sextuplets", no_argument, NULL, OPT_SEXTUPLETS},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"on-error", required_argument, NULL, OPT_ON_ERROR},
+    {"from", required_argument, NULL, OPT_FROM},
     {NULL, 0, NULL, 0},
 };
 
@@ -112,6 +117,11 @@ static int primes_option(cli_job *cli, int c, const char *value, const char *tex
             cli_error(cli->what, "bad --on-error '%s': expected fail or skip", value);
             rc = PK_EXIT_USAGE;
         }
+        break;
+    case OPT_FROM:
+        rc = cli_option_applies(cli, "--from", cli->spec.command == PK_COMMAND_NTH);
+        if (rc == PK_EXIT_OK)
+            primes_settings(cli)->nth_from = value; /* read as a number when the job runs */
         break;
     case OPT_ALGO:
         rc = cli_option_applies(cli, "--algo", range_job || cli->spec.command == PK_COMMAND_NTH);

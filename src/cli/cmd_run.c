@@ -30,12 +30,16 @@ static const struct {
 };
 
 static const char run_usage[] =
-    "usage: parkit run JOB.ini [--set section.key=value ...]\n"
+    "usage: parkit run JOB.ini [--set section.key=value ...] [common options]\n"
     "\n"
     "Runs the job described in JOB.ini (see jobs/README.md for the format and\n"
     "jobs/*.ini for examples, in the source tree or, installed, in\n"
     "PREFIX/share/parkit/jobs/).  --set overrides one setting, as if it were in\n"
-    "the file, e.g. --set range.hi=1e12 --set parallel.threads=4.\n";
+    "the file, e.g. --set range.hi=1e12 --set parallel.threads=4.  The common\n"
+    "options override their settings the same way: -t/--threads N, --schedule,\n"
+    "--distribute, -o/--output FILE, --json, --time, -q/--quiet, --progress,\n"
+    "--no-progress, --timeout SECONDS, --checkpoint FILE, --checkpoint-interval\n"
+    "SECONDS, --resume.\n";
 
 /* Under mpirun every rank reads the job file on its own node: the ranks
  * compare its contents with their arguments (cli_ranks_ready). */
@@ -48,6 +52,67 @@ static void add_job_file_to_ranks(const char *path)
         cli_ranks_add_input(buffer, n);
     if (file != NULL)
         fclose(file);
+}
+
+/* The common options after the job file, each the job-file key it
+ * overrides (the value after = ; a flag's fixed value). */
+static const struct {
+    const char *option, *alias;
+    const char *key;
+    const char *flag_value; /* NULL: the option takes a value */
+} overrides[] = {
+    {"--threads", "-t", "parallel.threads", NULL},
+    {"--schedule", NULL, "parallel.schedule", NULL},
+    {"--distribute", NULL, "parallel.distribute", NULL},
+    {"--output", "-o", "output.path", NULL},
+    {"--json", NULL, "output.json", "true"},
+    {"--time", NULL, "output.time", "true"},
+    {"--quiet", "-q", "output.quiet", "true"},
+    {"--progress", NULL, "output.progress", "on"},
+    {"--no-progress", NULL, "output.progress", "off"},
+    {"--timeout", NULL, "output.timeout", NULL},
+    {"--checkpoint", NULL, "checkpoint.path", NULL},
+    {"--checkpoint-interval", NULL, "checkpoint.interval", NULL},
+    {"--resume", NULL, "checkpoint.resume", "true"},
+};
+
+/* ARGV[*I] as one of the common options: sets its key, as --set would, and
+ * says a bad value in the option's own words.  PK_EOF when it is none of
+ * them; else a pk_status, with ERROR. */
+static int set_override(pk_job_spec *spec, pk_job_strings *store, int argc, char **argv, int *i, char *error,
+                        size_t error_size)
+{
+    const char *arg = argv[*i];
+    for (size_t k = 0; k < sizeof overrides / sizeof overrides[0]; k++) {
+        const size_t len = strlen(overrides[k].option);
+        const char *value = NULL;
+        if (strcmp(arg, overrides[k].option) == 0 || (overrides[k].alias != NULL && strcmp(arg, overrides[k].alias) == 0)) {
+            if (overrides[k].flag_value != NULL) {
+                value = overrides[k].flag_value;
+            } else if (*i + 1 < argc) {
+                value = argv[++*i];
+            } else {
+                snprintf(error, error_size, "%s needs a value", arg);
+                return PK_EINVAL;
+            }
+        } else if (overrides[k].flag_value == NULL && strncmp(arg, overrides[k].option, len) == 0 && arg[len] == '=') {
+            value = arg + len + 1;
+        } else {
+            continue;
+        }
+        char assignment[4200];
+        snprintf(assignment, sizeof assignment, "%s=%s", overrides[k].key, value);
+        char why[1024] = "";
+        int status = pk_job_file_set(spec, store, assignment, why, sizeof why);
+        if (status != PK_OK) {
+            /* "--set KEY=VALUE: why" in the option's words: "--threads 0: why". */
+            const char *reason = strstr(why, ": ");
+            snprintf(error, error_size, "%s%s%s: %s", overrides[k].option, overrides[k].flag_value ? "" : " ",
+                     overrides[k].flag_value ? "" : value, reason != NULL ? reason + 2 : why);
+        }
+        return status;
+    }
+    return PK_EOF;
 }
 
 /* Exit code for a job-file problem: bad content is a usage error. */
@@ -88,8 +153,12 @@ int cli_run(int argc, char **argv)
             status = pk_job_file_set(&spec, store, argv[i] + 6, error, sizeof error);
             if (status != PK_OK)
                 rc = job_file_error(status, error);
+        } else if ((status = set_override(&spec, store, argc, argv, &i, error, sizeof error)) != PK_EOF) {
+            if (status != PK_OK)
+                rc = job_file_error(status, error);
         } else {
-            cli_error("run", "unknown argument '%s' (usage: parkit run JOB.ini [--set section.key=value ...])",
+            cli_error("run", "unknown argument '%s' (usage: parkit run JOB.ini [--set section.key=value ...] "
+                             "[--threads N] [--json] [--time] [-o FILE] ...)",
                       argv[i]);
             rc = PK_EXIT_USAGE;
         }

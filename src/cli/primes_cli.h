@@ -3,7 +3,7 @@
  * cli/report.h, with the report every kernel's run ends with), the primes
  * settings in it, and the runners: primes_run.c holds
  * count, list and nth; cmd_check.c holds check, whose I/O pipeline is the
- * library's (parkit/answers.h).  cmd_primes.c parses the command line; run_spec.c runs
+ * library's (parkit/answers.h); primes_test.c the self-check.  cmd_primes.c parses the command line; run_spec.c runs
  * a spec from either front end.
  */
 #ifndef PK_CLI_PRIMES_CLI_H
@@ -31,5 +31,7 @@ int primes_run_count(cli_job *cli, pk_primes_options *options);
 int primes_run_list(cli_job *cli, pk_primes_options *options);
 int primes_run_nth(cli_job *cli, pk_primes_options *options);
 int primes_run_check(cli_job *cli, pk_primes_options *options);
+/* `primes test`: the self-check (primes_test.c). */
+int primes_run_test(cli_job *cli, pk_primes_options *options);
 
 #endif

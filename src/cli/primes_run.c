@@ -163,18 +163,27 @@ int primes_run_nth(cli_job *cli, pk_primes_options *options)
                   PK_PRIMES_BELOW_2_64);
         return PK_EXIT_USAGE;
     }
+    uint64_t from = 0;
+    const char *from_text = primes_settings(cli)->nth_from;
+    if (from_text != NULL && (rc = cli_parse_number(cli->what, "--from", from_text, &from)) != PK_EXIT_OK)
+        return rc;
     pk_progress progress = {0};
     cli_progress *display = cli_job_progress_start(cli, &options->engine, &progress, 0, "numbers");
     pk_primes_report report;
     pk_primes_report_init(&report);
     uint64_t prime;
-    int status = pk_primes_nth(options, n, &prime, &report);
+    int status = pk_primes_nth_from(options, from, n, &prime, &report);
     cli_progress_stop(display);
+    if (status == PK_ERANGE && from > 0) {
+        cli_error(cli->what, "there are fewer than %" PRIu64 " primes from %" PRIu64 " to 2^64-1", n, from);
+        return PK_EXIT_USAGE;
+    }
     if (status != PK_OK)
         return cli_job_failed(cli, status);
     if (cli->spec.json) {
-        printf("{\"command\":\"primes nth\",\"n\":%" PRIu64 ",\"prime\":%" PRIu64 ",\"algo\":\"%s\",", n, prime,
-               pk_algo_name(primes_settings(cli)->algo));
+        printf("{\"command\":\"primes nth\",\"n\":%" PRIu64 ",\"from\":%" PRIu64 ",\"prime\":%" PRIu64
+               ",\"algo\":\"%s\",",
+               n, from, prime, pk_algo_name(primes_settings(cli)->algo));
         cli_report_json(cli, &report.run);
         printf("}\n");
     } else {
@@ -227,6 +236,7 @@ int primes_run_spec(const pk_job_spec *spec)
     case PK_COMMAND_LIST: return primes_run_list(&cli, &options);
     case PK_COMMAND_CHECK: return primes_run_check(&cli, &options);
     case PK_COMMAND_NTH: return primes_run_nth(&cli, &options);
+    case PK_COMMAND_TEST: return primes_run_test(&cli, &options);
     }
     return PK_EXIT_USAGE;
 }

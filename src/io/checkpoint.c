@@ -269,6 +269,41 @@ static char *read_whole(FILE *in, size_t *len, bool *too_big)
     return NULL;
 }
 
+/* What the identity's keys mean, for a refusal in words. */
+static const struct {
+    const char *key, *words;
+} identity_words[] = {
+    {"command", "command"},        {"lo", "range start (LO)"},   {"hi", "range end (HI)"},
+    {"pattern", "pattern"},        {"algo", "algorithm"},        {"format", "output format"},
+    {"unit_bytes", "unit size"},   {"output", "output file"},    {"size", "image size"},
+    {"region", "region"},          {"iterations", "iterations"}, {"units", "number of units"},
+    {"numbers", "numbers"},
+};
+
+/* Why a checkpoint with identity line FOUND (FOUND_LEN bytes) is not this
+ * job's, whose line is EXPECTED: "its range end (HI) is 1000000000000,
+ * this job's is 2000000000000". */
+static void say_other_job(const char *expected, size_t want, const char *found, size_t found_len, char *why,
+                          size_t why_size)
+{
+    const int ours = (int)(want > 0 && expected[want - 1] == '\n' ? want - 1 : want);
+    const int theirs = (int)(found_len > 0 && found[found_len - 1] == '\n' ? found_len - 1 : found_len);
+    const char *our_space = memchr(expected, ' ', (size_t)ours), *their_space = memchr(found, ' ', (size_t)theirs);
+    const int key = our_space != NULL ? (int)(our_space - expected) : ours;
+    if (our_space != NULL && their_space != NULL && their_space - found == key && strncmp(expected, found, (size_t)key) == 0) {
+        const char *words = NULL;
+        for (size_t i = 0; i < sizeof identity_words / sizeof identity_words[0]; i++)
+            if ((int)strlen(identity_words[i].key) == key && strncmp(identity_words[i].key, expected, (size_t)key) == 0)
+                words = identity_words[i].words;
+        snprintf(why, why_size, "it belongs to another job: its %s%.*s is %.*s, this job's is %.*s",
+                 words != NULL ? words : "", words != NULL ? 0 : key, expected, theirs - key - 1, their_space + 1,
+                 ours - key - 1, our_space + 1);
+        return;
+    }
+    snprintf(why, why_size, "it belongs to another job (this job: '%.*s'; the checkpoint: '%.*s')", ours, expected,
+             theirs, found);
+}
+
 /* Checks and takes the lines after the identity: units, notes, done lines. */
 static int read_body(pk_checkpoint *checkpoint, char *line, const char *end, char *why, size_t why_size)
 {
@@ -391,9 +426,7 @@ int pk_checkpoint_load(pk_checkpoint *checkpoint, const char *path, char *why, s
         char *found_end = strchr(line, '\n');
         size_t found = found_end != NULL ? (size_t)(found_end - line) + 1 : strlen(line);
         if (found != want || strncmp(line, expected, want) != 0) {
-            snprintf(why, why_size, "it belongs to another job (expected '%.*s', found '%.*s')",
-                     (int)(want > 0 && expected[want - 1] == '\n' ? want - 1 : want), expected,
-                     (int)(found > 0 && line[found - 1] == '\n' ? found - 1 : found), line);
+            say_other_job(expected, want, line, found, why, why_size);
             rc = PK_EINVAL;
             goto done;
         }

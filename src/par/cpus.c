@@ -4,9 +4,14 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "parkit/cpus.h"
 #include "parkit/status.h"
@@ -42,6 +47,48 @@ const char *pk_cpus_describe(char *buf, size_t size)
         used += (size_t)n;
         cpu = last;
     }
+    return buf;
+}
+
+const char *pk_cpus_threads_describe(int threads, char *buf, size_t size)
+{
+    enum { MOST = 64, LIST = 64 };
+    if (threads < 1)
+        threads = 1;
+    const int seen = threads < MOST ? threads : MOST;
+    char (*masks)[LIST] = calloc((size_t)seen, LIST);
+    if (masks == NULL) {
+        snprintf(buf, size, "unknown");
+        return buf;
+    }
+#pragma omp parallel num_threads(threads)
+    {
+#ifdef _OPENMP
+        const int t = omp_get_thread_num();
+#else
+        const int t = 0;
+#endif
+        if (t < seen)
+            pk_cpus_describe(masks[t], LIST);
+    }
+    bool same = true;
+    for (int t = 1; t < seen; t++)
+        same = same && strcmp(masks[t], masks[0]) == 0;
+    if (same) {
+        snprintf(buf, size, "every thread: %s", masks[0]);
+    } else {
+        size_t used = 0;
+        buf[0] = '\0';
+        for (int t = 0; t < seen && used < size; t++) {
+            int n = snprintf(buf + used, size - used, "%s%d: %s", t ? ", " : "", t, masks[t]);
+            if (n < 0)
+                break;
+            used += (size_t)n;
+        }
+        if (seen < threads && used < size)
+            snprintf(buf + used, size - used, ", ...");
+    }
+    free(masks);
     return buf;
 }
 

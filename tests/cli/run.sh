@@ -215,6 +215,13 @@ want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 # ============================================================================
 section_answers() {
     echo "== answers"
+    # The self-check: every known value and cross-check passes, and it says so in one line.
+    expect_out_has "primes test passes on this machine" "18 of 18 checks passed" "$P" primes test
+    run "$P" primes test -q --json
+    expect_eq "primes test --json: no check failed" "0" "$(json_get "$OUT" failed)" "parkit primes test -q --json"
+    expect_fail "primes test takes no numbers" 2 "unexpected argument '5'" "$P" primes test 5
+    expect_fail "primes test has no checkpoint" 2 "--checkpoint is not an option of 'test'" \
+        "$P" primes test --checkpoint "$T/never.ck"
     expect_ok "count 1e6" 78498 "$P" primes count 1e6
     expect_ok "count 1e9" 50847534 "$P" primes count 1e9
     expect_ok "count 0 100" 25 "$P" primes count 0 100
@@ -400,6 +407,16 @@ section_agree() {
     expect_eq "list 2e4 has 2262 primes" 2262 "$(wc -l 2>/dev/null <"$T/sieve2e4.txt" | tr -d ' ')" "parkit primes list 2e4 | wc -l"
     expect_ok "trial = sieve for list 0 2e4" "$(cat "$T/sieve2e4.txt")" "$P" primes list 2e4 --algo trial
     expect_ok "trial for nth 1e4" 104729 "$P" primes nth 1e4 --algo trial
+    # nth --from X: counting starts at X (X itself the first when prime).
+    expect_ok "nth 1 --from 1e12" 1000000000039 "$P" primes nth 1 --from 1e12
+    expect_ok "nth 3 --from 4" 11 "$P" primes nth 3 --from 4
+    expect_ok "nth 1 --from a prime is that prime" 18446744073709551557 "$P" primes nth 1 --from 2^64-59
+    expect_ok "nth 1e6 --from 1e18 (the count up to it is 1e6)" 1000000 "$P" primes count 1e18 \
+        "$("$P" primes nth 1e6 --from 1e18)"
+    expect_fail "nth past the last prime below 2^64" 2 "fewer than 2 primes from 18446744073709551557" \
+        "$P" primes nth 2 --from 2^64-59
+    expect_fail "nth --from garbage" 2 "bad --from 'x'" "$P" primes nth 1 --from x
+    expect_fail "--from is nth's" 2 "--from is not an option of 'count'" "$P" primes count 100 --from 5
 
     # list: byte-identical whatever the threads.
     "$P" primes list 1e7 1e7+2e6 -t 1 >"$T/l1.txt"
@@ -638,6 +655,14 @@ section_threads() {
     fi
     expect_eq "info: OMP_NUM_THREADS=3" "3 from OMP_NUM_THREADS" \
         "$(threads_of "${clean[@]}" OMP_NUM_THREADS=3 "$P" info --json)" "OMP_NUM_THREADS=3 parkit info --json"
+    # Where the threads may run: unbound, every thread shares the mask; bound close to cores, one CPU each.
+    expect_out_has "info: the threads' binding" "binding    every thread: " "${clean[@]}" OMP_NUM_THREADS=2 "$P" info
+    if [ "$(nproc)" -ge 2 ]; then
+        expect_out_has "info: OMP_PROC_BIND=close OMP_PLACES=cores binds a thread a core" "binding    0: 0, 1: 1" \
+            "${clean[@]}" OMP_NUM_THREADS=2 OMP_PROC_BIND=close OMP_PLACES=cores "$P" info
+        expect_out_has "info: it says what OMP_PROC_BIND and OMP_PLACES are" "OMP_PROC_BIND=close, OMP_PLACES=cores" \
+            "${clean[@]}" OMP_NUM_THREADS=2 OMP_PROC_BIND=close OMP_PLACES=cores "$P" info
+    fi
     expect_eq "info: SLURM_CPUS_PER_TASK=5" "5 from SLURM_CPUS_PER_TASK" \
         "$(threads_of "${clean[@]}" SLURM_CPUS_PER_TASK=5 "$P" info --json)" "SLURM_CPUS_PER_TASK=5 parkit info --json"
     expect_eq "info: OMP_NUM_THREADS beats SLURM_CPUS_PER_TASK" "3 from OMP_NUM_THREADS" \
@@ -978,8 +1003,11 @@ section_checkpoint() {
     kill -TERM "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     if [ -e "$d/other.ck" ]; then
-        expect_fail "a checkpoint of another range is refused" 2 "belongs to another job" \
+        expect_fail "a checkpoint of another range is refused, in words" 2 \
+            "belongs to another job: its range end (HI) is 30000000000, this job's is 20000000000" \
             "$P" primes count 2e10 --checkpoint "$d/other.ck" --resume
+        expect_fail "a checkpoint of another pattern is refused, in words" 2 "its pattern is primes, this job's is twins" \
+            "$P" primes count 3e10 --twins --checkpoint "$d/other.ck" --resume
     else
         skip "checkpoint of another range" "the job finished before the signal"
     fi
@@ -1011,6 +1039,18 @@ section_jobs() {
         return
     fi
     expect_ok "run jobs/demo.ini" 50847534 "$P" run "$repo/jobs/demo.ini" --set output.time=false
+    # The common options after the file override it, as --set would.
+    run "$P" run "$repo/jobs/demo.ini" --json --threads 1 --no-progress --set output.time=false
+    expect_eq "run JOB.ini --json --threads 1: JSON with one thread" "50847534 1" \
+        "$(json_get "$OUT" count) $(json_get "$OUT" threads)" "parkit run jobs/demo.ini --json --threads 1"
+    expect_ok "run JOB.ini -q --time=... (the = form)" 50847534 "$P" run "$repo/jobs/demo.ini" -q --threads=2 \
+        --set output.time=false
+    expect_fail "run JOB.ini --threads 0 says so in the option's words" 2 "--threads 0: bad value '0'" \
+        "$P" run "$repo/jobs/demo.ini" --threads 0
+    expect_fail "run JOB.ini --timeout without a value" 2 "--timeout needs a value" "$P" run "$repo/jobs/demo.ini" \
+        --timeout
+    expect_fail "run JOB.ini with an unknown option" 2 "unknown argument '--bogus'" "$P" run "$repo/jobs/demo.ini" \
+        --bogus
     expect_ok "run jobs/twins.ini --set range.hi=1e6" 8169 "$P" run "$repo/jobs/twins.ini" --set range.hi=1e6 \
         --set output.time=false
     expect_ok "run: the same answer as the command line" "$("$P" primes count 1e5 1e7 --triplets)" \

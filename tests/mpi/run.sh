@@ -361,6 +361,11 @@ for distribute in dynamic cyclic block; do
     fi
 done
 
+echo "== primes test, the self-check, on 3 ranks x 2 threads"
+if mpi 3 2 primes test -q && grep -q "18 of 18 checks passed" "$T/out"; then pass; else
+    fail "primes test under mpirun -np 3" "$(cat "$T/out" "$T/err" | head -5)"
+fi
+
 echo "== info under mpirun shows every rank"
 mpi 3 2 info
 if [ "$(grep -cE '^  [0-2] ' "$T/out")" = 3 ]; then pass; else fail "info under mpirun" "$(cat "$T/out")"; fi

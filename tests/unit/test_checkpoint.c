@@ -66,7 +66,12 @@ static void test_refusals(void)
     pk_checkpoint other;
     make_checkpoint(&other, "command count\nhi 2000\n", 5);
     CU_ASSERT_EQUAL(pk_checkpoint_load(&other, path, why, sizeof why), PK_EINVAL);
-    CU_ASSERT_PTR_NOT_NULL(strstr(why, "hi 2000"));
+    /* Said in words: which setting, the checkpoint's value and this job's. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "its range end (HI) is 1000, this job's is 2000"));
+    pk_checkpoint_free(&other);
+    make_checkpoint(&other, "command list\nhi 1000\n", 5);
+    CU_ASSERT_EQUAL(pk_checkpoint_load(&other, path, why, sizeof why), PK_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "its command is count, this job's is list"));
     CU_ASSERT_EQUAL(pk_checkpoint_done_count(&other), 0);
     pk_checkpoint_free(&other);
 

@@ -402,7 +402,7 @@ static void test_error_unknown_section_and_key(void)
     check_load_fails(COUNT_JOB "[range]\nhi = 10\n[parallel]\nthread = 4\n", 7,
                      "unknown key 'thread' in section [parallel] (expected threads, schedule, distribute or algo)");
     check_load_fails(COUNT_JOB "[range]\nHI = 10\n", 5, "unknown key 'HI' in section [range] (expected lo or hi)");
-    check_load_fails("[nth]\nN = 10\n", 2, "unknown key 'N' in section [nth] (expected n)");
+    check_load_fails("[nth]\nN = 10\n", 2, "unknown key 'N' in section [nth] (expected n or from)");
     check_load_fails("kernel = primes\n[job]\n", 1, "key 'kernel' comes before any [section]");
 }
 
@@ -452,7 +452,7 @@ static void test_error_bad_values(void)
     check_load_fails("[job]\nkernel = mandel\n[image]\nsize = 0\n", 4,
                      "bad value '0' for image.size (expected N or WxH, each from 1 to 1000000 pixels)");
     check_load_fails("[job]\nkernel = primes\ncommand = sum\n", 3,
-                     "bad value 'sum' for job.command (expected count, list, check or nth)");
+                     "bad value 'sum' for job.command (expected count, list, check, nth or test)");
 
     /* The bad line is line 5, after a count job's [job] section. */
     static const struct {
@@ -749,7 +749,7 @@ static void test_set_errors(void)
     check_set_fails(&job, "range.hi=", "--set range.hi=: bad value '' for range.hi (expected a number such as 1e10, "
                                        "1e12+1e9 or 2^64-1)");
     check_set_fails(&job, "job.command=add", "--set job.command=add: bad value 'add' for job.command (expected count, "
-                                             "list, check or nth)");
+                                             "list, check, nth or test)");
     /* Wrong command: the override's own key ... */
     check_set_fails(&job, "nth.n=5", "--set nth.n=5: key nth.n does not apply to command count");
     check_set_fails(&job, "output.path=x.txt",

@@ -642,9 +642,9 @@ static void describe_job(const primes_job *job, const char *command, pk_checkpoi
     checkpoint->limit_ctx = job;
     const pk_primes_options *options = job->options;
     snprintf(checkpoint->identity, sizeof checkpoint->identity,
-             "command %s\nlo %" PRIu64 "\nhi %" PRIu64 "\npattern %d\nalgo %s\nformat %s\nunit_bytes %" PRIu64
+             "command %s\nlo %" PRIu64 "\nhi %" PRIu64 "\npattern %s\nalgo %s\nformat %s\nunit_bytes %" PRIu64
              "\noutput %s\n",
-             command, job->plan.lo, job->plan.hi, (int)job->pattern, pk_algo_name(options->algo),
+             command, job->plan.lo, job->plan.hi, pk_pattern_name(job->pattern), pk_algo_name(options->algo),
              options->binary_output ? "binary" : "text", job->plan.unit_bytes,
              options->output_path != NULL ? options->output_path : "-");
 }
@@ -898,22 +898,40 @@ static int find_in_unit(primes_job *job, uint64_t unit, uint64_t k, uint64_t *pr
 
 int pk_primes_nth(const pk_primes_options *options, uint64_t n, uint64_t *prime, pk_primes_report *report)
 {
+    return pk_primes_nth_from(options, 0, n, prime, report);
+}
+
+int pk_primes_nth_from(const pk_primes_options *options, uint64_t from, uint64_t n, uint64_t *prime,
+                       pk_primes_report *report)
+{
     static const uint64_t first_primes[] = {2, 3, 5};
     if (n == 0)
         return PK_EINVAL;
     if (n > PK_PRIMES_BELOW_2_64)
         return PK_ERANGE;
-    if (n <= 3) {
-        *prime = first_primes[n - 1];
-        return PK_OK;
+    /* 2, 3 and 5 are off the wheel: those from FROM on come first. */
+    uint64_t before = 0;
+    for (int i = 0; i < 3; i++) {
+        if (first_primes[i] < from)
+            continue;
+        if (++before == n) {
+            *prime = first_primes[i];
+            return PK_OK;
+        }
     }
     /* Count window after window until the n-th prime is inside one; the first
      * window ends just past the estimate, so one is almost always enough. */
-    long double estimate = inverse_li((long double)n);
-    long double margin = sqrtl(estimate) * logl(estimate) + 1000;
-    uint64_t before = 3; /* 2, 3 and 5 are off the wheel */
-    uint64_t lo = 7;
-    uint64_t hi = estimate + margin >= 18446744073709551615.0L ? UINT64_MAX : (uint64_t)(estimate + margin);
+    uint64_t lo = from > 7 ? from : 7;
+    uint64_t hi;
+    if (lo == 7) {
+        long double estimate = inverse_li((long double)n);
+        long double margin = sqrtl(estimate) * logl(estimate) + 1000;
+        hi = estimate + margin >= 18446744073709551615.0L ? UINT64_MAX : (uint64_t)(estimate + margin);
+    } else {
+        /* From higher up: primes are about 1/ln(x) of the numbers there. */
+        long double span = (long double)(n - before) * logl((long double)lo) * 1.2L + (1 << 20);
+        hi = span >= (long double)(UINT64_MAX - lo) ? UINT64_MAX : lo + (uint64_t)span;
+    }
     for (;;) {
         primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES};
         plan_range(&job.plan, lo, hi, COUNT_UNIT_BYTES, workers_of(options), unit_bytes_for(options));

@@ -12,6 +12,7 @@ static const char *const command_names[] = {
     [PK_COMMAND_LIST] = "list",
     [PK_COMMAND_CHECK] = "check",
     [PK_COMMAND_NTH] = "nth",
+    [PK_COMMAND_TEST] = "test",
     NULL,
 };
 
@@ -80,6 +81,14 @@ static bool set_algo(void *settings, const char *value)
     return true;
 }
 
+static bool set_nth_from(void *settings, const char *value)
+{
+    if (value[0] == '\0')
+        return false;
+    pk_primes_settings_in(settings)->nth_from = value;
+    return true;
+}
+
 static bool set_list_format(void *settings, const char *value)
 {
     return one_of(value, "text", "binary", &pk_primes_settings_in(settings)->binary);
@@ -87,7 +96,7 @@ static bool set_list_format(void *settings, const char *value)
 
 #define RANGE_JOBS (PK_FOR(PK_COMMAND_COUNT) | PK_FOR(PK_COMMAND_LIST))
 
-enum { KEY_CHECK_FORMAT = 6 }; /* its place in keys[] */
+enum { KEY_CHECK_FORMAT = 7 }; /* its place in keys[] */
 
 static const pk_kernel_key keys[] = {
     {"range", "lo", PK_KEY_ARG, RANGE_JOBS, 0, "a number such as 0, 1e12 or 2^64-1e9", NULL},
@@ -95,6 +104,7 @@ static const pk_kernel_key keys[] = {
     {"count", "pattern", PK_KEY_SETTING, PK_FOR(PK_COMMAND_COUNT), 0,
      "primes, twins, triplets, quadruplets, quintuplets or sextuplets", set_pattern},
     {"nth", "n", PK_KEY_ARG, PK_FOR(PK_COMMAND_NTH), PK_FOR(PK_COMMAND_NTH), "a number such as 1e9", NULL},
+    {"nth", "from", PK_KEY_SETTING, PK_FOR(PK_COMMAND_NTH), 0, "a number such as 1e12", set_nth_from},
     {"check", "input", PK_KEY_ARGS, PK_FOR(PK_COMMAND_CHECK), PK_FOR(PK_COMMAND_CHECK),
      "files, numbers or - (stdin), separated by spaces", NULL},
     {"check", "on_error", PK_KEY_SETTING, PK_FOR(PK_COMMAND_CHECK), 0, "fail or skip", set_on_error},
@@ -121,7 +131,7 @@ _Static_assert(sizeof keys / sizeof keys[0] <= PK_KERNEL_MAX_KEYS, "too many key
 const pk_kernel_info pk_primes_kernel = {
     .name = "primes",
     .commands = command_names,
-    .commands_expected = "count, list, check or nth",
+    .commands_expected = "count, list, check, nth or test",
     .keys = keys,
     .nkeys = sizeof keys / sizeof keys[0],
     .output_path_commands = PK_FOR(PK_COMMAND_LIST),
