@@ -270,8 +270,14 @@ $(BUILD)/primality-vs-flint: bench/primality_vs_flint.c $(LIB)
 
 # ---- install --------------------------------------------------------------
 PUBLIC_HEADERS := $(wildcard include/parkit/*.h)
-install: all
+# The manual page, from the binary's own --help texts.
+$(BUILD)/parkit.1: $(BIN) docs/manpage.sh
+	docs/manpage.sh $(BIN) $(VERSION) > $@.tmp && mv $@.tmp $@
+
+install: all $(BUILD)/parkit.1
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/parkit
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(BUILD)/parkit.1 $(DESTDIR)$(PREFIX)/share/man/man1/parkit.1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/parkit
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libparkit.a
 	install -m 755 $(SHLIB) $(DESTDIR)$(PREFIX)/lib/libparkit.so.$(VERSION)
@@ -289,6 +295,7 @@ uninstall:
 	      $(DESTDIR)$(PREFIX)/lib/libparkit.so $(DESTDIR)$(PREFIX)/lib/libparkit.so.$(MAJOR) \
 	      $(DESTDIR)$(PREFIX)/lib/libparkit.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/pkgconfig/parkit.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/parkit $(DESTDIR)$(PREFIX)/share/parkit
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/parkit.1
 
 clean:
 	rm -rf $(BUILD)

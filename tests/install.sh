@@ -28,10 +28,18 @@ if [ "$(pkg-config --modversion parkit)" = "$version" ] && pkg-config --atleast-
     fail "pkg-config: version $version, comparable" "got '$(pkg-config --modversion parkit 2>&1)'"
 fi
 for f in bin/parkit lib/libparkit.a lib/libparkit.so "lib/libparkit.so.${version%%.*}" include/parkit/engine.h \
-    share/parkit/jobs/README.md; do
+    share/parkit/jobs/README.md share/man/man1/parkit.1; do
     [ -e "$T/prefix/$f" ] || fail "make install put $f in place" "$(ls -R "$T/prefix" | head -20)"
 done
 pass
+# The manual page: every command's options, as the binary's --help says them, and it renders.
+if grep -q '^\.SS parkit primes nth' "$T/prefix/share/man/man1/parkit.1" &&
+    grep -q -- '--time-block K' "$T/prefix/share/man/man1/parkit.1" &&
+    { ! command -v groff >/dev/null || [ -z "$(groff -man -Tutf8 -ww "$T/prefix/share/man/man1/parkit.1" 2>&1 >/dev/null)" ]; }; then
+    pass
+else
+    fail "make install: the manual page, complete and clean" "$(head -5 "$T/prefix/share/man/man1/parkit.1")"
+fi
 
 cat >"$T/prog.c" <<'PROG'
 /* Counts the units of a job on the engine, as any parkit program does. */

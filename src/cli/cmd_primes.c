@@ -16,52 +16,91 @@
 #include "parkit/jobspec.h"
 #include "parkit/status.h"
 
+/* `parkit primes --help`: the commands, one line each. */
 static const char primes_usage[] =
     "usage: parkit primes count [LO] HI [--twins|--triplets|--quadruplets|--quintuplets|--sextuplets]\n"
     "       parkit primes list  [LO] HI [-o FILE]\n"
     "       parkit primes check N... | FILE... | -\n"
-    "       parkit primes nth   N [--from X]   the N-th prime (from X on: X itself is\n"
-    "                                    the 1st when it is prime)\n"
-    "       parkit primes test           a self-check against known values, in a few\n"
-    "                                    seconds (before a long job on a new node)\n"
+    "       parkit primes nth   N [--from X]\n"
+    "       parkit primes test\n"
     "\n"
     "Ranges are closed, [LO, HI], with LO = 0 by default and HI up to 2^64-1.\n"
     "Numbers may be written 1e10, 10^12, 2^64-1, 1e12+1e9, 4294967291*3.\n"
     "\n"
-    "options:\n"
-    "  -t, --threads N        threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK,\n"
-    "                         then the CPUs this process may run on)\n"
-    "      --schedule KIND[,CHUNK]  static, dynamic (default) or guided\n"
-    "      --algo sieve|trial segmented sieve (default) or textbook trial division\n"
-    "      --distribute dynamic|cyclic|block  under mpirun: chunks of the range\n"
-    "                         handed out on demand (default), dealt round the\n"
-    "                         ranks in turn, or one contiguous block per rank\n"
-    "  -o, --output FILE      list: write to FILE (atomically: complete or absent)\n"
-    "      --format FORMAT    list: text (default) or binary (8-byte little-endian\n"
-    "                         integers); check: text (default) or jsonl\n"
-    "      --io-threads N     list to stdout or a pipe: N writer threads write the\n"
-    "                         text in order while compute goes on; check FILE...:\n"
-    "                         N reader threads read and parse ahead (default 1);\n"
-    "                         0: the compute side reads and writes itself\n"
-    "      --on-error fail|skip  check: stop at a bad line (default), or skip it\n"
-    "                         and count it\n"
-    "      --timeout SECONDS  stop after SECONDS (exit 1; output as after Ctrl-C)\n"
-    "      --checkpoint FILE  count, list -o, check: save progress to FILE every interval and\n"
-    "                         on SIGTERM/SIGUSR1 (then exit 75); partial list output\n"
-    "                         waits in FILE's output name + .partial\n"
-    "      --checkpoint-interval SECONDS  (default 60)\n"
-    "      --resume           continue from the checkpoint if there is one, else start\n"
-    "                         afresh and say so\n"
-    "      --json             print a JSON report on stdout\n"
-    "      --time             print timings on stderr\n"
-    "  -q, --quiet            print only the bare answer\n"
-    "      --progress, --no-progress   force the progress line on stderr on or off\n"
-    "                         (default: on when stderr is a terminal)\n"
-    "  -h, --help             this help\n"
-    "\n"
-    "check prints 'N prime' or 'N composite' per number (exact for every 64-bit N;\n"
-    "numbers >= 2^64 need a GMP build and are reported as probable-prime).\n"
-    "Files for check hold one number per line; blank lines and # comments are skipped.\n";
+    "Run 'parkit primes COMMAND --help' for a command's options.\n";
+
+#define COUNT PK_FOR(PK_COMMAND_COUNT)
+#define LIST PK_FOR(PK_COMMAND_LIST)
+#define CHECK PK_FOR(PK_COMMAND_CHECK)
+#define NTH PK_FOR(PK_COMMAND_NTH)
+#define TEST PK_FOR(PK_COMMAND_TEST)
+#define EVERY (COUNT | LIST | CHECK | NTH | TEST)
+
+/* Each command's own help: what it does, then the options it takes. */
+static const struct {
+    unsigned commands;
+    const char *text;
+} primes_help[] = {
+    {COUNT, "usage: parkit primes count [LO] HI [--twins|--triplets|--quadruplets|--quintuplets|--sextuplets]\n\n"
+            "The primes (or prime k-tuplets) in [LO, HI], LO = 0 by default, HI up to 2^64-1.\n"
+            "A tuplet counts when its first member is in range and its last is <= HI.\n"},
+    {LIST, "usage: parkit primes list [LO] HI [-o FILE]\n\n"
+           "The primes in [LO, HI], one a line, in order.\n"},
+    {CHECK, "usage: parkit primes check N... | FILE... | -\n\n"
+            "'N prime' or 'N composite' per number (exact for every 64-bit N; numbers >=\n"
+            "2^64 need a GMP build and are reported as probable-prime).  Files hold one\n"
+            "number per line; blank lines and # comments are skipped; - is stdin.\n"},
+    {NTH, "usage: parkit primes nth N [--from X]\n\n"
+          "The N-th prime (the 1st is 2), or the N-th from X on (X itself the 1st when\n"
+          "it is prime).\n"},
+    {TEST, "usage: parkit primes test\n\n"
+           "A self-check of this machine, with the threads and ranks it is given, in about\n"
+           "a second: known values (pi(10^k), twins to quadruplets, an n-th prime) and a\n"
+           "second algorithm (trial division, Miller-Rabin against the sieve).  Exit 1 on\n"
+           "any failure.\n"},
+    {EVERY, "\nNumbers may be written 1e10, 10^12, 2^64-1, 1e12+1e9, 4294967291*3.\n\noptions:\n"
+            "  -t, --threads N        threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK,\n"
+            "                         then the CPUs this process may run on)\n"
+            "      --schedule KIND[,CHUNK]  static, dynamic (default) or guided\n"
+            "      --distribute dynamic|cyclic|block  under mpirun: chunks of the work\n"
+            "                         handed out on demand (default), dealt round the\n"
+            "                         ranks in turn, or one contiguous block per rank\n"},
+    {COUNT | LIST | NTH, "      --algo sieve|trial segmented sieve (default) or textbook trial division\n"},
+    {COUNT, "      --twins, --triplets, --quadruplets, --quintuplets, --sextuplets\n"
+            "                         count prime k-tuplets instead of primes\n"},
+    {NTH, "      --from X           count from X on\n"},
+    {LIST, "  -o, --output FILE      write to FILE (atomically: complete or absent)\n"
+           "      --format FORMAT    text (default) or binary (8-byte little-endian integers)\n"
+           "      --io-threads N     to stdout or a pipe: N writer threads write the text in\n"
+           "                         order while compute goes on (default 1; 0: none)\n"},
+    {CHECK, "      --format FORMAT    text (default) or jsonl\n"
+            "      --on-error fail|skip  stop at a bad line (default), or skip and count it\n"
+            "      --io-threads N     N reader threads read and parse ahead (default 1)\n"},
+    {COUNT | LIST | CHECK, "      --checkpoint FILE  save progress to FILE every interval and on SIGTERM or\n"
+                           "                         SIGUSR1 (then exit 75)\n"
+                           "      --checkpoint-interval SECONDS  (default 60)\n"
+                           "      --resume           continue from the checkpoint if there is one, else start\n"
+                           "                         afresh and say so\n"},
+    {EVERY, "      --timeout SECONDS  stop after SECONDS (exit 1)\n"
+            "      --json             print a JSON report on stdout\n"
+            "      --time             print timings on stderr\n"
+            "  -q, --quiet            print only the bare answer\n"
+            "      --progress, --no-progress   force the progress line on stderr on or off\n"
+            "                         (default: on when stderr is a terminal)\n"
+            "  -h, --help             this help\n"},
+};
+
+/* COMMAND's help, into a buffer that lives as long as the run. */
+static const char *command_help(int command)
+{
+    static char text[8192];
+    size_t used = 0;
+    text[0] = '\0';
+    for (size_t i = 0; i < sizeof primes_help / sizeof primes_help[0]; i++)
+        if ((primes_help[i].commands & PK_FOR(command)) && used < sizeof text)
+            used += (size_t)snprintf(text + used, sizeof text - used, "%s", primes_help[i].text);
+    return text;
+}
 
 enum {
     OPT_ALGO = CLI_OPT_KERNEL,
@@ -159,7 +198,7 @@ static int parse_options(cli_job *cli, int argc, char **argv)
         }
     }
     int first = argc;
-    int rc = cli_read_options(cli, argc, argv, long_options, primes_option, primes_usage, &first);
+    int rc = cli_read_options(cli, argc, argv, long_options, primes_option, command_help(cli->spec.command), &first);
     if (rc == PK_EXIT_OK && argc - first > PK_JOB_MAX_ARGS) {
         cli_error(cli->what, "too many arguments (at most %d; put numbers in a file)", PK_JOB_MAX_ARGS);
         return PK_EXIT_USAGE;

@@ -18,7 +18,7 @@ static const char usage[] =
     "usage: parkit <command> [options]\n"
     "\n"
     "commands:\n"
-    "  primes count|list|check|nth ...   prime kernels on all cores\n"
+    "  primes count|list|check|nth|test ...  prime kernels on all cores\n"
     "  mandel [--size N] [-o FILE] ...   a Mandelbrot image (load imbalance, schedules)\n"
     "  heat [--size N] [--steps N] ...   a heat-diffusion stencil (halo exchange, bandwidth)\n"
     "  run JOB.ini [--set sec.key=val]   run a job file (jobs/*.ini)\n"

@@ -724,6 +724,22 @@ section_help() {
     done
     expect_out_has "primes --help names every subcommand" "parkit primes nth" "$P" primes --help
     expect_out_has "primes --help documents --threads" "--threads" "$P" primes count --help
+    # Each command's --help is about that command: its own options, not the others'.
+    local only
+    for only in "count:--twins:--on-error" "list:--io-threads:--from" "check:--on-error:--twins" \
+        "nth:--from:--checkpoint" "test:self-check:--algo"; do
+        IFS=: read -r cmd has lacks <<<"$only"
+        run "$P" primes "$cmd" --help
+        if [ "$RC" = 0 ] && grep -q -- "$has" "$OUT" && ! grep -q -- "$lacks" "$OUT" &&
+            grep -q "^usage: parkit primes $cmd" "$OUT"; then pass; else
+            fail "primes $cmd --help: its own options ($has, not $lacks)" "exit $RC" "$(head -5 "$OUT")"
+        fi
+    done
+    for args in "mandel --help" "heat --help" "run --help"; do
+        # shellcheck disable=SC2086
+        run "$P" $args
+        if [ "$RC" = 0 ] && grep -q '^usage: parkit' "$OUT"; then pass; else fail "parkit $args" "exit $RC"; fi
+    done
     expect_out_has "--version" "parkit " "$P" --version
     run "$P" -v
     if [ "$RC" = 0 ] && grep -Eq '^parkit [0-9]+\.[0-9]+\.[0-9]+ \([^)]+\)$' "$OUT"; then pass; else
