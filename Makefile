@@ -3,7 +3,7 @@
 #   make                     build/parkit and build/libparkit.a
 #   make check               build and run every suite, installing what they need when it can
 #                            (tests/check.sh, tests/packages); SKIPPED suites are named
-#   make demo                build and run the flagship job with OpenMP only
+#   make demo                build and run the flagship jobs with OpenMP only (primes, mandel, heat)
 #   make bench               every performance target in one run (bench/targets.sh; bench/README.md)
 #   make fuzz-run            the parsers' libFuzzer harnesses, FUZZ_SECONDS each (needs clang)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -246,6 +246,16 @@ demo:
 	@echo; echo '$$ parkit primes check 561 2^61-1 3825123056546413051 2^64-59'; \
 	  $(DEMO_BIN) primes check 561 2^61-1 3825123056546413051 2^64-59
 	@echo; echo '$$ parkit primes nth 1e8 --time'; $(DEMO_BIN) primes nth 1e8 --time
+	@echo; echo '$$ parkit primes test -q'; $(DEMO_BIN) primes test -q
+	@echo; echo '# rows through the set cost 1000x the others: a static schedule leaves a thread idle'
+	@for schedule in static dynamic; do \
+	  echo '$$ parkit mandel --size 1280x720 --center -0.7435,0.1314 --zoom 200 --iterations 2000 --schedule '$$schedule' -o $(BUILD)/demo/seahorse.ppm --time'; \
+	  $(DEMO_BIN) mandel --size 1280x720 --center -0.7435,0.1314 --zoom 200 --iterations 2000 --schedule $$schedule \
+	    -o $(BUILD)/demo/seahorse.ppm --time || exit 1; done
+	@echo; echo '$$ parkit heat --size 512 --steps 5000 --init sine --time'; \
+	  $(DEMO_BIN) heat --size 512 --steps 5000 --init sine --time
+	@echo; echo '$$ parkit heat --size 4096 --steps 64 --time-block 8 --time   # past the memory bandwidth'; \
+	  $(DEMO_BIN) heat --size 4096 --steps 64 --time-block 8 --time
 
 # Every performance target of the project in one run (bench/README.md):
 # parkit against primesieve, and primality against FLINT when libflint-dev is there.
