@@ -65,10 +65,11 @@ typedef double (*pk_grid_sweep_fn)(void *ctx, const double *in, double *out, siz
 typedef void (*pk_grid_fill_fn)(void *ctx, double *row, int64_t gy, int64_t gx0, size_t cols);
 
 /* What a pass over the cells finds in one row of COLS cells (GY, GX0 on):
- * a sum (wrapping, so any order gives the same) and a largest value. */
+ * a sum (wrapping, so any order gives the same), a smallest and a largest
+ * value. */
 typedef struct pk_grid_tally {
     uint64_t sum;
-    double max;
+    double min, max;
 } pk_grid_tally;
 typedef pk_grid_tally (*pk_grid_row_fn)(void *ctx, const double *row, uint64_t gy, uint64_t gx0, size_t cols);
 
@@ -174,8 +175,8 @@ typedef struct pk_grid_run {
  * PK_OK, PK_ECANCELED, or a save's failure; the same on every rank. */
 int pk_grid_run_steps(pk_grid *grid, pk_grid_run *run);
 
-/* ROW over every row of the tile (threads share them); the sums and the
- * largest values over all ranks. */
+/* ROW over every row of the tile (threads share them); the sums, the
+ * smallest and the largest values over all ranks. */
 pk_grid_tally pk_grid_tally_rows(pk_grid *grid, pk_grid_row_fn row, void *ctx);
 
 /* Every row of the grid, in order, on rank 0: BAND(ctx, cells, stride,

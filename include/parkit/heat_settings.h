@@ -52,9 +52,6 @@ static inline const pk_heat_settings *pk_heat_settings_of(const void *settings)
     return (const pk_heat_settings *)settings;
 }
 
-/* The key named NAME of the heat table, or NULL. */
-const pk_kernel_key *pk_heat_key(const char *name);
-
 /* The problem SETTINGS describe, with the defaults filled in (256 x 256,
  * alpha 1, dt 0.8 of the stable limit, edges at 0, a hot spot of 100). */
 void pk_heat_problem_of(const pk_heat_settings *settings, pk_heat_problem *problem);

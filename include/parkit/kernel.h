@@ -68,4 +68,13 @@ typedef struct pk_kernel_info {
     int (*stdout_format_key)(const void *settings);
 } pk_kernel_info;
 
+/* KERNEL's key named NAME, or NULL (front ends set a key by its name). */
+static inline const pk_kernel_key *pk_kernel_key_named(const pk_kernel_info *kernel, const char *name)
+{
+    for (size_t i = 0; i < kernel->nkeys; i++)
+        if (__builtin_strcmp(kernel->keys[i].key, name) == 0)
+            return &kernel->keys[i];
+    return NULL;
+}
+
 #endif

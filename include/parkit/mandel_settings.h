@@ -41,9 +41,6 @@ static inline const pk_mandel_settings *pk_mandel_settings_of(const void *settin
     return (const pk_mandel_settings *)settings;
 }
 
-/* The key named NAME of the mandel table, or NULL. */
-const pk_kernel_key *pk_mandel_key(const char *name);
-
 /* The view SETTINGS describe, with the defaults filled in (1024x1024;
  * --format pbm: the benchmarks game's [-1.5, 0.5] x [-1, 1] and 50
  * iterations; otherwise centre -0.75,0, 3.5 wide at zoom 1, square

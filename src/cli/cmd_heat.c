@@ -128,7 +128,7 @@ static int heat_option(cli_job *cli, int c, const char *value, const char *text)
     (void)text;
     if (c < OPT_SIZE || c > OPT_TIME_BLOCK)
         return CLI_NOT_MINE;
-    const pk_kernel_key *key = pk_heat_key(option_keys[c - OPT_SIZE]);
+    const pk_kernel_key *key = pk_kernel_key_named(&pk_heat_kernel, option_keys[c - OPT_SIZE]);
     if (key->set(cli->spec.settings, value))
         return PK_EXIT_OK;
     cli_error(cli->what, "bad --%s '%s': expected %s", cli_option_name(long_options, c), value, key->expected);

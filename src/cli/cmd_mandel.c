@@ -92,7 +92,7 @@ static int mandel_option(cli_job *cli, int c, const char *value, const char *tex
     (void)text;
     if (c < OPT_SIZE || c > OPT_SIMD)
         return CLI_NOT_MINE;
-    const pk_kernel_key *key = pk_mandel_key(option_keys[c - OPT_SIZE]);
+    const pk_kernel_key *key = pk_kernel_key_named(&pk_mandel_kernel, option_keys[c - OPT_SIZE]);
     if (key->set(cli->spec.settings, value))
         return PK_EXIT_OK;
     cli_error(cli->what, "bad --%s '%s': expected %s", cli_option_name(long_options, c), value, key->expected);

@@ -842,8 +842,8 @@ pk_grid_tally pk_grid_tally_rows(pk_grid *grid, pk_grid_row_fn row, void *ctx)
     pk_grid_private *p = grid->p;
     const int n = thread_count(grid);
     uint64_t sum = 0;
-    double biggest = -1.0 / 0.0;
-#pragma omp parallel num_threads(n) reduction(+ : sum) reduction(max : biggest)
+    double biggest = -1.0 / 0.0, lowest = -1.0 / 0.0; /* lowest as its negation: one max-reduction */
+#pragma omp parallel num_threads(n) reduction(+ : sum) reduction(max : biggest, lowest)
     {
         size_t from, to;
         thread_rows(0, grid->rows, thread_number(), n, &from, &to);
@@ -852,9 +852,12 @@ pk_grid_tally pk_grid_tally_rows(pk_grid *grid, pk_grid_row_fn row, void *ctx)
             sum += t.sum;
             if (t.max > biggest)
                 biggest = t.max;
+            if (-t.min > lowest)
+                lowest = -t.min;
         }
     }
+    double extremes[2] = {biggest, lowest};
     pk_comm_sum_u64(&sum, 1);
-    pk_comm_max_double(&biggest, 1);
-    return (pk_grid_tally){.sum = sum, .max = biggest};
+    pk_comm_max_double(extremes, 2);
+    return (pk_grid_tally){.sum = sum, .min = -extremes[1], .max = extremes[0]};
 }

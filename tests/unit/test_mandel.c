@@ -281,22 +281,22 @@ static void test_settings_and_defaults(void)
     pk_mandel_view view;
     const char *why = NULL;
     /* The benchmarks game's view and iterations for pbm. */
-    CU_ASSERT_TRUE(pk_mandel_key("format")->set(&settings, "pbm"));
-    CU_ASSERT_TRUE(pk_mandel_key("size")->set(&settings, "200"));
+    CU_ASSERT_TRUE(pk_kernel_key_named(&pk_mandel_kernel, "format")->set(&settings, "pbm"));
+    CU_ASSERT_TRUE(pk_kernel_key_named(&pk_mandel_kernel, "size")->set(&settings, "200"));
     CU_ASSERT_EQUAL(pk_mandel_view_of(&settings, &view, &why), PK_OK);
     CU_ASSERT_TRUE(view.width == 200 && view.height == 200 && view.iterations == 50);
     CU_ASSERT_TRUE(view.xmin == -1.5 && view.xmax == 0.5 && view.ymin == -1.0 && view.ymax == 1.0);
     /* A centre and zoom: 3.5/zoom wide, square pixels. */
     pk_mandel_kernel.settings_init(&settings);
-    CU_ASSERT_TRUE(pk_mandel_key("size")->set(&settings, "400x200"));
-    CU_ASSERT_TRUE(pk_mandel_key("center")->set(&settings, "-1,0.5"));
-    CU_ASSERT_TRUE(pk_mandel_key("zoom")->set(&settings, "2"));
+    CU_ASSERT_TRUE(pk_kernel_key_named(&pk_mandel_kernel, "size")->set(&settings, "400x200"));
+    CU_ASSERT_TRUE(pk_kernel_key_named(&pk_mandel_kernel, "center")->set(&settings, "-1,0.5"));
+    CU_ASSERT_TRUE(pk_kernel_key_named(&pk_mandel_kernel, "zoom")->set(&settings, "2"));
     CU_ASSERT_EQUAL(pk_mandel_view_of(&settings, &view, &why), PK_OK);
     CU_ASSERT_DOUBLE_EQUAL(view.xmax - view.xmin, 1.75, 1e-15);
     CU_ASSERT_DOUBLE_EQUAL(view.ymax - view.ymin, 0.875, 1e-15);
     CU_ASSERT_EQUAL(view.iterations, 1000);
     /* Region and centre: refused with the reason. */
-    CU_ASSERT_TRUE(pk_mandel_key("region")->set(&settings, "-2,1,-1,1"));
+    CU_ASSERT_TRUE(pk_kernel_key_named(&pk_mandel_kernel, "region")->set(&settings, "-2,1,-1,1"));
     CU_ASSERT_EQUAL(pk_mandel_view_of(&settings, &view, &why), PK_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "choose one"));
     /* Values the setters refuse. */
@@ -306,7 +306,7 @@ static void test_settings_and_defaults(void)
         {"zoom", "0"},        {"zoom", "-1"},       {"iterations", "0"}, {"format", "gif"},   {"simd", "sse4"},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
-        CU_ASSERT_FALSE(pk_mandel_key(refused[i][0])->set(&settings, refused[i][1]));
+        CU_ASSERT_FALSE(pk_kernel_key_named(&pk_mandel_kernel, refused[i][0])->set(&settings, refused[i][1]));
 }
 
 static int set_up(void)

@@ -33,10 +33,8 @@ double heat_sweep(void *ctx, const double *in, double *out, size_t stride, size_
 /* pk_grid_fill_fn: the frame and the first field; CTX is the pk_heat_problem. */
 void heat_fill(void *ctx, double *row, int64_t gy, int64_t gx0, size_t cols);
 
-/* pk_grid_row_fn: the checksum and the largest value (CTX: the problem). */
+/* pk_grid_row_fn: the checksum and the extremes (CTX: the problem). */
 pk_grid_tally heat_checksum_row(void *ctx, const double *row, uint64_t gy, uint64_t gx0, size_t cols);
-/* pk_grid_row_fn: the largest negation (the lowest value, negated). */
-pk_grid_tally heat_lowest_row(void *ctx, const double *row, uint64_t gy, uint64_t gx0, size_t cols);
 
 /* The sine mode times AMPLITUDE, against which heat_error_row measures. */
 typedef struct heat_exact {

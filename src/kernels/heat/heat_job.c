@@ -95,8 +95,8 @@ typedef struct heat_state {
 static void first_range(heat_state *s)
 {
     const pk_heat_problem *problem = &s->options->problem;
-    double lo = -pk_grid_tally_rows(&s->grid, heat_lowest_row, NULL).max;
-    double hi = pk_grid_tally_rows(&s->grid, heat_checksum_row, (void *)problem).max;
+    const pk_grid_tally field = pk_grid_tally_rows(&s->grid, heat_checksum_row, (void *)problem);
+    double lo = field.min, hi = field.max;
     for (int e = 0; e < 4; e++) {
         lo = problem->edges[e] < lo ? problem->edges[e] : lo;
         hi = problem->edges[e] > hi ? problem->edges[e] : hi;
@@ -226,7 +226,7 @@ static void measure(heat_state *s)
     pk_grid_tally sum = pk_grid_tally_rows(&s->grid, heat_checksum_row, (void *)problem);
     report->checksum = sum.sum;
     report->max = sum.max;
-    report->min = -pk_grid_tally_rows(&s->grid, heat_lowest_row, NULL).max;
+    report->min = sum.min;
     report->validated_case = problem->init == PK_HEAT_SINE;
     if (!report->validated_case)
         return;

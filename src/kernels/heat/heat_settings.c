@@ -91,20 +91,23 @@ static bool set_hot(void *settings, const char *value)
     return pk_value_reals(value, &pk_heat_settings_in(settings)->hot, 1);
 }
 
-static bool set_png(void *settings, const char *value)
+/* A file name, kept (it lives as long as the spec): SLOT is set when it is not empty. */
+static bool keep_name(const char **slot, const char *value)
 {
     if (value[0] == '\0')
         return false;
-    pk_heat_settings_in(settings)->png_path = value;
+    *slot = value;
     return true;
+}
+
+static bool set_png(void *settings, const char *value)
+{
+    return keep_name(&pk_heat_settings_in(settings)->png_path, value);
 }
 
 static bool set_snapshots(void *settings, const char *value)
 {
-    if (value[0] == '\0')
-        return false;
-    pk_heat_settings_in(settings)->snapshots = value;
-    return true;
+    return keep_name(&pk_heat_settings_in(settings)->snapshots, value);
 }
 
 static bool set_snapshot_every(void *settings, const char *value)
@@ -157,14 +160,6 @@ static const pk_kernel_key keys[] = {
      set_ranks_grid},
     {"parallel", "time-block", PK_KEY_SETTING, SOLVE, 0, "a whole number of steps from 1 to 64", set_time_block},
 };
-
-const pk_kernel_key *pk_heat_key(const char *name)
-{
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (strcmp(keys[i].key, name) == 0)
-            return &keys[i];
-    return NULL;
-}
 
 static void settings_init(void *settings)
 {

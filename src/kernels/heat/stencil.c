@@ -14,6 +14,7 @@
 #include <immintrin.h>
 #endif
 
+#include "core/targets.h"
 #include "kernels/heat/heat_internal.h"
 #include "parkit/status.h"
 
@@ -71,15 +72,6 @@ heat_coefficients heat_coefficients_of(const pk_heat_problem *problem)
                                .path = heat_path_best()};
 }
 
-#if defined(__x86_64__) || defined(__i386__)
-#define PK_X86 1
-#define TARGET_AVX2 __attribute__((target("avx2")))
-#define TARGET_AVX512 __attribute__((target("avx512f")))
-#else
-#define PK_X86 0
-#define TARGET_AVX2
-#define TARGET_AVX512
-#endif
 
 /* One step on ROWS x COLS cells, the body every path compiles: the same
  * operations in the same order in every lane and every tile (and no fused
@@ -264,25 +256,17 @@ pk_grid_tally heat_checksum_row(void *ctx, const double *row, uint64_t gy, uint6
 {
     const pk_heat_problem *problem = ctx;
     uint64_t sum = 0;
-    double biggest = -INFINITY;
+    double lowest = INFINITY, biggest = -INFINITY;
     for (size_t i = 0; i < cols; i++) {
         uint64_t bits;
         memcpy(&bits, &row[i], sizeof bits);
         /* Each cell's value at its place, added: the sum does not depend
          * on which tile or thread saw the cell. */
         sum += mix(bits ^ mix(gy * problem->nx + gx0 + i + 1));
+        lowest = row[i] < lowest ? row[i] : lowest;
         biggest = row[i] > biggest ? row[i] : biggest;
     }
-    return (pk_grid_tally){.sum = sum, .max = biggest};
-}
-
-pk_grid_tally heat_lowest_row(void *ctx, const double *row, uint64_t gy, uint64_t gx0, size_t cols)
-{
-    (void)ctx, (void)gy, (void)gx0;
-    double biggest = -INFINITY;
-    for (size_t i = 0; i < cols; i++)
-        biggest = -row[i] > biggest ? -row[i] : biggest;
-    return (pk_grid_tally){.sum = 0, .max = biggest};
+    return (pk_grid_tally){.sum = sum, .min = lowest, .max = biggest};
 }
 
 pk_grid_tally heat_error_row(void *ctx, const double *row, uint64_t gy, uint64_t gx0, size_t cols)
@@ -293,7 +277,7 @@ pk_grid_tally heat_error_row(void *ctx, const double *row, uint64_t gy, uint64_t
         const double d = fabs(row[i] - exact->amplitude * sine_mode(exact->problem, (int64_t)gy, (int64_t)(gx0 + i)));
         biggest = d > biggest ? d : biggest;
     }
-    return (pk_grid_tally){.sum = 0, .max = biggest};
+    return (pk_grid_tally){.sum = 0, .min = 0, .max = biggest};
 }
 
 double heat_scheme_decay(const pk_heat_problem *problem, uint64_t steps)

@@ -13,18 +13,10 @@
  */
 #include <string.h>
 
+#include "core/targets.h"
 #include "parkit/mandel.h"
 #include "parkit/status.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#define PK_X86 1
-#define TARGET_AVX2 __attribute__((target("avx2")))
-#define TARGET_AVX512 __attribute__((target("avx512f")))
-#else
-#define PK_X86 0
-#define TARGET_AVX2
-#define TARGET_AVX512
-#endif
 
 /* The pixels' real parts: c_r of pixel x. */
 static inline double real_of(const pk_mandel_view *view, uint32_t x)

@@ -93,14 +93,6 @@ static const pk_kernel_key keys[] = {
     {"parallel", "simd", PK_KEY_SETTING, IMAGE, 0, "auto, scalar, vec2, avx2 or avx512", set_simd},
 };
 
-const pk_kernel_key *pk_mandel_key(const char *name)
-{
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (strcmp(keys[i].key, name) == 0)
-            return &keys[i];
-    return NULL;
-}
-
 static void settings_init(void *settings)
 {
     *pk_mandel_settings_in(settings) = (pk_mandel_settings){.simd = PK_MANDEL_SIMD_AUTO};
