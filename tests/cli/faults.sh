@@ -19,6 +19,7 @@ signal_after() {
     shift 2
     "$@" >"$OUT" 2>"$ERR" &
     local pid=$! start
+    await_handler "$pid" "$signal"
     sleep "$delay"
     start=$(now_ms)
     kill "-$signal" "$pid" 2>/dev/null
@@ -150,6 +151,7 @@ stop_with_checkpoint() {
     shift
     "$@" >/dev/null 2>&1 &
     local pid=$!
+    await_handler "$pid" TERM
     sleep "$delay"
     kill -TERM "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null

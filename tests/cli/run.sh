@@ -753,6 +753,21 @@ START=$(date +%s)
 # ============================================================================
 now_ms() { date +%s%3N; }
 
+# await_handler PID SIGNAL: waits (up to 10 s) until process PID catches
+# SIGNAL, so a test's signal reaches parkit's handler, never a shell that
+# has not yet exec'd it on a loaded machine (such a signal is lost there).
+await_handler() {
+    local pid=$1 bit waited=0 caught
+    bit=$(($(kill -l "$2") - 1))
+    while [ "$waited" -lt 200 ]; do
+        caught=$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || return 0
+        [ -n "$caught" ] || return 0
+        (((0x$caught >> bit) & 1)) && return 0
+        sleep 0.05
+        waited=$((waited + 1))
+    done
+}
+
 section_io() {
     echo "== io"
     local d="$T/io"
@@ -847,6 +862,7 @@ section_io() {
     # check: SIGINT stops readers, compute and writer within 1 s.
     "$P" primes check "$d/big.txt" "$d/big.txt" "$d/big.txt" "$d/big.txt" --io-threads 2 >/dev/null 2>"$d/sigint.err" &
     cpid=$!
+    await_handler "$cpid" INT
     sleep 0.5
     local cstart crc celapsed
     cstart=$(now_ms)
@@ -915,6 +931,7 @@ section_io() {
     rm -rf "$d/c" && mkdir -p "$d/c"
     "$P" primes list 1e13 -o "$d/c/primes.txt" 2>/dev/null &
     local pid=$!
+    await_handler "$pid" INT
     sleep 0.5
     start=$(now_ms)
     kill -INT "$pid"
@@ -994,6 +1011,7 @@ section_checkpoint() {
         rm -f "$d/check.ck"
         "$P" primes check "$d/nums.txt" --checkpoint "$d/check.ck" --checkpoint-interval 0.01 >"$d/check.out" 2>/dev/null &
         pid=$!
+        await_handler "$pid" TERM
         sleep "$(random_delay)"
         kill -TERM "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
@@ -1015,6 +1033,7 @@ section_checkpoint() {
     # A checkpoint of another job, or of no job at all, is refused.
     "$P" primes count 3e10 --checkpoint "$d/other.ck" --checkpoint-interval 0.05 -q >/dev/null 2>&1 &
     pid=$!
+    await_handler "$pid" TERM
     sleep 0.5
     kill -TERM "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
@@ -1117,6 +1136,7 @@ resume = yes
 EOF2
     "$P" run "$d/ck.ini" >/dev/null 2>&1 &
     local pid=$!
+    await_handler "$pid" TERM
     sleep 0.5
     kill -TERM "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
