@@ -1,4 +1,5 @@
 /* A run's report, whatever the kernel (see parkit/run_report.h). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/resource.h>
 
@@ -50,13 +51,33 @@ static void spread(double local, pk_spread *s)
     pk_comm_stats(local, &s->min, &s->avg, &s->max);
 }
 
-void pk_run_report_gather(const pk_run_report *report, pk_run_ranks *ranks)
+/* This process's peak resident memory in KiB: VmHWM, the high-water mark of
+ * its own address space.  getrusage's ru_maxrss is only the fallback: Linux
+ * carries it over an exec from the program that started us (a 200 MB
+ * parent would show as our peak). */
+static uint64_t peak_rss_kib(void)
 {
+    FILE *status = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long kib = 0;
+    bool found = false;
+    while (status != NULL && !found && fgets(line, sizeof line, status) != NULL)
+        found = sscanf(line, "VmHWM: %llu kB", &kib) == 1;
+    if (status != NULL)
+        fclose(status);
+    if (found)
+        return (uint64_t)kib;
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
-    ranks->peak_rss_kib_total = (uint64_t)usage.ru_maxrss; /* KiB on Linux */
+    return (uint64_t)usage.ru_maxrss; /* KiB on Linux */
+}
+
+void pk_run_report_gather(const pk_run_report *report, pk_run_ranks *ranks)
+{
+    const uint64_t peak = peak_rss_kib();
+    ranks->peak_rss_kib_total = peak;
     pk_comm_sum_u64(&ranks->peak_rss_kib_total, 1);
-    spread((double)usage.ru_maxrss, &ranks->peak_rss_kib);
+    spread((double)peak, &ranks->peak_rss_kib);
     spread(report->compute_seconds, &ranks->compute_seconds);
     spread(report->comm_seconds, &ranks->comm_seconds);
     double mean, sums[2];
