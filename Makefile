@@ -3,7 +3,7 @@
 #   make                     build/parkit and build/libparkit.a
 #   make check               build and run every suite, installing what they need when it can
 #                            (tests/check.sh, tests/packages); SKIPPED suites are named
-#   make demo                build and run the flagship jobs with OpenMP only (primes, mandel, heat)
+#   make demo                build and run the flagship jobs with OpenMP only (primes, mandel, heat), then bench --quick
 #   make bench               every performance target in one run (bench/targets.sh; bench/README.md)
 #   make fuzz-run            the parsers' libFuzzer harnesses, FUZZ_SECONDS each (needs clang)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -256,6 +256,8 @@ demo:
 	  $(DEMO_BIN) heat --size 512 --steps 5000 --init sine --time
 	@echo; echo '$$ parkit heat --size 4096 --steps 64 --time-block 8 --time   # past the memory bandwidth'; \
 	  $(DEMO_BIN) heat --size 4096 --steps 64 --time-block 8 --time
+	@echo; echo '# every kernel on 1 and all threads: speedup, efficiency, memory, a cost model (docs/cost-model.md)'
+	@echo '$$ parkit bench --quick -o $(BUILD)/demo/bench'; $(DEMO_BIN) bench --quick -o $(BUILD)/demo/bench
 
 # Every performance target of the project in one run (bench/README.md):
 # parkit against primesieve, and primality against FLINT when libflint-dev is there.

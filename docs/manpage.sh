@@ -32,7 +32,7 @@ for command in count list check nth test; do
     printf '.SS parkit primes %s\n' "$command"
     help primes "$command" | verbatim
 done
-for command in mandel heat run info; do
+for command in mandel heat run bench info; do
     printf '.SS parkit %s\n' "$command"
     help "$command" | verbatim
 done

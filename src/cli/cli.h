@@ -81,5 +81,6 @@ int cli_mandel(int argc, char **argv);
 int cli_heat(int argc, char **argv);
 int cli_info(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_bench(int argc, char **argv);
 
 #endif

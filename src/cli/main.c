@@ -22,6 +22,8 @@ static const char usage[] =
     "  mandel [--size N] [-o FILE] ...   a Mandelbrot image (load imbalance, schedules)\n"
     "  heat [--size N] [--steps N] ...   a heat-diffusion stencil (halo exchange, bandwidth)\n"
     "  run JOB.ini [--set sec.key=val]   run a job file (jobs/*.ini)\n"
+    "  bench [--quick] [-o DIR]          every kernel under every model: speedup, efficiency,\n"
+    "                                    memory, plots and a cost model\n"
     "  info                              how this binary was built and what it sees\n"
     "\n"
     "Run 'parkit <command> --help' for the options of a command.\n";
@@ -69,6 +71,8 @@ static int dispatch(int argc, char **argv)
         return finish_stdout(cli_info(argc - 1, argv + 1));
     if (strcmp(command, "run") == 0)
         return finish_stdout(cli_run(argc - 1, argv + 1));
+    if (strcmp(command, "bench") == 0)
+        return finish_stdout(cli_bench(argc - 1, argv + 1));
     if (strcmp(command, "-h") == 0 || strcmp(command, "--help") == 0 || strcmp(command, "help") == 0) {
         fputs(usage, stdout);
         return finish_stdout(PK_EXIT_OK);

@@ -4,7 +4,7 @@
 #
 #   tests/cli/run.sh path/to/parkit [SECTION...]
 #
-# SECTIONS: answers agree errors files threads help io checkpoint jobs mandel faults (default: all of them).
+# SECTIONS: answers agree errors files threads help io checkpoint jobs mandel heat bench faults (default: all of them).
 # PARKIT_TEST_SEED=N fixes the random ranges of 'agree' (the seed is printed).
 # The last line is always "N passed, N failed[, N skipped]"; the exit status is
 # 0 only when nothing failed.
@@ -12,7 +12,7 @@
 set -u
 
 if [ $# -lt 1 ]; then
-    echo "usage: $0 path/to/parkit [answers|agree|errors|files|threads|help|io|checkpoint|jobs|mandel|heat|faults]..." >&2
+    echo "usage: $0 path/to/parkit [answers|agree|errors|files|threads|help|io|checkpoint|jobs|mandel|heat|bench|faults]..." >&2
     exit 2
 fi
 P=$1
@@ -24,10 +24,10 @@ if [ ! -x "$P" ] || [ -d "$P" ]; then
     echo "$0: '$1' is not an executable" >&2
     exit 2
 fi
-SECTIONS=${*:-answers agree errors files threads help io checkpoint jobs mandel heat faults}
+SECTIONS=${*:-answers agree errors files threads help io checkpoint jobs mandel heat bench faults}
 for s in $SECTIONS; do
     case $s in
-    answers | agree | errors | files | threads | help | io | checkpoint | jobs | mandel | heat | faults) ;;
+    answers | agree | errors | files | threads | help | io | checkpoint | jobs | mandel | heat | bench | faults) ;;
     *) echo "$0: unknown section '$s' (answers agree errors files threads help io checkpoint jobs mandel faults)" >&2; exit 2 ;;
     esac
 done
@@ -1160,7 +1160,10 @@ want mandel && section_mandel
 # 11. parkit heat: tests/cli/heat.sh
 . "$(dirname "$0")/heat.sh"
 want heat && section_heat
-# 12. Faults and hostile input: tests/cli/faults.sh
+# 12. parkit bench: tests/cli/bench.sh
+. "$(dirname "$0")/bench.sh"
+want bench && section_bench
+# 13. Faults and hostile input: tests/cli/faults.sh
 . "$(dirname "$0")/faults.sh"
 want faults && section_faults
 echo "   ($(($(date +%s) - START)) s)"

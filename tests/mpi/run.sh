@@ -370,6 +370,47 @@ echo "== info under mpirun shows every rank"
 mpi 3 2 info
 if [ "$(grep -cE '^  [0-2] ' "$T/out")" = 3 ]; then pass; else fail "info under mpirun" "$(cat "$T/out")"; fi
 
+echo "== bench: every model, ranks started by bench's own mpirun, 4 processors (oversubscribed), validated"
+timeout 600 "$P" bench --quick --kernels primes,heat --max-procs 4 --oversubscribe --repeat 1 -o "$T/bench" \
+    >"$T/out" 2>"$T/err"
+rc=$?
+# Per kernel, strong: seq, mpi 1x1, omp 1x2, mpi 2x1, omp 1x4, mpi 4x1, hybrid 2x2; weak: the five of P > 1.
+points=$(tail -n +2 "$T/bench/points.csv" 2>/dev/null | grep -c .)
+valid=$(awk -F, 'NR > 1 && $18 == "yes"' "$T/bench/points.csv" 2>/dev/null | grep -c .)
+models=$(tail -n +2 "$T/bench/points.csv" 2>/dev/null | cut -d, -f3 | sort -u | tr '\n' ' ')
+if [ "$rc" = 0 ] && [ "$points" = 24 ] && [ "$valid" = 24 ] && [ "$models" = "hybrid mpi omp seq " ]; then pass; else
+    fail "bench --quick --max-procs 4: 24 valid points of every model" "exit $rc, $points points, $valid valid, models: $models" \
+        "$(head -c 400 "$T/err")"
+fi
+if grep -q '"latency":[0-9.e-]*[1-9]' "$T/bench/machine.json" && grep -q '"bandwidth":[0-9.e+]*[1-9]' "$T/bench/machine.json" &&
+    grep -q '"messages_priced":true' "$T/bench/bench.json" && grep -qE "^heat +strong +hybrid +2 +2 " "$T/out"; then
+    pass
+else
+    fail "bench: the ping-pong's latency and bandwidth price the model's messages" "$(cat "$T/bench/machine.json")" \
+        "$(grep hybrid "$T/out" | head -3)"
+fi
+timeout 60 mpirun -np 2 "$P" bench --quick >"$T/out" 2>"$T/err"
+rc=$?
+if [ "$rc" = 2 ] && grep -q "^parkit: bench: parkit bench starts its own runs (mpirun for ranks): run it without mpirun" "$T/err"; then
+    pass
+else
+    fail "bench under mpirun is refused: exit 2" "exit $rc: $(head -c 300 "$T/err")"
+fi
+# No mpirun on PATH: said; asked for MPI alone, a failure; by default the other models still run.
+timeout 60 env PATH=/nonexistent "$P" bench --quick --models mpi >"$T/out" 2>"$T/err"
+rc=$?
+if [ "$rc" = 1 ] && grep -q "^parkit: bench: --models mpi: no MPI here (none: mpirun is not on PATH)" "$T/err"; then pass; else
+    fail "bench --models mpi without mpirun: exit 1, said" "exit $rc: $(head -c 300 "$T/err")"
+fi
+timeout 120 env PATH=/nonexistent "$P" bench --quick --kernels primes --repeat 1 >"$T/out" 2>"$T/err"
+rc=$?
+if [ "$rc" = 0 ] && grep -q "MPI and hybrid points left out: none: mpirun is not on PATH" "$T/err" &&
+    grep -q "^primes  strong  seq" "$T/out" && ! grep -q " mpi " "$T/out"; then
+    pass
+else
+    fail "bench without mpirun: the other models run, the missing one said" "exit $rc: $(head -c 300 "$T/err")"
+fi
+
 echo "== a rank killed mid-run ends the job"
 start=$(date +%s)
 timeout 60 mpirun -np 3 --bind-to none -x OMP_NUM_THREADS=1 "$P" primes count 1e13 -q >"$T/out" 2>"$T/err" &

@@ -28,6 +28,8 @@ int pk_suite_mandel(void);
 int pk_suite_grid(void);
 int pk_suite_heat(void);
 int pk_suite_png_frames(void);
+int pk_suite_scaling(void);
+int pk_suite_json_fields(void);
 
 /* The registration helper every suite uses: NULL-terminated {name, fn} list. */
 typedef struct pk_test_case {
