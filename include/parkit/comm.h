@@ -109,7 +109,12 @@ void pk_comm_outbox_close(pk_comm_outbox *box);
 /* A counter shared by all ranks that hands out consecutive numbers (MPI
  * one-sided fetch-and-add on rank 0's window): the dynamic distribution. */
 typedef struct pk_comm_counter pk_comm_counter;
-pk_comm_counter *pk_comm_counter_create(void);   /* collective */
+/* Collective; NULL on every rank when one of them cannot have the window
+ * (no one-sided support over this network, or no memory): the caller then
+ * does without, and pk_comm_windows_missing() says why. */
+pk_comm_counter *pk_comm_counter_create(void);
+/* Why a counter could not be made in this run, or NULL. */
+const char *pk_comm_windows_missing(void);
 uint64_t pk_comm_counter_take(pk_comm_counter *counter, uint64_t amount);
 void pk_comm_counter_destroy(pk_comm_counter *counter); /* collective */
 

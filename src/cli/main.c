@@ -109,6 +109,10 @@ int main(int argc, char **argv)
      * --help) still meets the others there, so none waits forever. */
     if (!cli_ranks_were_ready())
         rc = cli_ranks_ready(rc, 0, NULL);
+    if (pk_comm_windows_missing() != NULL)
+        cli_note("MPI", "%s: --distribute dynamic ran as cyclic (chunks dealt to the ranks in turn); with Open MPI "
+                        "over TCP, 'mpirun --mca osc ^ucx' gives the one-sided windows back",
+                 pk_comm_windows_missing());
     pk_comm_finalize();
     return rc;
 }

@@ -34,13 +34,22 @@ static bool runs_units(const cli_job *job)
     return job->spec.kernel == NULL || (job->spec.kernel->unit_commands & PK_FOR(job->spec.command)) != 0;
 }
 
+/* The distribution the run used: dynamic becomes cyclic where the MPI
+ * library had no one-sided window for its counter (main.c says so). */
+static const char *distribute_used(const cli_job *job)
+{
+    if (job->spec.distribute == PK_DISTRIBUTE_DYNAMIC && pk_comm_windows_missing() != NULL)
+        return pk_distribute_name(PK_DISTRIBUTE_CYCLIC);
+    return pk_distribute_name(job->spec.distribute);
+}
+
 void cli_report_json(const cli_job *job, const pk_run_report *report)
 {
     char schedule[40] = "null", distribute[40] = "null";
     if (runs_units(job)) {
         char text[32];
         snprintf(schedule, sizeof schedule, "\"%s\"", pk_schedule_format(job->spec.schedule, text, sizeof text));
-        snprintf(distribute, sizeof distribute, "\"%s\"", pk_distribute_name(job->spec.distribute));
+        snprintf(distribute, sizeof distribute, "\"%s\"", distribute_used(job));
     }
     pk_run_ranks ranks;
     pk_run_report_gather(report, &ranks);
@@ -79,7 +88,7 @@ void cli_report_time(const cli_job *job, const pk_run_report *report)
     char schedule[48] = "", ranks[64] = "";
     const bool units = runs_units(job);
     if (pk_comm_size() > 1 && units)
-        snprintf(ranks, sizeof ranks, "%d ranks (%s) x ", pk_comm_size(), pk_distribute_name(job->spec.distribute));
+        snprintf(ranks, sizeof ranks, "%d ranks (%s) x ", pk_comm_size(), distribute_used(job));
     else if (pk_comm_size() > 1)
         snprintf(ranks, sizeof ranks, "%d ranks x ", pk_comm_size());
     if (units) {

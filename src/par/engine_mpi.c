@@ -189,8 +189,17 @@ int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t cou
     share mine = {.distribute = options->distribute, .rank = rank, .size = size, .units = job->units, .chunk = chunk};
     if (mine.distribute == PK_DISTRIBUTE_CYCLIC)
         mine.next = (uint64_t)rank; /* chunks rank, rank + size, ... */
-    if (mine.distribute == PK_DISTRIBUTE_DYNAMIC)
-        mine.counter = pk_comm_counter_create();
+    if (mine.distribute == PK_DISTRIBUTE_DYNAMIC && (mine.counter = pk_comm_counter_create()) == NULL) {
+        /* No one-sided window (every rank knows: the creation is agreed):
+         * the chunks are dealt in turn, of the size every rank agrees on. */
+        double most_threads = threads;
+        pk_comm_max_double(&most_threads, 1);
+        mine.chunk = 2 * (uint64_t)most_threads;
+        if (mine.chunk > fair)
+            mine.chunk = fair > 0 ? fair : 1;
+        mine.distribute = PK_DISTRIBUTE_CYCLIC;
+        mine.next = (uint64_t)rank;
+    }
     for (uint64_t first = 0, end = 0; next_range(&mine, job, &first, &end);) {
         stats->units_run += end - first;
         /* After a failure, ordered output still marks the units as not

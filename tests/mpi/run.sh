@@ -370,6 +370,18 @@ echo "== info under mpirun shows every rank"
 mpi 3 2 info
 if [ "$(grep -cE '^  [0-2] ' "$T/out")" = 3 ]; then pass; else fail "info under mpirun" "$(cat "$T/out")"; fi
 
+echo "== no one-sided windows (Open MPI's osc components turned off, as osc/ucx fails over TCP): dynamic runs as cyclic, same answers, said once"
+"$P" primes list 1e9 1e9+2e6 -t 1 >"$T/expected"
+timeout 120 mpirun -np 3 --bind-to none --mca osc ^sm,pt2pt,rdma,ucx -x OMP_NUM_THREADS=2 "$P" primes list 1e9 1e9+2e6 --time \
+    >"$T/out" 2>"$T/err"
+rc=$?
+if [ "$rc" = 0 ] && cmp -s "$T/expected" "$T/out" && grep -q "3 ranks (cyclic)" "$T/err" &&
+    [ "$(grep -c "^parkit: MPI: MPI_Win_allocate: .*: --distribute dynamic ran as cyclic" "$T/err")" = 1 ]; then
+    pass
+else
+    fail "list without one-sided windows: the same primes, cyclic, one note" "exit $rc, $(wc -l <"$T/out") lines" "$(head -c 400 "$T/err")"
+fi
+
 echo "== bench: every model, ranks started by bench's own mpirun, 4 processors (oversubscribed), validated"
 timeout 600 "$P" bench --quick --kernels primes,heat --max-procs 4 --oversubscribe --repeat 1 -o "$T/bench" \
     >"$T/out" 2>"$T/err"
