@@ -83,6 +83,11 @@ int bench_spawn(const bench_launcher *launcher, char *const argv[], const char *
 int bench_run_once(const bench_launcher *launcher, const bench_kernel *kernel, double size, int ranks, int threads,
                    bench_run *run, char *why, size_t why_len);
 
+/* A run of another study (slurm/scaling-study.sbatch) from the JSON report
+ * on IN: kernel, model, ranks, threads and size from the report itself.
+ * PK_EXIT_OK, or PK_EXIT_USAGE with *why when it is no such report. */
+int bench_run_from_report(FILE *in, bench_run *run, char *why, size_t why_len);
+
 /* The machine's figures: measured, or 0 where they could not be. */
 typedef struct bench_machine {
     int cpus;
@@ -140,6 +145,7 @@ void bench_print_table(const bench_study *study, FILE *out);
  * data and scripts, the plots when gnuplot is there, and report.md.
  * Return 0, or -1 with *why set. */
 FILE *bench_csv_open(const char *path);
+void bench_csv_header(FILE *csv);
 void bench_csv_row(FILE *csv, const bench_run *run);
 int bench_write_files(const bench_study *study, const char *dir, bool write_runs, bool *plotted, char *why,
                       size_t why_len);

@@ -23,11 +23,16 @@ static const char csv_header[] = "kernel,scaling,model,ranks,threads,size,repeat
                                  "io_seconds,imbalance,rss_kib_per_process,rss_kib_total,answer,validated,units,"
                                  "gather_bytes,nx,ny,steps,bytes_per_update";
 
+void bench_csv_header(FILE *csv)
+{
+    fprintf(csv, "%s\n", csv_header);
+}
+
 FILE *bench_csv_open(const char *path)
 {
     FILE *csv = fopen(path, "w");
     if (csv != NULL) {
-        fprintf(csv, "%s\n", csv_header);
+        bench_csv_header(csv);
         fflush(csv);
     }
     return csv;

@@ -245,6 +245,45 @@ static char *read_tail(const char *path, size_t max, size_t *skipped)
     return text;
 }
 
+/* A report read from IN: all of it, or, when it is longer than 64 KiB (a
+ * check report holds every answer before its summary), its summary alone,
+ * made an object of the key-value pairs after the answers.  Returns the
+ * malloc'd text and sets *report to the object in it ("" when a long text
+ * has no such summary), or NULL when out of memory or IN cannot be read. */
+static char *read_report_text(FILE *in, const char **report)
+{
+    enum { KEEP = 1 << 16 };
+    size_t capacity = 2 * KEEP, have = 0;
+    bool cut = false;
+    char *text = malloc(capacity + 1);
+    if (text == NULL)
+        return NULL;
+    for (;;) {
+        if (have == capacity) { /* keep the last 64 KiB */
+            memmove(text, text + have - KEEP, KEEP);
+            have = KEEP;
+            cut = true;
+        }
+        size_t n = fread(text + have, 1, capacity - have, in);
+        have += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(in)) {
+        free(text);
+        return NULL;
+    }
+    text[have] = '\0';
+    *report = text;
+    if (cut) {
+        char *summary = strstr(text, "}],\"tested\":");
+        if (summary != NULL)
+            summary[2] = '{'; /* "],"tested"..." becomes "{"tested"...": the summary alone */
+        *report = summary != NULL ? summary + 2 : "";
+    }
+    return text;
+}
+
 /* The last line of a child's stderr, as the reason it failed. */
 static void last_message(const char *path, char *why, size_t len)
 {
@@ -432,9 +471,13 @@ static bool read_report(const bench_kernel *k, const char *json, const char *ima
     case KERNEL_MANDEL: {
         uint64_t hash;
         double inside;
-        if (!pk_json_number(json, "inside", &inside) || !hash_file(image, &hash))
+        if (!pk_json_number(json, "inside", &inside) || (image[0] != '\0' && !hash_file(image, &hash)))
             return snprintf(why, why_len, "no \"inside\" in its report, or its image cannot be read"), false;
-        snprintf(run->answer, sizeof run->answer, "%.0f:%016" PRIx64, inside, hash);
+        /* The image's bytes too, when there is an image file to read. */
+        if (image[0] != '\0')
+            snprintf(run->answer, sizeof run->answer, "%.0f:%016" PRIx64, inside, hash);
+        else
+            snprintf(run->answer, sizeof run->answer, "%.0f", inside);
         run->gather_bytes = pk_json_number(json, "bytes", &x) ? x : 0;
         break;
     }
@@ -500,26 +543,69 @@ int bench_run_once(const bench_launcher *launcher, const bench_kernel *kernel, d
         }
         return PK_EXIT_FAILURE;
     }
-    /* check's report holds every answer before its summary: only the end
-     * is read, from the object's last key-value pairs. */
-    size_t skipped;
-    char *json = read_tail(out, 1 << 16, &skipped);
+    FILE *in = fopen(out, "rb");
+    const char *report = "";
+    char *json = in != NULL ? read_report_text(in, &report) : NULL;
+    if (in != NULL)
+        fclose(in);
     if (json == NULL) {
         snprintf(why, why_len, "cannot read its report %s: %s", out, strerror(errno));
         return PK_EXIT_FAILURE;
-    }
-    const char *report = json;
-    if (skipped > 0) {
-        char *summary = strstr(json, "}],\"tested\":");
-        if (summary != NULL) {
-            summary[2] = '{'; /* "],"tested"..." becomes "{"tested"...": the summary alone */
-            report = summary + 2;
-        }
-        report = summary != NULL ? report : "";
     }
     bool ok = read_report(kernel, report, image, run, why, why_len);
     free(json);
     if (image[0] != '\0')
         unlink(image);
     return ok && run->validated ? PK_EXIT_OK : PK_EXIT_FAILURE;
+}
+
+/* ---- a report of another study's run ------------------------------------------------ */
+
+int bench_run_from_report(FILE *in, bench_run *run, char *why, size_t why_len)
+{
+    memset(run, 0, sizeof *run);
+    why[0] = '\0';
+    const char *report;
+    char *json = read_report_text(in, &report);
+    if (json == NULL) {
+        snprintf(why, why_len, "cannot read the report: %s", strerror(errno));
+        return PK_EXIT_FAILURE;
+    }
+    char command[32] = "";
+    double x, lo = 0;
+    const bench_kernel *k = NULL;
+    if (report != json && *report != '\0')
+        k = &kernels[KERNEL_CHECK]; /* only check's report is that long */
+    else if (pk_json_string(report, "command", command, sizeof command))
+        for (size_t i = 0; i < sizeof kernels / sizeof kernels[0] && k == NULL; i++)
+            if (strcmp(command, kernels[i].kind == KERNEL_PRIMES   ? "primes count"
+                                : kernels[i].kind == KERNEL_CHECK ? "primes check"
+                                                                  : kernels[i].name) == 0)
+                k = &kernels[i];
+    int rc = PK_EXIT_OK;
+    if (k == NULL) {
+        snprintf(why, why_len, "not the JSON report of primes count, primes check, mandel or heat%s%s%s",
+                 command[0] ? " (it is " : "", command, command[0] ? "'s)" : "");
+        rc = PK_EXIT_USAGE;
+    } else if (!pk_json_number(report, "ranks", &x) || (run->ranks = (int)x) < 1 ||
+               !pk_json_number(report, "threads", &x) || (run->threads = (int)x) < 1) {
+        snprintf(why, why_len, "the report has no \"ranks\" and \"threads\"");
+        rc = PK_EXIT_USAGE;
+    } else {
+        snprintf(run->kernel, sizeof run->kernel, "%s", k->name);
+        run->model = run->ranks > 1 ? (run->threads > 1 ? BENCH_HYBRID : BENCH_MPI)
+                                    : (run->threads > 1 ? BENCH_OMP : BENCH_SEQ);
+        /* The size that grows in weak scaling, as the study's own runs have it. */
+        static const char *const size_key[] = {"hi", "tested", "height", "ny"};
+        pk_json_number(report, "lo", &lo);
+        if (pk_json_number(report, size_key[k->kind], &x))
+            run->size = k->kind == KERNEL_PRIMES ? x - lo : x;
+        char image[4096] = "";
+        if (k->kind == KERNEL_MANDEL)
+            pk_json_string(report, "output", image, sizeof image);
+        if (!read_report(k, report, image, run, why, why_len))
+            rc = PK_EXIT_USAGE;
+    }
+    free(json);
+    return rc;
 }

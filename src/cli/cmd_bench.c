@@ -57,12 +57,16 @@ static const char bench_usage[] =
     "                         running: the same table, plots and report\n"
     "      --probe            measure this machine (under mpirun -np 2: latency and\n"
     "                         bandwidth too) and print it as JSON\n"
+    "      --row              read a parkit JSON report (primes count, primes check,\n"
+    "                         mandel, heat) on stdin and print it as a runs.csv row\n"
+    "                         (header first), --scaling and --repeat as given: what\n"
+    "                         slurm/scaling-study.sbatch writes for --from\n"
     "  -h, --help             this help\n"
     "\n"
     "example: parkit bench --quick -o bench-results\n";
 
 typedef struct bench_options {
-    bool quick, oversubscribe, probe;
+    bool quick, oversubscribe, probe, row, scaling_given, repeat_given;
     double size_factor, run_timeout;
     bool kernels[BENCH_MAX_KERNELS];
     bool models[BENCH_MODELS], models_given;
@@ -156,6 +160,10 @@ static int parse_options(int argc, char **argv, bench_options *o)
             o->probe = true;
             continue;
         }
+        if (strcmp(arg, "--row") == 0) {
+            o->row = true;
+            continue;
+        }
         static const char *const with_value[] = {"--size",   "--kernels", "--models", "--scaling", "--max-procs",
                                                  "--repeat", "--run-timeout", "-o", "--output", "--from"};
         bool known = false;
@@ -179,6 +187,7 @@ static int parse_options(int argc, char **argv, bench_options *o)
             rc = parse_list(arg, value, o->models, BENCH_MODELS, model_index);
             o->models_given = true;
         } else if (strcmp(arg, "--scaling") == 0) {
+            o->scaling_given = true;
             o->strong = strcmp(value, "strong") == 0 || strcmp(value, "both") == 0;
             o->weak = strcmp(value, "weak") == 0 || strcmp(value, "both") == 0;
             if (!o->strong && !o->weak) {
@@ -193,6 +202,7 @@ static int parse_options(int argc, char **argv, bench_options *o)
             }
             o->max_procs = rc == PK_EXIT_OK ? (int)x : 0;
         } else if (strcmp(arg, "--repeat") == 0) {
+            o->repeat_given = true;
             rc = parse_positive(arg, value, &x, true);
             if (rc == PK_EXIT_OK && x > 100) {
                 cli_error(what, "bad --repeat '%s': at most 100", value);
@@ -237,6 +247,27 @@ static int run_probe(void)
     const double bandwidth = big_seconds > latency ? (double)big / (big_seconds - latency) : 0;
     printf("{\"ranks\":%d,\"latency\":%.9g,\"bandwidth\":%.6g,\"memory_bandwidth\":%.6g,\"triad_threads\":%d}\n",
            pk_comm_size(), latency, bandwidth, triad, cpus);
+    return PK_EXIT_OK;
+}
+
+/* `parkit bench --row`: a run of another study as a row of runs.csv. */
+static int report_row(const bench_options *o)
+{
+    if (o->scaling_given && o->strong && o->weak) {
+        cli_error(what, "--row: --scaling strong or weak (a run is one of them)");
+        return PK_EXIT_USAGE;
+    }
+    bench_run run;
+    char why[512];
+    int rc = bench_run_from_report(stdin, &run, why, sizeof why);
+    if (rc != PK_EXIT_OK) {
+        cli_error(what, "--row: standard input: %s", why);
+        return rc;
+    }
+    run.scaling = o->scaling_given && o->weak ? BENCH_WEAK : BENCH_STRONG;
+    run.repeat = o->repeat_given ? o->repeat : 1;
+    bench_csv_header(stdout);
+    bench_csv_row(stdout, &run);
     return PK_EXIT_OK;
 }
 
@@ -504,6 +535,8 @@ int cli_bench(int argc, char **argv)
         return rc < 0 ? PK_EXIT_OK : rc;
     if (o.probe)
         return run_probe();
+    if (o.row)
+        return report_row(&o);
     if (cli_launched_by_mpi()) {
         cli_error(what, "parkit bench starts its own runs (mpirun for ranks): run it without mpirun");
         return PK_EXIT_USAGE;

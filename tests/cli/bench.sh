@@ -124,6 +124,26 @@ section_bench() {
     expect_fail "bench --from: a folder without runs" 1 "no runs" "$P" bench --from "$d/empty"
     expect_fail "bench --from: no such folder" 1 "cannot read the runs of $d/nowhere" "$P" bench --from "$d/nowhere"
 
+    # --row: another study's report (slurm/scaling-study.sbatch) as a row that --from reads.
+    mkdir -p "$d/rows"
+    "$P" primes count 1e8 -t 1 --json >"$d/count.json"
+    run "$P" bench --row --repeat 2 <"$d/count.json"
+    cp "$OUT" "$d/rows/task-0.csv"
+    expect_eq "bench --row: a primes count report as a row of runs.csv" "primes,strong,seq,1,1,100000000,2,5761455,yes" \
+        "$(tail -n 1 "$OUT" | cut -d, -f1-7,15,16)" "parkit bench --row < count.json"
+    "$P" primes count 1e8 -t 2 --json | "$P" bench --row >"$d/rows/task-1.csv"
+    run "$P" bench --from "$d/rows"
+    if [ "$RC" = 0 ] && grep -qE "^primes +strong +seq +1 +1 " "$OUT" && grep -qE "^primes +strong +(omp|seq) +1 +[12] " "$OUT"; then
+        pass
+    else
+        fail "bench --from the rows of --row" "exit $RC" "$(cat "$OUT" "$ERR" | head -8)"
+    fi
+    "$P" primes nth 100 --json >"$d/nth.json"
+    EXPECT_STDOUT="" expect_fail "bench --row: a report of another command" 2 \
+        "--row: standard input: not the JSON report of primes count, primes check, mandel or heat (it is primes nth's)" \
+        "$P" bench --row <"$d/nth.json"
+    expect_fail "bench --row --scaling both" 2 "--row: --scaling strong or weak" "$P" bench --row --scaling both
+
     # Options.
     expect_fail "bench --kernels with an unknown kernel" 2 "--kernels: unknown name 'fft'" "$P" bench --kernels primes,fft
     expect_fail "bench --models with an unknown model" 2 "--models: unknown name 'gpu'" "$P" bench --models gpu

@@ -485,9 +485,22 @@ else
         left=""
         for f in "$J"/scaling-results/* "$J"/scaling-results/.[!.]*; do
             [ -e "$f" ] || continue
-            case ${f##*/} in task-[0-3].txt) ;; *) left="$left ${f##*/}" ;; esac
+            case ${f##*/} in task-[0-3].txt | task-[0-3].csv) ;; *) left="$left ${f##*/}" ;; esac
         done
         [ -z "$left" ] || fail "scaling-study.sbatch: left in the results directory: $left"
+        # The task files read back by parkit bench: the study's table, points and report.
+        "$P" bench --from "$J/scaling-results" -o "$J/scaling-report" >"$J/bench.out" 2>"$J/bench.err"
+        rc=$?
+        models=$(tail -n +2 "$J/scaling-report/points.csv" 2>/dev/null | cut -d, -f3-5 | tr '\n' ' ')
+        if [ "$rc" = 0 ] && [ "$models" = "seq,1,1 omp,1,2 mpi,2,1 hybrid,2,2 " ] &&
+            [ "$(awk -F, 'NR > 1 && $18 == "yes" && $11 > 0' "$J/scaling-report/points.csv" | grep -c .)" = 4 ] &&
+            grep -q "^| primes | strong | hybrid | 2 | 2 |" "$J/scaling-report/report.md" &&
+            grep -qE "^primes +strong +seq +1 +1 .* 1\.00 +1\.00 " "$J/bench.out"; then
+            pass "parkit bench --from the scaling study's task-K.csv: its 4 points (seq, omp, mpi, hybrid), valid, in the table and report.md"
+        else
+            fail "parkit bench --from scaling-results: exit $rc, points: $models" "$(cat "$J/bench.err")" \
+                "$(head -n 12 "$J/bench.out")"
+        fi
         codes=$(job_field "$ID_scaling" ExitCode | sort | uniq -c | tr -s ' ')
         states=$(job_field "$ID_scaling" JobState | sort | uniq -c | tr -s ' ')
         if [ "$codes" = " 4 0:0" ] && [ "$states" = " 4 COMPLETED" ]; then
