@@ -124,7 +124,7 @@ RUNNER := $(BUILD)/unit-tests
 
 REVISION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-.PHONY: all check check-deps unit-tests cli-tests mpi-tests slurm-tests install-tests demo bench install uninstall clean fuzz fuzz-run
+.PHONY: all check check-deps unit-tests cli-tests mpi-tests hosts-tests slurm-tests install-tests demo bench install uninstall clean fuzz fuzz-run
 all: $(BIN) $(LIB) $(SHLIB)
 
 # Objects are rebuilt whenever the flags change: the stamp file holds them.
@@ -205,6 +205,11 @@ endif
 # Slurm cluster on localhost (needs root and: apt-get install slurm-wlm munge libpmix2).
 slurm-tests: $(BIN)
 	tests/slurm/run.sh $(BIN)
+
+# Ranks on three hosts made of network namespaces, over TCP (needs root,
+# iproute2 and an MPI build): tests/hosts/run.sh.
+hosts-tests: $(BIN)
+	tests/hosts/run.sh $(BIN)
 
 # The installed library with a plain cc and pkg-config, shared and static.
 install-tests: all

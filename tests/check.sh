@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make check`: what the tests need (tests/deps.sh), the build, then every
-# suite - unit, cli, mpi, slurm - each passed, FAILED or SKIPPED (with why),
+# suite - unit, cli, install, mpi, hosts, slurm - each passed, FAILED or SKIPPED (with why),
 # and a summary that never says "all passed" when a suite or a test was
 # skipped.  In CI (CI=true) a skipped suite is a failure.
 #
@@ -53,6 +53,15 @@ if "$BUILD/parkit" info --json | grep -q '"mpi":true'; then
     suite mpi mpi-tests
 else
     skip mpi "built without MPI: apt-get install openmpi-bin libopenmpi-dev, then make check again"
+fi
+if ! "$BUILD/parkit" info --json | grep -q '"mpi":true'; then
+    skip hosts "built without MPI"
+elif [ "$(id -u)" != 0 ]; then
+    skip hosts "it makes hosts of network namespaces: run make check as root"
+elif ! command -v ip >/dev/null || ! command -v unshare >/dev/null || ! command -v nsenter >/dev/null; then
+    skip hosts "apt-get install iproute2 util-linux"
+else
+    suite hosts hosts-tests
 fi
 if [ "$(id -u)" != 0 ]; then
     skip slurm "it starts slurmctld, slurmd and munge: run make check as root"
