@@ -124,7 +124,7 @@ RUNNER := $(BUILD)/unit-tests
 
 REVISION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-.PHONY: all check check-deps unit-tests cli-tests mpi-tests hosts-tests slurm-tests install-tests demo bench install uninstall clean fuzz fuzz-run
+.PHONY: all check check-deps unit-tests cli-tests mpi-tests hosts-tests slurm-tests slurm-nodes-tests install-tests demo bench install uninstall clean fuzz fuzz-run
 all: $(BIN) $(LIB) $(SHLIB)
 
 # Objects are rebuilt whenever the flags change: the stamp file holds them.
@@ -210,6 +210,11 @@ slurm-tests: $(BIN)
 # iproute2 and an MPI build): tests/hosts/run.sh.
 hosts-tests: $(BIN)
 	tests/hosts/run.sh $(BIN)
+
+# The scripts in slurm/ on a cluster of three nodes, each a host of network
+# namespaces with its own slurmd (needs root, Slurm, an MPI build, iproute2).
+slurm-nodes-tests: $(BIN)
+	tests/slurm/multinode.sh $(BIN)
 
 # The installed library with a plain cc and pkg-config, shared and static.
 install-tests: all

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make check`: what the tests need (tests/deps.sh), the build, then every
-# suite - unit, cli, install, mpi, hosts, slurm - each passed, FAILED or SKIPPED (with why),
+# suite - unit, cli, install, mpi, hosts, slurm, slurm-nodes - each passed, FAILED or SKIPPED (with why),
 # and a summary that never says "all passed" when a suite or a test was
 # skipped.  In CI (CI=true) a skipped suite is a failure.
 #
@@ -54,12 +54,18 @@ if "$BUILD/parkit" info --json | grep -q '"mpi":true'; then
 else
     skip mpi "built without MPI: apt-get install openmpi-bin libopenmpi-dev, then make check again"
 fi
+# Hosts of network namespaces (tests/hosts, and the multi-node Slurm
+# cluster): what is missing for them, or nothing.
+hosts_missing=""
 if ! "$BUILD/parkit" info --json | grep -q '"mpi":true'; then
-    skip hosts "built without MPI"
+    hosts_missing="built without MPI"
 elif [ "$(id -u)" != 0 ]; then
-    skip hosts "it makes hosts of network namespaces: run make check as root"
+    hosts_missing="it makes hosts of network namespaces: run make check as root"
 elif ! command -v ip >/dev/null || ! command -v unshare >/dev/null || ! command -v nsenter >/dev/null; then
-    skip hosts "apt-get install iproute2 util-linux"
+    hosts_missing="apt-get install iproute2 util-linux"
+fi
+if [ ${#hosts_missing} -gt 0 ]; then
+    skip hosts "$hosts_missing"
 else
     suite hosts hosts-tests
 fi
@@ -69,6 +75,11 @@ elif ! command -v sbatch >/dev/null || ! command -v slurmctld >/dev/null || ! co
     skip slurm "apt-get install slurm-wlm munge libpmix2"
 else
     suite slurm slurm-tests
+    if [ ${#hosts_missing} -gt 0 ]; then
+        skip slurm-nodes "$hosts_missing"
+    else
+        suite slurm-nodes slurm-nodes-tests
+    fi
 fi
 
 minutes=$((($(date +%s) - start + 30) / 60))

@@ -111,7 +111,7 @@ int main(int argc, char **argv)
         rc = cli_ranks_ready(rc, 0, NULL);
     if (pk_comm_windows_missing() != NULL)
         cli_note("MPI", "%s: --distribute dynamic ran as cyclic (chunks dealt to the ranks in turn); with Open MPI "
-                        "over TCP, 'mpirun --mca osc ^ucx' gives the one-sided windows back",
+                        "over TCP, 'mpirun --mca osc ^ucx' (OMPI_MCA_osc=^ucx under srun) gives the one-sided windows back",
                  pk_comm_windows_missing());
     pk_comm_finalize();
     return rc;
