@@ -14,8 +14,9 @@
 # rank a core and hybrid: the answer, every node's ranks in parkit info),
 # list -o and mandel -o written by ranks on three nodes (the same bytes as
 # one process), heat's field across nodes, a job array spread over the
-# nodes (its windows add up), and a rank killed on one node mid-job (the
-# job ends, no file under the final name).  Every wait is bounded.
+# nodes (its windows add up), a rank killed on one node mid-job (the job
+# ends, no file under the final name), and primes-requeue.sbatch stopped by
+# SIGUSR1 on one node, requeued, and resumed from its checkpoint on another.  Every wait is bounded.
 set -u
 P=${1:?usage: tests/slurm/multinode.sh path/to/parkit}
 case $P in /*) ;; *) P=$PWD/$P ;; esac
@@ -255,4 +256,50 @@ if [ -n "$state" ] && [ "$state" != COMPLETED ] && [ "$elapsed" -le 90 ] && [ ! 
     pass "the rank on pkhost3 killed: the job ended ($state) within ${elapsed} s, no lost.txt"
 else
     fail "a node lost mid-job: state '${state:-none}' after ${elapsed} s; lost.txt: $(ls lost.txt 2>&1)" "$(tail -n 3 lost.out 2>&1)"
+fi
+
+echo "== primes-requeue.sbatch: signalled on one node, requeued, resumed on another"
+RQ_COUNT=4118054813 # pi(10^11)
+submit rq --cpus-per-task=2 -o rq.out "$SCRIPTS/primes-requeue.sbatch" count 1e11 --checkpoint-interval 1
+id=${ID_rq:-0}
+ck=$D/jobs/parkit-$id.ck
+phase=run first="" note=""
+deadline=$((SECONDS + 150))
+while [ $SECONDS -lt $deadline ]; do
+    state=$(on_host 1 timeout 10 squeue -h -j "$id" -o '%T %r %N' 2>/dev/null)
+    case $phase in
+    run)
+        if [ -z "$state" ]; then phase=early; break; fi
+        if [ "${state%% *}" = RUNNING ] && [ -s "$ck" ]; then
+            first=${state##* }
+            on_host 1 timeout 10 scancel --batch --signal=USR1 "$id" && phase=stopping note="ran on $first, USR1;"
+        fi
+        ;;
+    stopping)
+        [ -n "$state" ] || { phase=ended; break; }
+        case $state in *BeginTime*)
+            phase=held note="$note requeued;"
+            # Not in the same second as the requeue (that revokes the job's credential).
+            sleep 2
+            # The next run anywhere but where the first one ran.
+            on_host 1 timeout 10 scontrol update JobId="$id" ExcNodeList="$first" StartTime=now &&
+                phase=released note="$note released, not on $first;"
+            ;;
+        esac
+        ;;
+    released)
+        [ -n "$state" ] || { phase=done; break; }
+        ;;
+    esac
+    sleep 0.2
+done
+# Every run of the job in jobcomp: its node each time.
+runs=$(grep "JobId=$id " "$D/jobcomp.txt" | grep -o "NodeList=[^ ]*" | cut -d= -f2 | grep -v None | tr '\n' ' ')
+last=$(echo "$runs" | awk '{print $NF}')
+if [ "$phase" = done ] && grep -qx "$RQ_COUNT" rq.out && [ -n "$first" ] && [ -n "$last" ] && [ "$last" != "$first" ] &&
+    grep -qi "resum" rq.out; then
+    pass "primes-requeue.sbatch count 1e11: $note resumed on $last from its checkpoint; $RQ_COUNT"
+else
+    fail "primes-requeue.sbatch across nodes: phase '$phase' ($note), runs on: $runs" "$(tail -n 6 rq.out 2>&1)"
+    [ "$phase" = done ] || on_host 1 timeout 10 scancel "$id" 2>/dev/null
 fi
