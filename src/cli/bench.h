@@ -149,6 +149,10 @@ void bench_csv_header(FILE *csv);
 void bench_csv_row(FILE *csv, const bench_run *run);
 int bench_write_files(const bench_study *study, const char *dir, bool write_runs, bool *plotted, char *why,
                       size_t why_len);
+/* Reads a machine's figures from PATH (a study's machine.json, or what
+ * parkit bench --probe prints) into M, keeping M's where PATH has none;
+ * false when PATH cannot be read or holds no latency and bandwidth. */
+bool bench_read_machine(const char *path, bench_machine *m);
 /* Reads the rows of every *.csv of DIR (runs.csv and the per-task files of
  * slurm/scaling-study.sbatch), and DIR/machine.json when it is there. */
 int bench_read_dir(bench_study *study, const char *dir, char *why, size_t why_len);

@@ -175,25 +175,39 @@ int bench_read_dir(bench_study *study, const char *dir, char *why, size_t why_le
     }
     /* The machine's figures, when the study that wrote them measured them. */
     snprintf(path, sizeof path, "%s/machine.json", dir);
-    FILE *in = fopen(path, "r");
-    if (rc == 0 && in != NULL) {
-        char json[2048];
-        size_t n = fread(json, 1, sizeof json - 1, in);
-        json[n] = '\0';
-        double x;
-        bench_machine *m = &study->machine;
-        if (pk_json_number(json, "cpus", &x))
-            m->cpus = (int)x;
-        pk_json_number(json, "latency", &m->latency);
-        pk_json_number(json, "bandwidth", &m->bandwidth);
-        pk_json_number(json, "memory_bandwidth", &m->memory_bandwidth);
-        if (pk_json_number(json, "triad_threads", &x))
-            m->triad_threads = (int)x;
-        pk_json_string(json, "mpi", m->mpi, sizeof m->mpi);
+    if (rc == 0 && access(path, F_OK) == 0 && !bench_read_machine(path, &study->machine)) {
+        snprintf(why, why_len, "%s: not a machine's figures (latency, bandwidth, memory_bandwidth)", path);
+        rc = -1;
     }
-    if (in != NULL)
-        fclose(in);
     return rc;
+}
+
+bool bench_read_machine(const char *path, bench_machine *m)
+{
+    FILE *in = fopen(path, "r");
+    if (in == NULL)
+        return false;
+    char json[2048];
+    size_t n = fread(json, 1, sizeof json - 1, in);
+    json[n] = '\0';
+    fclose(in);
+    double x, latency = 0, bandwidth = 0, memory = 0;
+    /* A machine.json of a study, or what bench --probe prints: a latency
+     * and bandwidth (null when not measured) and a memory bandwidth. */
+    if (pk_json_find(json, "latency") == NULL || pk_json_find(json, "bandwidth") == NULL)
+        return false;
+    if (pk_json_number(json, "latency", &latency) && latency > 0)
+        m->latency = latency;
+    if (pk_json_number(json, "bandwidth", &bandwidth) && bandwidth > 0)
+        m->bandwidth = bandwidth;
+    if (pk_json_number(json, "memory_bandwidth", &memory) && memory > 0)
+        m->memory_bandwidth = memory;
+    if (pk_json_number(json, "cpus", &x))
+        m->cpus = (int)x;
+    if (pk_json_number(json, "triad_threads", &x))
+        m->triad_threads = (int)x;
+    pk_json_string(json, "mpi", m->mpi, sizeof m->mpi);
+    return true;
 }
 
 /* ---- writing ------------------------------------------------------------------------- */

@@ -55,6 +55,9 @@ static const char bench_usage[] =
     "      --from DIR         read the runs of DIR/*.csv (a study's runs.csv, or the\n"
     "                         task files of slurm/scaling-study.sbatch) instead of\n"
     "                         running: the same table, plots and report\n"
+    "      --machine FILE     price the model's messages with FILE's latency and\n"
+    "                         bandwidth (what --probe prints, or a study's\n"
+    "                         machine.json), e.g. a ping-pong between two nodes\n"
     "      --probe            measure this machine (under mpirun -np 2: latency and\n"
     "                         bandwidth too) and print it as JSON\n"
     "      --row              read a parkit JSON report (primes count, primes check,\n"
@@ -72,7 +75,7 @@ typedef struct bench_options {
     bool models[BENCH_MODELS], models_given;
     bool strong, weak;
     int max_procs, repeat;
-    const char *output, *from;
+    const char *output, *from, *machine;
 } bench_options;
 
 static const char what[] = "bench";
@@ -165,7 +168,8 @@ static int parse_options(int argc, char **argv, bench_options *o)
             continue;
         }
         static const char *const with_value[] = {"--size",   "--kernels", "--models", "--scaling", "--max-procs",
-                                                 "--repeat", "--run-timeout", "-o", "--output", "--from"};
+                                                 "--repeat", "--run-timeout", "-o", "--output", "--from",
+                                                 "--machine"};
         bool known = false;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             known = known || strcmp(arg, with_value[k]) == 0;
@@ -213,6 +217,8 @@ static int parse_options(int argc, char **argv, bench_options *o)
             rc = parse_positive(arg, value, &o->run_timeout, false);
         } else if (strcmp(arg, "--from") == 0) {
             o->from = value;
+        } else if (strcmp(arg, "--machine") == 0) {
+            o->machine = value;
         } else {
             o->output = value;
         }
@@ -549,7 +555,13 @@ int cli_bench(int argc, char **argv)
             bench_study_free(&study);
             return PK_EXIT_FAILURE;
         }
-        snprintf(study.title, sizeof study.title, "the runs of %s", o.from);
+        if (o.machine != NULL && !bench_read_machine(o.machine, &study.machine)) {
+            cli_error(what, "--machine %s: cannot read a latency and a bandwidth from it", o.machine);
+            bench_study_free(&study);
+            return PK_EXIT_FAILURE;
+        }
+        snprintf(study.title, sizeof study.title, "the runs of %s%s%s", o.from, o.machine ? ", messages priced by " : "",
+                 o.machine ? o.machine : "");
         if (!bench_study_summarize(&study)) {
             cli_error(what, "out of memory");
             bench_study_free(&study);
@@ -643,6 +655,11 @@ int cli_bench(int argc, char **argv)
     }
 
     measure_machine(&launcher, &study.machine, o.max_procs < cpus ? o.max_procs : cpus);
+    if (o.machine != NULL && !bench_read_machine(o.machine, &study.machine)) {
+        cli_error(what, "--machine %s: cannot read a latency and a bandwidth from it", o.machine);
+        remove_work(work);
+        return PK_EXIT_FAILURE;
+    }
     planned points[512];
     const size_t count = plan(&o, mpi, points, sizeof points / sizeof points[0]);
     snprintf(study.title, sizeof study.title, "%d CPUs, up to %d processors, %s sizes, %d repeats; MPI: %s", cpus,

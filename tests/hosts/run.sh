@@ -175,6 +175,23 @@ if [ -n "$lt" ] && [ -n "$ls" ] && [ -n "$bt" ] && [ -n "$bs" ] &&
 else
     fail "ping-pong: TCP between hosts slower to start than shared memory" "TCP: $tcp" "shared memory: $shm $(head -c 200 "$T/err")"
 fi
+# The cost model priced with each: the same runs (heat, 1 process and 2
+# ranks), predicted with TCP's figures and with shared memory's.
+mkdir -p "$T/study"
+printf '%s\n' "$tcp" >"$T/tcp.json"
+printf '%s\n' "$shm" >"$T/shm.json"
+"$P" heat --size 2048 --steps 100 --init sine -t 1 --json | "$P" bench --row >"$T/study/one.csv"
+timeout 60 "$HOSTS_DIR/on-host" 1 mpirun -np 2 --bind-to none -x OMP_NUM_THREADS=1 "$P" heat --size 2048 --steps 100 \
+    --init sine --json 2>/dev/null | "$P" bench --row >"$T/study/two.csv"
+predicted() { grep -o '"ranks":1024,"strong_efficiency":[0-9.e+-]*' "$1" | head -n 1 | cut -d: -f3; }
+"$P" bench --from "$T/study" --machine "$T/tcp.json" -o "$T/by-tcp" >/dev/null 2>"$T/err"
+"$P" bench --from "$T/study" --machine "$T/shm.json" -o "$T/by-shm" >/dev/null 2>>"$T/err"
+et=$(predicted "$T/by-tcp/bench.json") es=$(predicted "$T/by-shm/bench.json")
+printf '   heat 2048x2048, predicted efficiency on 1024 ranks: %s with TCP figures, %s with shared memory'"'"'s\n' "${et:-?}" "${es:-?}"
+if [ -n "$et" ] && [ -n "$es" ] && awk -v t="$et" -v s="$es" 'BEGIN { exit !(t < s) }'; then pass; else
+    fail "bench --machine: TCP's figures predict a lower efficiency for heat than shared memory's" \
+        "TCP: ${et:-none}, shared memory: ${es:-none}" "$(head -c 300 "$T/err")"
+fi
 # heat's halos across hosts: blocking against nonblocking, the same field.
 sums=""
 for halo in sendrecv nonblocking; do
