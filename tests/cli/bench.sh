@@ -110,6 +110,17 @@ section_bench() {
     cmp -s "$d/study/points.csv" "$d/tasks/points.csv" && pass ||
         fail "bench --from in place: the same points" "$(diff "$d/study/points.csv" "$d/tasks/points.csv" | head -5)"
 
+    # --machine: the messages priced with another machine's figures.
+    echo '{"ranks":2,"latency":2e-05,"bandwidth":1e+09,"memory_bandwidth":1e+10,"triad_threads":2}' >"$d/net.json"
+    run "$P" bench --from "$d/study" --machine "$d/net.json" -o "$d/priced"
+    if [ "$RC" = 0 ] && grep -q '"messages_priced":true' "$d/priced/bench.json" && grep -q '"latency":2e-05' "$d/priced/machine.json"; then
+        pass
+    else
+        fail "bench --from --machine FILE: the model priced with FILE's figures" "exit $RC: $(head -c 300 "$ERR")"
+    fi
+    expect_fail "bench --machine: a file without figures" 1 "--machine $d/study/points.csv: cannot read a latency and a bandwidth" \
+        "$P" bench --from "$d/study" --machine "$d/study/points.csv"
+
     # Bad runs files are refused with where and why; a run that failed validation fails the study.
     mkdir -p "$d/bad" "$d/invalid" "$d/empty"
     { cat "$d/study/runs.csv"; echo "primes,strong,seq,1,1"; } >"$d/bad/runs.csv"
