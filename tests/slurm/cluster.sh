@@ -179,6 +179,8 @@ MpiDefault=pmix
 SlurmdParameters=config_overrides
 # Jobs start about 1 s apart instead of about 3 s.
 SchedulerParameters=batch_sched_delay=0
+# A request the cluster can never meet is refused at submission, not left pending.
+EnforcePartLimits=ALL
 # Job ids start at a random number: Open MPI and PMIx name their shared
 # memory and session files after the job id, so two test clusters on one
 # machine must not both run a job 2.

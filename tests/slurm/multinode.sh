@@ -113,6 +113,7 @@ SelectTypeParameters=CR_Core
 MpiDefault=pmix
 SlurmdParameters=config_overrides
 SchedulerParameters=batch_sched_delay=0
+EnforcePartLimits=ALL
 ReturnToService=2
 KillWait=5
 MinJobAge=600

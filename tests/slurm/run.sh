@@ -87,6 +87,22 @@ J=$D/jobs
 mkdir -p "$J"
 cd "$J" || exit 1
 
+# The README's examples for a real cluster ask for more than this one has:
+# refused at submission (EnforcePartLimits=ALL), never left pending.
+for request in "--nodes=4 primes-multinode" "--cpus-per-task=8 primes-count" "--ntasks=8 --cpus-per-task=4 primes-mpi"; do
+    script=${request##* }
+    request=${request% *}
+    # shellcheck disable=SC2086 # the request is one or two sbatch options
+    if id=$(timeout 20 sbatch --parsable $request "$SCRIPTS/$script.sbatch" 1e6 2>"$J/refused.err"); then
+        timeout 10 scancel "${id%%;*}" 2>/dev/null
+        fail "sbatch $request $script.sbatch on a 1-node, 4-CPU cluster: refused at submission" "it was queued as job $id"
+    elif grep -q "Batch job submission failed" "$J/refused.err"; then
+        pass "sbatch $request $script.sbatch is refused at submission: $(head -n 1 "$J/refused.err")"
+    else
+        fail "sbatch $request: refused, but not by Slurm's submission check" "$(cat "$J/refused.err")"
+    fi
+done
+
 # ---- helpers -----------------------------------------------------------------
 # submit NAME sbatch-args...: submit, remember the id as ID_<NAME>.
 submit() {
@@ -763,6 +779,67 @@ for name in $RQ_NAMES; do
 done
 
 # ---- stop --------------------------------------------------------------------
+# ---- the README's single-node examples, as written there ---------------------------
+# The block after "the same scripts run as:" in README.md: each sbatch line is
+# submitted as it stands (from a folder with jobs/ and slurm/ as in the
+# project), and its last line, parkit bench --from the scaling study, runs
+# on what that study wrote.  A README line that stops working fails here.
+echo "== the README's examples for a single node (README.md, \"Running on a cluster\")"
+mkdir -p "$J/readme"
+ln -sfn "$ROOT/jobs" "$J/readme/jobs"
+ln -sfn "$ROOT/slurm" "$J/readme/slurm"
+mapfile -t README_LINES < <(awk '/the same scripts run as:/ { on = 1; next } on && /^```sh/ { code = 1; next }
+    code && /^```/ { exit } code { print }' "$ROOT/README.md")
+if [ ${#README_LINES[@]} -lt 5 ]; then
+    fail "README: no block of single-node examples after 'the same scripts run as:'" "${README_LINES[*]}"
+fi
+ALL_IDS=""
+README_SCALING=""
+README_DONE=()
+for line in "${README_LINES[@]}"; do
+    line=${line%%#*}
+    case $line in
+    sbatch\ *)
+        if id=$(cd "$J/readme" && PARKIT=$P timeout 20 bash -c "${line/sbatch /sbatch --parsable }" 2>"$J/readme/sbatch.err"); then
+            id=${id%%;*}
+            ALL_IDS="$ALL_IDS${ALL_IDS:+,}$id"
+            README_DONE+=("$id ${line% }")
+            case $line in *scaling-study.sbatch*) README_SCALING=$id ;; esac
+        else
+            fail "README example refused: $line" "$(cat "$J/readme/sbatch.err")"
+        fi
+        ;;
+    esac
+done
+wait_all
+for entry in "${README_DONE[@]}"; do
+    id=${entry%% *}
+    states=$(job_field "$id" JobState | sort -u | tr '\n' ' ')
+    codes=$(job_field "$id" ExitCode | sort -u | tr '\n' ' ')
+    if [ "$states" = "COMPLETED " ] && [ "$codes" = "0:0 " ]; then
+        pass "README example ran: ${entry#* }"
+    else
+        fail "README example: ${entry#* }: states $states, exit codes $codes" \
+            "$(tail -n 3 "$J"/readme/*"$id"*.out 2>/dev/null)"
+    fi
+done
+for line in "${README_LINES[@]}"; do
+    case $line in
+    parkit\ bench\ *)
+        line=${line%%#*}
+        line=${line%"${line##*[! ]}"}
+        line=${line//<jobid>/$README_SCALING}
+        if (cd "$J/readme" && eval "\"\$P\" ${line#parkit }") >"$J/readme/bench.out" 2>&1 &&
+            [ -s "$J/readme/scaling-$README_SCALING/report/report.md" ] &&
+            grep -qE "^primes +strong +hybrid +2 +2 " "$J/readme/bench.out"; then
+            pass "README example ran: $line (the study's table and report.md)"
+        else
+            fail "README example: $line" "$(tail -n 5 "$J/readme/bench.out")"
+        fi
+        ;;
+    esac
+done
+
 echo "== stop the cluster"
 pids=$(cat "$D"/run/*.pid 2>/dev/null | tr '\n' ' ')
 "$HERE/cluster.sh" stop "$D" >/dev/null 2>&1
