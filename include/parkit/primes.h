@@ -38,6 +38,9 @@ typedef struct pk_primes_options {
     size_t segment_bytes; /* 0 = default (32 KiB) */
     uint64_t unit_bytes;  /* 0 = planned from the range and thread count */
     bool binary_output;   /* list: 8 little-endian bytes per prime instead of text lines */
+    /* list: twins .. sextuplets list one tuplet a line, "(a, b, ...)", as
+     * primesieve -p2..-p6 (text only); 0 or PK_PATTERN_PRIMES: primes. */
+    pk_primes_pattern pattern;
     /* Checkpoints (count, and list into a file): NULL = none.  With resume,
      * a run continues from the checkpoint when there is one. */
     const char *checkpoint_path;

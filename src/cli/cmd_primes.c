@@ -44,8 +44,10 @@ static const struct {
     {COUNT, "usage: parkit primes count [LO] HI [--twins|--triplets|--quadruplets|--quintuplets|--sextuplets]\n\n"
             "The primes (or prime k-tuplets) in [LO, HI], LO = 0 by default, HI up to 2^64-1.\n"
             "A tuplet counts when its first member is in range and its last is <= HI.\n"},
-    {LIST, "usage: parkit primes list [LO] HI [-o FILE]\n\n"
-           "The primes in [LO, HI], one a line, in order.\n"},
+    {LIST, "usage: parkit primes list [LO] HI [-o FILE] [--twins|--triplets|...|--sextuplets]\n\n"
+           "The primes in [LO, HI], one a line, in order; or the prime k-tuplets, one a\n"
+           "line as primesieve -p2..-p6 prints them: (11, 13).  A tuplet is listed when\n"
+           "its first member is in range and its last is <= HI.\n"},
     {CHECK, "usage: parkit primes check N... | FILE... | -\n\n"
             "'N prime' or 'N composite' per number (exact for every 64-bit N; numbers >=\n"
             "2^64 need a GMP build and are reported as probable-prime).  Files hold one\n"
@@ -66,8 +68,8 @@ static const struct {
             "                         handed out on demand (default), dealt round the\n"
             "                         ranks in turn, or one contiguous block per rank\n"},
     {COUNT | LIST | NTH, "      --algo sieve|trial segmented sieve (default) or textbook trial division\n"},
-    {COUNT, "      --twins, --triplets, --quadruplets, --quintuplets, --sextuplets\n"
-            "                         count prime k-tuplets instead of primes\n"},
+    {COUNT | LIST, "      --twins, --triplets, --quadruplets, --quintuplets, --sextuplets\n"
+                   "                         prime k-tuplets instead of primes\n"},
     {NTH, "      --from X           count from X on\n"},
     {LIST, "  -o, --output FILE      write to FILE (atomically: complete or absent)\n"
            "      --format FORMAT    text (default) or binary (8-byte little-endian integers)\n"
@@ -174,7 +176,7 @@ static int primes_option(cli_job *cli, int c, const char *value, const char *tex
         }
         break;
     case OPT_TWINS: case OPT_TRIPLETS: case OPT_QUADRUPLETS: case OPT_QUINTUPLETS: case OPT_SEXTUPLETS:
-        rc = cli_option_applies(cli, text, cli->spec.command == PK_COMMAND_COUNT);
+        rc = cli_option_applies(cli, text, cli->spec.command == PK_COMMAND_COUNT || cli->spec.command == PK_COMMAND_LIST);
         if (rc == PK_EXIT_OK && primes_settings(cli)->pattern != PK_PATTERN_PRIMES &&
             primes_settings(cli)->pattern != (pk_primes_pattern)(PK_PATTERN_TWINS + (c - OPT_TWINS))) {
             cli_error(cli->what, "choose one of --twins, --triplets, ... --sextuplets");

@@ -102,6 +102,10 @@ int primes_run_list(cli_job *cli, pk_primes_options *options)
         cli_error(cli->what, "--json needs -o FILE (stdout carries the primes)");
         return PK_EXIT_USAGE;
     }
+    if (options->binary_output && primes_settings(cli)->pattern != PK_PATTERN_PRIMES) {
+        cli_error(cli->what, "--format binary lists primes (8 bytes each); k-tuplets are listed as text");
+        return PK_EXIT_USAGE;
+    }
     cli_output out;
     rc = cli_output_open(cli, &out, 2 * (size_t)options->engine.threads + 2, false);
     if (rc != PK_EXIT_OK)
@@ -220,6 +224,7 @@ int primes_run_spec(const pk_job_spec *spec)
                    .distribute = cli.spec.distribute},
         .algo = primes_settings(&cli)->algo,
         .binary_output = primes_settings(&cli)->binary,
+        .pattern = primes_settings(&cli)->pattern,
         .checkpoint_path = cli.spec.checkpoint,
         .checkpoint_interval = cli.spec.checkpoint_interval,
         .resume = cli.spec.resume,

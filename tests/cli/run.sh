@@ -368,6 +368,34 @@ section_agree() {
         expect_eq "list 1e6 -o FILE = primesieve 1e6 -p" same \
             "$(cmp -s "$T/list1e6.txt" "$T/ref.txt" && echo same || echo different)" \
             "cmp <(parkit primes list 1e6 -o FILE) <(primesieve 1e6 -p)"
+        # k-tuplets listed as primesieve -p2..-p6 lists them: random ranges
+        # (edges through tuplets), ranges around the off-wheel 3 and 5, to a
+        # file as to stdout, on 1 to 3 threads.
+        local k opt lo w names=(x x --twins --triplets --quadruplets --quintuplets --sextuplets) bad=""
+        for k in 2 3 4 5 6; do
+            opt=${names[$k]}
+            for lo in $(awk -v seed="$seed" -v k="$k" 'BEGIN { srand(seed + k);
+                for (i = 0; i < 3; i++) printf "%.0f\n", int(rand() * 1e9) }') 0 3 5 6; do
+                w=$((lo < 10 ? 30 : 3000000))
+                cmp -s <("$P" primes list "$lo" "$((lo + w))" "$opt" -t $((1 + lo % 3))) \
+                    <(primesieve "$lo" "$((lo + w))" -p"$k") || bad="$bad $opt [$lo, $((lo + w))];"
+            done
+        done
+        # Ranges that end inside the byte of 30 where a tuplet starts and ends.
+        local r
+        for k in 2 3 4 5 6; do
+            for r in 0:13 7:23 11:19 40:43 100:109 0:19 97:103; do
+                cmp -s <("$P" primes list "${r%:*}" "${r#*:}" "${names[$k]}") <(primesieve "${r%:*}" "${r#*:}" -p"$k") ||
+                    bad="$bad ${names[$k]} [${r%:*}, ${r#*:}];"
+            done
+        done
+        expect_eq "list --twins .. --sextuplets = primesieve -p2 .. -p6" "" "$bad" "parkit primes list LO HI --PATTERN"
+        "$P" primes list 1e12 1e12+3e7 --quadruplets -o "$T/quads.txt"
+        expect_eq "list --quadruplets -o FILE = primesieve -p4" same \
+            "$(primesieve 1e12 1e12+3e7 -p4 | cmp -s - "$T/quads.txt" && echo same || echo different)" \
+            "cmp <(primesieve 1e12 1e12+3e7 -p4) FILE"
+        expect_eq "list --twins near 2^64: as many lines as count --twins" "$("$P" primes count 2^64-1e8 2^64-1 --twins -q)" \
+            "$("$P" primes list 2^64-1e8 2^64-1 --twins | wc -l)" "list --twins | wc -l"
         primesieve 1e12 1e12+1e5 -p >"$T/ref2.txt"
         "$P" primes list 1e12 1e12+1e5 -t 3 >"$T/list2.txt"
         expect_eq "list 1e12 1e12+1e5 = primesieve -p" same \
@@ -467,7 +495,8 @@ section_errors() {
     expect_fail "--schedule dynamic,0" 2 "bad --schedule 'dynamic,0'" "$P" "${c[@]}" 100 --schedule dynamic,0
     expect_fail "--schedule static,abc" 2 "bad --schedule 'static,abc'" "$P" "${c[@]}" 100 --schedule static,abc
     expect_fail "--algo magic" 2 "bad --algo 'magic'" "$P" "${c[@]}" 100 --algo magic
-    expect_fail "--twins on list" 2 "--twins is not an option of 'list'" "$P" primes list 100 --twins
+    expect_fail "--twins with --format binary" 2 "--format binary lists primes (8 bytes each); k-tuplets are listed as text" \
+        "$P" primes list 100 --twins --format binary
     expect_fail "--twins on check" 2 "--twins is not an option of 'check'" "$P" primes check 7 --twins
     expect_fail "-o on count" 2 "--output is not an option of 'count'" "$P" "${c[@]}" 100 -o "$T/never.txt"
     expect_fail "--algo on check" 2 "--algo is not an option of 'check'" "$P" primes check 7 --algo trial

@@ -93,6 +93,8 @@ same "trial dynamic" primes count 1e6 --algo trial --distribute dynamic -q
 same "nth 1e7" primes nth 1e7 -q
 same "nth 3" primes nth 3 -q
 same "list 1e7 to stdout (dynamic)" primes list 1e7
+same "list --triplets to stdout (dynamic)" primes list 1e11 1e11+2e7 --triplets
+same "list --twins at the range's start, fewer numbers than ranks" primes list 0 43 --twins
 same "list 1e7 to stdout, block" primes list 1e7 --distribute block
 same "list 1e7 to stdout, cyclic" primes list 1e7 --distribute cyclic
 same "list 2e6 --algo trial, cyclic" primes list 2e6 --algo trial --distribute cyclic

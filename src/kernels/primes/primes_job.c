@@ -339,12 +339,65 @@ static int list_visit(void *ctx, const pk_segment *segment)
     return 0;
 }
 
+/* Tuplets: the lines of those starting in each byte (with its successor,
+ * as count_tuplets_visit pairs them). */
+static int list_tuplets_visit(void *ctx, const pk_segment *segment)
+{
+    unit_scan *scan = ctx;
+    const range_plan *plan = &scan->job->plan;
+    const uint8_t *table = scan->job->tuplet_table;
+    primes_worker *worker = scan->worker;
+    for (size_t i = 0; i < segment->len; i++) {
+        uint64_t k = segment->first_byte + i;
+        unsigned byte = masked_byte(plan, k, segment->bytes[i]);
+        if (scan->have_pending && table[scan->pending | byte << 8] != 0) {
+            if (!text_reserve(worker, PK_TUPLETS_TEXT_MAX))
+                return PK_ENOMEM;
+            worker->text_len += pk_tuplets_text(scan->job->pattern, k - 1, scan->pending | byte << 8,
+                                                worker->text + worker->text_len);
+            scan->count += table[scan->pending | byte << 8];
+        }
+        scan->pending = (uint8_t)byte;
+        scan->have_pending = k <= scan->owned_last;
+    }
+    return 0;
+}
+
+static int list_tuplets_unit(const primes_job *job, unit_scan *scan, uint64_t unit)
+{
+    if (unit == 0) { /* the tuplets that start at 3 or 5 */
+        uint64_t below;
+        if (!text_reserve(scan->worker, PK_TUPLETS_TEXT_MAX))
+            return PK_ENOMEM;
+        scan->worker->text_len += pk_tuplets_below_7_text(job->pattern, job->plan.lo, job->plan.hi,
+                                                          scan->worker->text + scan->worker->text_len, &below);
+        scan->count += below;
+    }
+    /* One byte past the unit, so tuplets starting in its last byte are seen. */
+    uint64_t last = scan->owned_last < job->plan.hi_byte ? scan->owned_last + 1 : scan->owned_last;
+    int rc = produce_segments(job, scan->worker, scan->owned_first, last, list_tuplets_visit, scan);
+    if (rc == PK_OK && scan->have_pending && job->tuplet_table[scan->pending] != 0) { /* the range's last byte */
+        if (!text_reserve(scan->worker, PK_TUPLETS_TEXT_MAX))
+            return PK_ENOMEM;
+        scan->worker->text_len += pk_tuplets_text(job->pattern, job->plan.hi_byte, scan->pending,
+                                                  scan->worker->text + scan->worker->text_len);
+        scan->count += job->tuplet_table[scan->pending];
+    }
+    return rc;
+}
+
 static int list_unit(void *state, void *opaque, uint64_t unit, uint64_t counters[])
 {
     const primes_job *job = state;
     unit_scan scan = {.job = job, .worker = opaque};
     scan.worker->text_len = 0;
     unit_bytes_of(&job->plan, unit, &scan.owned_first, &scan.owned_last);
+    if (job->pattern != PK_PATTERN_PRIMES) {
+        int rc = list_tuplets_unit(job, &scan, unit);
+        if (rc == PK_OK)
+            counters[0] += scan.count;
+        return rc;
+    }
     if (unit == 0) { /* 2, 3 and 5 are not on the wheel */
         static const uint64_t off_wheel[] = {2, 3, 5};
         if (!text_reserve(scan.worker, 3 * 8))
@@ -447,7 +500,12 @@ static int text_bytes_unit(void *state, void *opaque, uint64_t unit, uint64_t co
         for (uint64_t p = 2; p <= 5; p += (p == 2 ? 1 : 2))
             scan.count += (p >= job->plan.lo && p <= job->plan.hi) ? 2 : 0;
     int rc;
-    if (job->options->binary_output) {
+    if (job->pattern != PK_PATTERN_PRIMES) {
+        /* Tuplets are few: their text is made and measured. */
+        uint64_t tuplets[PK_JOB_MAX_COUNTERS] = {0};
+        rc = list_unit(state, opaque, unit, tuplets);
+        scan.count = scan.worker->text_len;
+    } else if (job->options->binary_output) {
         scan.count /= 2; /* the lines of 2, 3, 5 counted above are 2 bytes each */
         rc = produce_segments(job, scan.worker, scan.owned_first, scan.owned_last, count_primes_visit, &scan);
         scan.count *= 8;
@@ -720,13 +778,24 @@ int pk_primes_count(const pk_primes_options *options, uint64_t lo, uint64_t hi, 
     return PK_OK;
 }
 
+/* What list lists: primes, unless the options name a tuplet pattern (binary
+ * output is for primes alone: 8 bytes a prime). */
+static pk_primes_pattern list_pattern(const pk_primes_options *options)
+{
+    return options->pattern >= PK_PATTERN_TWINS && options->pattern <= PK_PATTERN_SEXTUPLETS && !options->binary_output
+               ? options->pattern
+               : PK_PATTERN_PRIMES;
+}
+
 int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, pk_write_fn write,
                    void *ctx, uint64_t *count, pk_primes_report *report)
 {
-    int rc = check_range(lo, hi, PK_PATTERN_PRIMES);
+    const pk_primes_pattern pattern = list_pattern(options);
+    int rc = check_range(lo, hi, pattern);
     if (rc != PK_OK)
         return rc;
-    primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES, .write = write, .write_ctx = ctx};
+    primes_job job = {.options = options, .pattern = pattern, .tuplet_table = pk_tuplet_table(pattern),
+                      .write = write, .write_ctx = ctx};
     plan_range(&job.plan, lo, hi, LIST_UNIT_BYTES, workers_of(options), unit_bytes_for(options));
     uint64_t total = 0;
     rc = run_range_job(&job, list_unit, TEXT_IN_ORDER, &total, report);
@@ -738,10 +807,11 @@ int pk_primes_list(const pk_primes_options *options, uint64_t lo, uint64_t hi, p
 int pk_primes_list_to_file(const pk_primes_options *options, uint64_t lo, uint64_t hi, int fd, uint64_t *count,
                            uint64_t *bytes, pk_primes_report *report)
 {
-    int rc = check_range(lo, hi, PK_PATTERN_PRIMES);
+    const pk_primes_pattern pattern = list_pattern(options);
+    int rc = check_range(lo, hi, pattern);
     if (rc != PK_OK)
         return rc;
-    primes_job job = {.options = options, .pattern = PK_PATTERN_PRIMES};
+    primes_job job = {.options = options, .pattern = pattern, .tuplet_table = pk_tuplet_table(pattern)};
     plan_range(&job.plan, lo, hi, LIST_UNIT_BYTES, plan_workers(options), unit_bytes_for(options));
     job.unit_counts = calloc(job.plan.units, sizeof *job.unit_counts);
     const bool checkpointed = options->checkpoint_path != NULL;

@@ -12,6 +12,7 @@
 #ifndef PK_KERNELS_PRIMES_TUPLETS_H
 #define PK_KERNELS_PRIMES_TUPLETS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "parkit/primes.h"
@@ -21,5 +22,18 @@ const uint8_t *pk_tuplet_table(pk_primes_pattern pattern);
 
 /* Tuplets whose first member is 3 or 5 that lie within [lo, hi]. */
 uint64_t pk_tuplets_below_7(pk_primes_pattern pattern, uint64_t lo, uint64_t hi);
+
+/* The longest text of the tuplets that start in one wheel byte. */
+enum { PK_TUPLETS_TEXT_MAX = 8 * (2 + 6 * 20 + 5 * 2 + 1) };
+
+/* Appends "(a, b, ...)\n" (primesieve's -p2..-p6 lines), in order, for each
+ * tuplet of PATTERN whose first member is in wheel byte K; PAIR is byte k |
+ * byte k+1 << 8 with the numbers outside the range cleared.  Returns the
+ * bytes written (at most PK_TUPLETS_TEXT_MAX). */
+size_t pk_tuplets_text(pk_primes_pattern pattern, uint64_t k, unsigned pair, char *out);
+
+/* The same for the tuplets that start at 3 or 5 and lie within [lo, hi];
+ * *count receives how many. */
+size_t pk_tuplets_below_7_text(pk_primes_pattern pattern, uint64_t lo, uint64_t hi, char *out, uint64_t *count);
 
 #endif
