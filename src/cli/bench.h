@@ -31,6 +31,7 @@ const char *bench_scaling_name(bench_scaling scaling);
 /* A kernel of the study: how to run it, how big, and its messages. */
 typedef struct bench_kernel bench_kernel;
 const bench_kernel *bench_kernel_named(const char *name);
+int bench_kernel_index(const char *name); /* -1 for no kernel of the study */
 const bench_kernel *bench_kernel_at(int index); /* NULL past the last */
 const char *bench_kernel_name(const bench_kernel *kernel);
 /* What it is and why it scales as it does, for the report. */

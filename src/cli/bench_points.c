@@ -33,12 +33,11 @@ void bench_study_free(bench_study *study)
     study->run_count = study->run_capacity = study->point_count = 0;
 }
 
+/* Kernels in the study's order; others (from --from) after them, by name. */
 static int kernel_order(const char *name)
 {
-    for (int i = 0; bench_kernel_at(i) != NULL; i++)
-        if (strcmp(bench_kernel_name(bench_kernel_at(i)), name) == 0)
-            return i;
-    return 99;
+    const int i = bench_kernel_index(name);
+    return i >= 0 ? i : 99;
 }
 
 static bool same_point(const bench_run *a, const bench_point *p)

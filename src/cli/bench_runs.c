@@ -60,12 +60,17 @@ const bench_kernel *bench_kernel_at(int index)
     return index >= 0 && (size_t)index < sizeof kernels / sizeof kernels[0] ? &kernels[index] : NULL;
 }
 
+int bench_kernel_index(const char *name)
+{
+    for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
+        if (strcmp(kernels[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
 const bench_kernel *bench_kernel_named(const char *name)
 {
-    for (const bench_kernel *k = kernels; k < kernels + sizeof kernels / sizeof kernels[0]; k++)
-        if (strcmp(k->name, name) == 0)
-            return k;
-    return NULL;
+    return bench_kernel_at(bench_kernel_index(name));
 }
 
 const char *bench_kernel_name(const bench_kernel *kernel)

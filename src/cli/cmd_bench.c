@@ -105,14 +105,6 @@ static int parse_list(const char *option, const char *text, bool *chosen, int co
     return PK_EXIT_OK;
 }
 
-static int kernel_index(const char *name)
-{
-    for (int i = 0; bench_kernel_at(i) != NULL; i++)
-        if (strcmp(bench_kernel_name(bench_kernel_at(i)), name) == 0)
-            return i;
-    return -1;
-}
-
 static int model_index(const char *name)
 {
     for (int i = 0; i < BENCH_MODELS; i++)
@@ -186,7 +178,7 @@ static int parse_options(int argc, char **argv, bench_options *o)
             rc = parse_positive(arg, value, &o->size_factor, false);
             sized = true;
         } else if (strcmp(arg, "--kernels") == 0) {
-            rc = parse_list(arg, value, o->kernels, BENCH_MAX_KERNELS, kernel_index);
+            rc = parse_list(arg, value, o->kernels, BENCH_MAX_KERNELS, bench_kernel_index);
         } else if (strcmp(arg, "--models") == 0) {
             rc = parse_list(arg, value, o->models, BENCH_MODELS, model_index);
             o->models_given = true;

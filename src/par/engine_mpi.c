@@ -166,9 +166,16 @@ int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t cou
      * and on the batches of ordered output, and all learn whether every
      * rank could set up its part of ordered output. */
     const int threads = options->threads < 1 ? 1 : options->threads;
+    /* Chunks on demand need a one-sided window for their counter; where
+     * MPI has none (every rank knows: its creation is agreed), the chunks
+     * are dealt in turn instead. */
+    pk_distribute distribute = options->distribute;
+    pk_comm_counter *counter = NULL;
+    if (distribute == PK_DISTRIBUTE_DYNAMIC && (counter = pk_comm_counter_create()) == NULL)
+        distribute = PK_DISTRIBUTE_CYCLIC;
     uint64_t chunk = 2 * (uint64_t)threads;
     pk_ranks_output *output = NULL;
-    if (ordered || options->distribute == PK_DISTRIBUTE_CYCLIC) {
+    if (ordered || distribute == PK_DISTRIBUTE_CYCLIC) {
         double most_threads = threads;
         pk_comm_max_double(&most_threads, 1);
         chunk = 2 * (uint64_t)most_threads;
@@ -178,6 +185,7 @@ int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t cou
         rc = pk_comm_agree(output != NULL ? PK_OK : PK_ENOMEM);
         if (rc != PK_OK) {
             pk_ranks_output_discard(output);
+            pk_comm_counter_destroy(counter);
             pk_comm_counter_destroy(sync.total);
             return rc;
         }
@@ -186,20 +194,10 @@ int pk_mpi_run(const pk_engine_options *options, const pk_job *job, uint64_t cou
     if (chunk > fair)
         chunk = fair > 0 ? fair : 1;
 
-    share mine = {.distribute = options->distribute, .rank = rank, .size = size, .units = job->units, .chunk = chunk};
+    share mine = {.distribute = distribute, .rank = rank, .size = size, .units = job->units, .chunk = chunk,
+                  .counter = counter};
     if (mine.distribute == PK_DISTRIBUTE_CYCLIC)
         mine.next = (uint64_t)rank; /* chunks rank, rank + size, ... */
-    if (mine.distribute == PK_DISTRIBUTE_DYNAMIC && (mine.counter = pk_comm_counter_create()) == NULL) {
-        /* No one-sided window (every rank knows: the creation is agreed):
-         * the chunks are dealt in turn, of the size every rank agrees on. */
-        double most_threads = threads;
-        pk_comm_max_double(&most_threads, 1);
-        mine.chunk = 2 * (uint64_t)most_threads;
-        if (mine.chunk > fair)
-            mine.chunk = fair > 0 ? fair : 1;
-        mine.distribute = PK_DISTRIBUTE_CYCLIC;
-        mine.next = (uint64_t)rank;
-    }
     for (uint64_t first = 0, end = 0; next_range(&mine, job, &first, &end);) {
         stats->units_run += end - first;
         /* After a failure, ordered output still marks the units as not
