@@ -68,11 +68,19 @@ void cli_ranks_add_input(const void *data, size_t len);
  * the ranks' arguments differ).  *world_threads (optional) receives the
  * threads of all ranks together.  Without MPI it returns exit_code. */
 int cli_ranks_ready(int exit_code, int threads, uint64_t *world_threads);
+/* Rank 0 says once, for every rank, whether threads will share cores
+ * (found by cli_ranks_ready: a host's ranks with more threads than its
+ * CPUs, or a rank bound to fewer CPUs than its threads); SOURCE is where
+ * the thread count came from. */
+void cli_ranks_warn_crowding(const char *source);
 /* Has this process been through cli_ranks_ready? */
 bool cli_ranks_were_ready(void);
 
 /* Started by mpirun, srun or another MPI launcher (main.c)? */
 bool cli_launched_by_mpi(void);
+/* Does the user see this process's stderr on a terminal?  Under mpirun:
+ * is mpirun's own stderr one (for a rank on mpirun's host)? */
+bool cli_stderr_on_terminal(void);
 
 /* ---- subcommands ----------------------------------------------------------- */
 

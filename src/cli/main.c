@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/build_info.h"
@@ -52,6 +53,34 @@ bool cli_launched_by_mpi(void)
         if (getenv(variables[i]) != NULL)
             return true;
     return false;
+}
+
+bool cli_stderr_on_terminal(void)
+{
+    if (isatty(STDERR_FILENO))
+        return true;
+    if (!cli_launched_by_mpi())
+        return false;
+    /* mpirun forwards a rank's stderr through a pipe, so the rank cannot
+     * see the terminal; but a rank on mpirun's own host is mpirun's child,
+     * and what the user sees is mpirun's stderr. */
+    char path[64], target[64], name[32] = "";
+    const pid_t parent = getppid();
+    snprintf(path, sizeof path, "/proc/%d/comm", (int)parent);
+    FILE *comm = fopen(path, "r");
+    if (comm == NULL)
+        return false;
+    const bool read = fgets(name, sizeof name, comm) != NULL;
+    fclose(comm);
+    if (!read || (strncmp(name, "mpirun", 6) != 0 && strncmp(name, "mpiexec", 7) != 0 &&
+                  strncmp(name, "orterun", 7) != 0 && strncmp(name, "prterun", 7) != 0))
+        return false;
+    snprintf(path, sizeof path, "/proc/%d/fd/2", (int)parent);
+    const ssize_t len = readlink(path, target, sizeof target - 1);
+    if (len <= 0)
+        return false;
+    target[len] = '\0';
+    return strncmp(target, "/dev/pts/", 9) == 0 || strncmp(target, "/dev/tty", 8) == 0;
 }
 
 static int dispatch(int argc, char **argv)

@@ -23,6 +23,7 @@
 
 #include "cli/cli.h"
 #include "parkit/comm.h"
+#include "parkit/cpus.h"
 #include "parkit/status.h"
 
 enum { MESSAGE_TAG = 72, MESSAGE_BYTES = 1024 };
@@ -30,6 +31,8 @@ enum { MESSAGE_TAG = 72, MESSAGE_BYTES = 1024 };
 static uint64_t arguments_hash;
 static char arguments_text[MESSAGE_BYTES];
 static bool ready_done;
+static pk_cpus_crowding crowding; /* found by cli_ranks_ready, said by cli_ranks_warn_crowding */
+static char crowded_host[sizeof ((pk_cpus_place *)0)->host];
 
 static uint64_t fnv1a(uint64_t hash, const void *data, size_t len)
 {
@@ -69,7 +72,22 @@ typedef struct rank_state {
     int32_t exit_code;
     int32_t threads;
     uint64_t arguments;
+    pk_cpus_place place;
 } rank_state;
+
+/* Where threads will share cores, from every rank's place (on rank 0). */
+static void find_crowding(const rank_state *all, int size)
+{
+    pk_cpus_place *places = malloc((size_t)size * sizeof *places);
+    if (places == NULL)
+        return;
+    for (int r = 0; r < size; r++)
+        places[r] = all[r].place;
+    pk_cpus_crowding_find(places, size, &crowding);
+    if (crowding.kind != PK_CROWDED_NONE)
+        snprintf(crowded_host, sizeof crowded_host, "%s", places[crowding.rank].host);
+    free(places);
+}
 
 /* Rank FROM's message to rank 0 (collective among those two only). */
 static void relay(int from, const char *text, char *received)
@@ -90,9 +108,12 @@ int cli_ranks_ready(int exit_code, int threads, uint64_t *world_threads)
     const int size = pk_comm_size();
     if (world_threads != NULL)
         *world_threads = (uint64_t)(threads > 0 ? threads : 1);
-    if (size == 1)
+    rank_state mine = {.exit_code = exit_code, .threads = threads, .arguments = arguments_hash};
+    pk_cpus_place_here(threads, &mine.place);
+    if (size == 1) {
+        find_crowding(&mine, 1);
         return exit_code;
-    rank_state mine = {exit_code, threads, arguments_hash};
+    }
     rank_state *all = calloc((size_t)size, sizeof *all);
     if (all == NULL)
         pk_comm_abort(PK_EXIT_FAILURE);
@@ -111,6 +132,8 @@ int cli_ranks_ready(int exit_code, int threads, uint64_t *world_threads)
     }
     if (world_threads != NULL)
         *world_threads = total_threads;
+    if (pk_comm_rank() == 0)
+        find_crowding(all, size);
     int agreed = PK_EXIT_OK;
     char received[MESSAGE_BYTES] = "";
     if (failed >= 0) {
@@ -137,4 +160,51 @@ int cli_ranks_ready(int exit_code, int threads, uint64_t *world_threads)
     }
     free(all);
     return agreed;
+}
+
+void cli_ranks_warn_crowding(const char *source)
+{
+    if (pk_comm_rank() != 0 || crowding.kind == PK_CROWDED_NONE)
+        return;
+    const pk_cpus_crowding *c = &crowding;
+    const char *cpus_word = c->cpus == 1 ? "CPU" : "CPUs";
+    if (!cli_launched_by_mpi()) {
+        fprintf(stderr, "parkit: warning: %d threads (from %s) on %d %s of the affinity mask: threads will share cores\n",
+                c->threads, source, c->cpus, cpus_word);
+        return;
+    }
+    char ranks_text[96], others[48] = "", where[256], advice[128];
+    const int per_rank = c->alike ? c->threads / c->ranks : 0;
+    if (c->alike)
+        snprintf(ranks_text, sizeof ranks_text, "%d rank%s x %d thread%s, from %s", c->ranks, c->ranks == 1 ? "" : "s",
+                 per_rank, per_rank == 1 ? "" : "s", source);
+    else
+        snprintf(ranks_text, sizeof ranks_text, "%d ranks", c->ranks);
+    if (c->hosts > 1)
+        snprintf(others, sizeof others, " (and on %d other host%s)", c->hosts - 1, c->hosts == 2 ? "" : "s");
+    if (c->kind == PK_CROWDED_RANK || (c->threads <= c->online && per_rank > 0)) {
+        /* The host has the CPUs, but the ranks were bound to fewer. */
+        const int want = c->kind == PK_CROWDED_RANK ? c->threads : per_rank;
+        if (c->kind == PK_CROWDED_RANK)
+            snprintf(where, sizeof where, "rank %d runs %d threads (from %s) on the %d %s it is bound to", c->rank,
+                     c->threads, source, c->cpus, cpus_word);
+        else
+            snprintf(where, sizeof where, "%d threads on host %s, whose ranks are bound to %d of its %d CPUs (%s)%s",
+                     c->threads, crowded_host, c->cpus, c->online, ranks_text, others);
+        if (getenv("SLURM_JOB_ID") != NULL)
+            snprintf(advice, sizeof advice, "ask Slurm for %d CPUs a task (--cpus-per-task=%d)", want, want);
+        else
+            snprintf(advice, sizeof advice, "give each rank its cores with mpirun --map-by slot:PE=%d, or --bind-to none",
+                     want);
+    } else {
+        /* More threads than the host's CPUs: no binding helps, fewer threads do. */
+        const int fit = c->cpus / c->ranks;
+        snprintf(where, sizeof where, "%d threads on the %d %s of host %s (%s)%s", c->threads, c->cpus, cpus_word,
+                 crowded_host, ranks_text, others);
+        if (fit >= 1)
+            snprintf(advice, sizeof advice, "give each rank %d thread%s (-t %d)", fit, fit == 1 ? "" : "s", fit);
+        else
+            snprintf(advice, sizeof advice, "give each rank 1 thread (-t 1) and start fewer ranks a host");
+    }
+    fprintf(stderr, "parkit: warning: %s: threads will share cores; %s\n", where, advice);
 }

@@ -168,7 +168,7 @@ int cli_job_failed(const cli_job *cli, int rc)
 cli_progress *cli_job_progress_start(const cli_job *cli, pk_engine_options *engine, pk_progress *progress,
                                      double work, const char *unit)
 {
-    bool on = cli->spec.progress == 1 || (cli->spec.progress == -1 && !cli->spec.quiet && isatty(STDERR_FILENO));
+    bool on = cli->spec.progress == 1 || (cli->spec.progress == -1 && !cli->spec.quiet && cli_stderr_on_terminal());
     if (!on)
         return NULL;
     engine->progress = progress;

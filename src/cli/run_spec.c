@@ -63,18 +63,14 @@ int cli_job_begin(cli_job *cli, uint64_t *world_threads)
         return PK_EXIT_USAGE;
     }
 
-    /* The hybrid pitfall: mpirun binds a rank to one core, and then the
-     * threads OMP_NUM_THREADS asked for all share it. */
-    int cpus = pk_cpus_available();
-    if (!cli->spec.quiet && cli->threads.threads > cpus && strcmp(cli->threads.source, "--threads") != 0)
-        fprintf(stderr, "parkit: warning: %d threads (from %s) on %d CPU%s of the affinity mask: threads will "
-                        "share cores%s\n", cli->threads.threads, cli->threads.source, cpus, cpus == 1 ? "" : "s",
-                pk_comm_size() > 1 ? " (under mpirun, use --bind-to none or --map-by slot:PE=N)" : "");
-
     /* Every rank got this far (or failed on the way): the first collective. */
     int ready = cli_ranks_ready(PK_EXIT_OK, cli->threads.threads, world_threads);
     if (ready != PK_EXIT_OK)
         return ready;
+    /* The hybrid pitfalls: ranks that each take every CPU of a host
+     * (--bind-to none), or threads on a rank bound to one core. */
+    if (!cli->spec.quiet)
+        cli_ranks_warn_crowding(cli->threads.source);
     if (cli->spec.resume && cli->spec.checkpoint == NULL) {
         cli_error(cli->what, "--resume needs --checkpoint FILE");
         return PK_EXIT_USAGE;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -90,6 +91,67 @@ const char *pk_cpus_threads_describe(int threads, char *buf, size_t size)
     }
     free(masks);
     return buf;
+}
+
+void pk_cpus_place_here(int threads, pk_cpus_place *place)
+{
+    memset(place, 0, sizeof *place);
+    if (gethostname(place->host, sizeof place->host - 1) != 0)
+        snprintf(place->host, sizeof place->host, "unknown");
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        for (int cpu = 0; cpu < CPU_SETSIZE && cpu < 64 * PK_CPUS_MASK_WORDS; cpu++)
+            if (CPU_ISSET(cpu, &set))
+                place->mask[cpu / 64] |= UINT64_C(1) << (cpu % 64);
+    }
+    place->threads = threads > 0 ? threads : 1;
+    place->cpus = pk_cpus_available();
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    place->online = online > place->cpus && online < INT32_MAX ? (int32_t)online : place->cpus;
+}
+
+void pk_cpus_crowding_find(const pk_cpus_place *places, int ranks, pk_cpus_crowding *found)
+{
+    memset(found, 0, sizeof *found);
+    found->rank = -1;
+    int first_rank = -1;
+    for (int r = 0; r < ranks; r++) {
+        bool first_of_host = true;
+        for (int q = 0; q < r && first_of_host; q++)
+            first_of_host = strcmp(places[q].host, places[r].host) != 0;
+        if (first_rank < 0 && places[r].threads > places[r].cpus)
+            first_rank = r;
+        if (!first_of_host)
+            continue;
+        /* The host's ranks together: their threads, and their masks' union. */
+        uint64_t mask[PK_CPUS_MASK_WORDS] = {0};
+        int on_host = 0, threads = 0, cpus = 0, online = 0;
+        bool alike = true, several = false;
+        for (int q = r; q < ranks; q++) {
+            if (strcmp(places[q].host, places[r].host) != 0)
+                continue;
+            on_host++;
+            threads += places[q].threads;
+            alike = alike && places[q].threads == places[r].threads;
+            several = several || places[q].threads > 1;
+            if (places[q].online > online)
+                online = places[q].online;
+            for (int w = 0; w < PK_CPUS_MASK_WORDS; w++)
+                mask[w] |= places[q].mask[w];
+        }
+        for (int w = 0; w < PK_CPUS_MASK_WORDS; w++)
+            cpus += __builtin_popcountll(mask[w]);
+        if (cpus < 1) /* a mask beyond CPU 1023: trust the rank's own count */
+            cpus = places[r].cpus;
+        if (threads <= cpus || !several)
+            continue;
+        if (found->hosts++ == 0)
+            *found = (pk_cpus_crowding){PK_CROWDED_HOST, r, on_host, threads, cpus, online > cpus ? online : cpus, 1,
+                                        alike};
+    }
+    if (found->kind == PK_CROWDED_NONE && first_rank >= 0)
+        *found = (pk_cpus_crowding){PK_CROWDED_RANK, first_rank, 1, places[first_rank].threads,
+                                    places[first_rank].cpus, places[first_rank].online, 0, true};
 }
 
 #ifdef _OPENMP

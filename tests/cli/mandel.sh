@@ -33,7 +33,7 @@ section_mandel() {
         "$P" mandel --size 203x61 --iterations 300 --center -0.5,0.3 --zoom 3 --format "$f" --simd scalar -t 1 \
             --schedule static >"$d/ref.$f"
         local variant got same=1 tried=""
-        for variant in "-t 1" "-t 2 --schedule static" "-t 3 --schedule dynamic" "-t 2 --schedule guided,2" \
+        for variant in "-t 1" "-t 2 --schedule static" "-t 3 -q --schedule dynamic" "-t 2 --schedule guided,2" \
             "-t 2 --io-threads 0" "-t 2 --io-threads 3"; do
             for simd in $paths; do
                 # shellcheck disable=SC2086 # the variant is words on purpose

@@ -286,8 +286,8 @@ if cmp -s "$T/list.txt" "$T/list-seq.txt" && [ ! -e "$T/list.txt.partial" ]; the
 fi
 rm -f "$T/list.txt" "$T/list-seq.txt"
 
-echo "== signals to mpirun: SIGUSR1 checkpoints and exits 75; SIGTERM checkpoints, mpirun exits 1 (README)"
-for sig in USR1 TERM; do
+echo "== signals to mpirun: SIGUSR1 checkpoints and exits 75; SIGTERM and SIGINT (Ctrl-C) checkpoint, mpirun exits 1 (README)"
+for sig in USR1 TERM INT; do
     rm -f "$T/sig.ck"
     mpirun -np 2 --bind-to none -x OMP_NUM_THREADS=1 "$P" primes count 5e10 --checkpoint "$T/sig.ck" \
         --checkpoint-interval 0.05 -q >"$T/out" 2>"$T/err" &
@@ -304,6 +304,24 @@ for sig in USR1 TERM; do
         fail "SIG$sig to mpirun: exit $expected with a checkpoint" "exit $rc: $(grep parkit "$T/err" | head -2)"
     fi
 done
+
+echo "== progress under mpirun: on when mpirun's stderr is a terminal, as for one process; off when redirected"
+if have_script=$(command -v script); then
+    # script(1) gives mpirun a terminal, as a user's shell does.
+    timeout 60 "$have_script" -qec "mpirun -np 2 --bind-to none -x OMP_NUM_THREADS=1 $P primes count 2e10" /dev/null \
+        >"$T/tty.out" 2>&1 </dev/null
+    rc=$?
+    if [ "$rc" = 0 ] && grep -q '882206716' "$T/tty.out" && grep -qE 'parkit: +[0-9.]+%' "$T/tty.out"; then pass; else
+        fail "progress on mpirun's terminal" "exit $rc: $(tr '\r' '\n' <"$T/tty.out" | head -5)"
+    fi
+    mpirun -np 2 --bind-to none -x OMP_NUM_THREADS=1 "$P" primes count 2e10 >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ "$rc" = 0 ] && [ ! -s "$T/err" ]; then pass; else
+        fail "no progress when mpirun's stderr is a file" "exit $rc: $(head -c 300 "$T/err")"
+    fi
+else
+    fail "progress under mpirun" "script(1) is missing: apt-get install util-linux"
+fi
 
 echo "== errors are agreed: one message, exit 2 on all ranks"
 mpi 3 1 primes count 10 5
@@ -371,6 +389,40 @@ fi
 echo "== info under mpirun shows every rank"
 mpi 3 2 info
 if [ "$(grep -cE '^  [0-2] ' "$T/out")" = 3 ]; then pass; else fail "info under mpirun" "$(cat "$T/out")"; fi
+
+echo "== threads that will share cores: said once, by rank 0, with the advice that fits the binding"
+# crowd NAME EXPECTED-REGEX|none mpirun-args...: parkit primes count 1e6 under
+# mpirun with those arguments (then PARKIT_ARGS): exit 0, the right count,
+# and exactly one warning matching EXPECTED-REGEX (or none at all).
+crowd() {
+    local name=$1 expected=$2
+    shift 2
+    env -u OMP_NUM_THREADS -u SLURM_CPUS_PER_TASK timeout 60 mpirun "$@" "$P" primes count 1e6 ${PARKIT_ARGS:-} >"$T/out" 2>"$T/err"
+    local rc=$? warnings
+    warnings=$(grep -c '^parkit: warning: .*threads will share cores' "$T/err")
+    if [ "$rc" = 0 ] && [ "$(cat "$T/out")" = 78498 ] &&
+        if [ "$expected" = none ]; then [ "$warnings" = 0 ]; else
+            [ "$warnings" = 1 ] && grep -qE "$expected" "$T/err"; fi; then
+        pass
+    else
+        fail "$name" "exit $rc, $warnings warnings, expected ${expected}:" "$(head -c 600 "$T/err")"
+    fi
+}
+cpus=$(nproc)
+# --bind-to none: each rank takes every CPU of the host by default; binding is no cure.
+crowd "2 unbound ranks x every CPU" "^parkit: warning: $((2 * cpus)) threads on the $cpus CPUs of host [^ ]+ \(2 ranks x $cpus threads, from affinity mask\): threads will share cores; give each rank $((cpus / 2 > 0 ? cpus / 2 : 1)) threads? \(-t [0-9]+\)$" \
+    -np 2 --bind-to none
+crowd "3 unbound ranks x 2 threads" "^parkit: warning: 6 threads on the $cpus CPUs .*\(3 ranks x 2 threads, from OMP_NUM_THREADS\)" \
+    -np 3 --bind-to none -x OMP_NUM_THREADS=2
+crowd "2 unbound ranks x 1 thread: none" none -np 2 --bind-to none -x OMP_NUM_THREADS=1
+crowd "4 ranks x 1 thread on $cpus CPUs: mpirun's oversubscription, not said again" none -np 4 --bind-to none -x OMP_NUM_THREADS=1
+PARKIT_ARGS="-t 3" crowd "--threads on every rank, said alike" "\(2 ranks x 3 threads, from --threads\)" -np 2 --bind-to none
+PARKIT_ARGS="-t 3 -q" crowd "-q: none" none -np 2 --bind-to none
+if [ "$cpus" -ge 2 ]; then
+    # mpirun's own binding (a core a rank, as with np <= 2): the host has the CPUs, the rank does not.
+    crowd "1 rank bound to a core with 2 threads" "^parkit: warning: 2 threads on host [^ ]+, whose ranks are bound to 1 of its $cpus CPUs \(1 rank x 2 threads, from OMP_NUM_THREADS\): threads will share cores; give each rank its cores with mpirun --map-by slot:PE=2, or --bind-to none$" \
+        -np 1 --bind-to core -x OMP_NUM_THREADS=2
+fi
 
 echo "== no one-sided windows (Open MPI's osc components turned off, as osc/ucx fails over TCP): dynamic runs as cyclic, same answers, said once"
 "$P" primes list 1e9 1e9+2e6 -t 1 >"$T/expected"

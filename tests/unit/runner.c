@@ -62,6 +62,7 @@ static int (*const suites[])(void) = {
     pk_suite_engine, pk_suite_engine_ranks, pk_suite_queue, pk_suite_comm, pk_suite_checkpoint, pk_suite_rounds,
     pk_suite_jobfile, pk_suite_writer, pk_suite_reader, pk_suite_answers, pk_suite_mandel,
     pk_suite_grid,     pk_suite_heat,    pk_suite_png_frames, pk_suite_scaling, pk_suite_json_fields,
+    pk_suite_cpus,
 };
 
 int main(int argc, char **argv)

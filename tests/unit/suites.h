@@ -30,6 +30,7 @@ int pk_suite_heat(void);
 int pk_suite_png_frames(void);
 int pk_suite_scaling(void);
 int pk_suite_json_fields(void);
+int pk_suite_cpus(void);
 
 /* The registration helper every suite uses: NULL-terminated {name, fn} list. */
 typedef struct pk_test_case {
