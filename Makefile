@@ -282,6 +282,10 @@ $(BUILD)/check-compute-only: bench/check_compute_only.c $(LIB)
 $(BUILD)/mandel-textbook: bench/mandel_textbook.c
 	$(CC) -std=c11 -O2 -fopenmp -ffp-contract=off -o $@ $<
 
+# bench/mandel.sh's measure of PNG compression alone (parkit's own bands, one thread).
+$(BUILD)/png-deflate: bench/png_deflate.c $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(PK_LDLIBS)
+
 # bench/heat.sh's reference: this machine's memory bandwidth (a STREAM-style triad).
 $(BUILD)/triad: bench/triad.c
 	$(CC) -std=c11 -O2 -fopenmp -o $@ $<

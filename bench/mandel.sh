@@ -11,8 +11,11 @@
 #     Both write the same bytes (checked once per case); the target is at
 #     least 3x the textbook loop's throughput on the same threads.
 # (b) PNG against PPM and raw counts, PNG_SIZE^2 pixels (default 16384) of the
-#     whole set into a file: how much of deflate's cost the bands spread over
-#     the threads hide, with --io-threads 0 (the compute threads write) and 2.
+#     whole set into a file, with --io-threads 0 (the compute threads write)
+#     and 2; and compression alone (bench/png_deflate.c: parkit's own bands
+#     of the same picture, one thread, nothing else running), so the share of
+#     the compression time that does not show in PNG's wall time is
+#     1 - (PNG - PPM) / compression alone.
 # (c) OpenMP static, dynamic and guided at 2 threads, and (with an MPI build)
 #     --distribute block, cyclic and dynamic over 2 and 4 ranks of 1 thread,
 #     on the deep zoom: wall time, and the spreads (max/mean) of the threads'
@@ -22,7 +25,8 @@
 # Wall time is /usr/bin/time around the whole command.  Every run goes to
 # bench/results/mandel-<UTC timestamp>.csv; a markdown table is printed.
 #
-# Environment: PBM_N, ZOOM_SIZE, ZOOM_ITERATIONS, PNG_SIZE, BENCH_TIMEOUT (seconds a run, default 900).
+# Environment: PBM_N, ZOOM_SIZE, ZOOM_ITERATIONS, PNG_SIZE, BENCH_TIMEOUT (seconds a run, default 900),
+# CASES (an extended regular expression: only the cases whose id matches; default every case).
 set -euo pipefail
 
 BIN=${1:-build/parkit}
@@ -32,6 +36,7 @@ ZOOM_SIZE=${ZOOM_SIZE:-4096}
 ZOOM_ITERATIONS=${ZOOM_ITERATIONS:-5000}
 PNG_SIZE=${PNG_SIZE:-16384}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
+CASES=${CASES:-.}
 here=$(cd "$(dirname "$0")" && pwd)
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -42,6 +47,8 @@ command -v jq >/dev/null 2>&1 || die "jq is missing; install it with: apt-get in
 # The textbook loop, built in the tree of the binary measured.
 textbook=$(dirname "$BIN")/mandel-textbook
 make --no-print-directory -s BUILD="$(dirname "$BIN")" "$textbook" >/dev/null || die "cannot build $textbook"
+deflate=$(dirname "$BIN")/png-deflate
+make --no-print-directory -s BUILD="$(dirname "$BIN")" "$deflate" >/dev/null || die "cannot build $deflate"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/parkit-mandel.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -49,8 +56,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 cp "$BIN" "$tmp/parkit"
 cp "$textbook" "$tmp/textbook"
+cp "$deflate" "$tmp/png-deflate"
 PK=$tmp/parkit
 TB=$tmp/textbook
+DF=$tmp/png-deflate
 mpi=$("$PK" info --json | jq -r '.mpi')
 if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMP_WAIT_POLICY=passive
@@ -70,6 +79,7 @@ cases=(
     "png-io2           io      2 1 $PK mandel --size $PNG_SIZE --format png -t 2 --io-threads 2"
     "ppm-file          io      2 1 $PK mandel --size $PNG_SIZE --format ppm -t 2"
     "raw-file          io      2 1 $PK mandel --size $PNG_SIZE --format raw -t 2"
+    "deflate-alone     io      1 1 $DF $tmp/pixels.ppm"
     "omp-static        sched   2 1 $PK mandel --format raw $ZOOM -t 2 --schedule static"
     "omp-dynamic       sched   2 1 $PK mandel --format raw $ZOOM -t 2 --schedule dynamic"
     "omp-guided        sched   2 1 $PK mandel --format raw $ZOOM -t 2 --schedule guided"
@@ -81,6 +91,12 @@ if [ "$mpi" = true ] && command -v mpirun >/dev/null 2>&1; then
         done
     done
 fi
+selected=()
+for c in "${cases[@]}"; do
+    [[ ${c%% *} =~ $CASES ]] && selected+=("$c")
+done
+[ ${#selected[@]} -gt 0 ] || die "no case matches CASES='$CASES'"
+cases=("${selected[@]}")
 
 mkdir -p "$here/results"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -91,6 +107,10 @@ echo "machine:   $(nproc) CPUs ($cpu_model), $(awk '/MemTotal/ { printf "%.1f Gi
 echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) at start"
 echo "parkit:    $("$PK" --version), simd $("$PK" mandel --format pbm --size 8 -o "$tmp/x.pbm" --json | jq -r .simd)"
 echo "cases:     PBM N=$PBM_N; zoom ${ZOOM_SIZE}^2 at $ZOOM_ITERATIONS iterations; images ${PNG_SIZE}^2; $RUNS runs"
+# Compression alone deflates the picture the PNG runs compress, as a PPM.
+if [[ " ${cases[*]} " == *" $DF "* ]]; then
+    "$PK" mandel --size "$PNG_SIZE" --format ppm -t 2 -o "$tmp/pixels.ppm" || die "cannot write the PPM to deflate"
+fi
 
 # run_case ID GROUP THREADS RANKS CMD...: one timed run, appended to the CSV.
 run_case() {
@@ -105,6 +125,8 @@ run_case() {
         "${launcher[@]}" "$@" "${jsonargs[@]}" >"$out" 2>"$tmp/err" || die "$id failed: $(tail -3 "$tmp/err")"
     local wall rss cmin="" cavg="" cmax="" sum imbalance=""
     read -r wall rss <"$tmp/time"
+    # png-deflate times its compression alone, without reading the picture.
+    [ "$1" = "$DF" ] && wall=$(cat "$out")
     if [ "$1" = "$PK" ]; then
         cmin=$(jq -r '.compute_seconds_per_rank.min' "$out")
         cavg=$(jq -r '.compute_seconds_per_rank.avg' "$out")
@@ -136,7 +158,7 @@ done
 # The textbook loop and parkit wrote the same bytes, case by case.
 for group in pbm-t1 pbm-t2 zoom-t1 zoom-t2; do
     n=$(awk -F, -v g="$group" '$2 == g { print $11 }' "$csv" | sort -u | wc -l)
-    [ "$n" = 1 ] || die "$group: the textbook loop and parkit wrote different bytes (see $csv)"
+    [ "$n" -le 1 ] || die "$group: the textbook loop and parkit wrote different bytes (see $csv)"
 done
 
 echo
@@ -161,5 +183,17 @@ for c in "${cases[@]}"; do
     esac
     echo "| $1 | $3 x $4 | $wmin s | $wmed s | $threads_spread | $spread | $ratio |"
 done
+if grep -q '^deflate-alone,' "$csv" && grep -q '^ppm-file,' "$csv"; then
+    read -r _ alone < <(stat deflate-alone 6)
+    read -r _ ppm < <(stat ppm-file 6)
+    echo
+    for id in png-io0 png-io2; do
+        grep -q "^$id," "$csv" || continue
+        read -r _ png < <(stat "$id" 6)
+        awk -v id="$id" -v png="$png" -v ppm="$ppm" -v alone="$alone" 'BEGIN {
+            printf "%s: compression alone %.2f s on one thread; PNG - PPM %.2f s; hidden %.0f%% of it\n",
+                id, alone, png - ppm, 100 * (1 - (png - ppm) / alone) }'
+    done
+fi
 echo
 echo "results: $csv"
