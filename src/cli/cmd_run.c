@@ -128,9 +128,14 @@ int cli_run(int argc, char **argv)
         fputs(run_usage, stderr);
         return PK_EXIT_USAGE;
     }
-    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        fputs(run_usage, stdout);
-        return PK_EXIT_OK;
+    /* --help anywhere, as every command takes it (a --set's value is a value). */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--set") == 0) {
+            i++;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(run_usage, stdout);
+            return PK_EXIT_OK;
+        }
     }
     pk_job_spec spec;
     pk_job_spec_init(&spec);

@@ -17,7 +17,8 @@
 #   them: no OMP_NUM_THREADS, and mpirun without the tests'
 #   oversubscription (an example must fit 2 cores).  Their stdin is
 #   /dev/null (mpirun would read on).
-# Not run here: make lines (make check and make demo are CI's steps),
+# A build without OpenMP, libpng, GMP or libinih skips them all (CI runs them on
+# the default build).  Not run here: make lines (make check and make demo are CI's steps),
 # sbatch lines (tests/slurm/run.sh submits the README's single-node block),
 # the sanitizer lines (.ci/run runs them).
 
@@ -88,6 +89,16 @@ section_readme() {
     local repo readme
     repo=$(cd "$(dirname "$0")/../.." && pwd)
     readme=$repo/README.md
+    # The README shows the default build: OpenMP, libpng, GMP, libinih.
+    local missing=""
+    "$P" info --json | grep -q '"openmp":"none"' && missing="$missing OpenMP"
+    "$P" info --json | grep -q '"png":false' && missing="$missing libpng"
+    "$P" info --json | grep -q '"gmp":false' && missing="$missing GMP"
+    "$P" run "$repo/jobs/demo.ini" --set range.hi=10 2>&1 | grep -q "no libinih" && missing="$missing libinih"
+    if [ -n "$missing" ]; then
+        skip "README's examples" "they need the default build; this one has no$missing"
+        return
+    fi
     local work=$T/readme/work
     # The examples run for up to a minute each on 2 busy cores (bench --quick).
     local -a TIMEOUT=(timeout -k 5 "$((LIMIT > 300 ? LIMIT : 300))")

@@ -778,7 +778,8 @@ section_help() {
     echo "== help"
     local args
     for args in "--help" "-h" "help" "primes --help" "primes -h" "primes count --help" "primes list --help" \
-        "primes check --help" "primes nth -h" "primes count 100 --help" "info --help"; do
+        "primes check --help" "primes nth -h" "primes count 100 --help" "info --help" "run --help" \
+        "run jobs/demo.ini --help" "run jobs/demo.ini --set range.hi=1e6 -h"; do
         # shellcheck disable=SC2086
         run "$P" $args
         if [ "$RC" = 0 ] && grep -q '^usage: parkit' "$OUT" && [ ! -s "$ERR" ]; then pass; else
