@@ -58,7 +58,12 @@ enum {
      * 10^15 and 10^18; nearby values differ by less than the noise. */
     SMALL_TIER_DIVISOR = 4,
     MEDIUM_TIER_FACTOR = 1,
-    BUCKET_BLOCK_ENTRIES = 4094, /* a block is 32 KiB: long sequential runs for the prefetcher */
+    /* A bucket holds BUCKET_BYTES, aligned to its size (see bucket_push);
+     * they are allocated FIRST_BUCKET_BATCH at a time, then twice as many
+     * each time up to LAST_BUCKET_BATCH. */
+    BUCKET_BYTES = 1 << 13,
+    FIRST_BUCKET_BATCH = 16,
+    LAST_BUCKET_BATCH = 1024,
     PREPARE_BATCH = 256,
 };
 
@@ -196,11 +201,19 @@ typedef struct prime_list {
     size_t count, capacity;
 } prime_list;
 
-typedef struct bucket_block {
-    struct bucket_block *next;
-    uint32_t count;
-    sieving_prime entries[BUCKET_BLOCK_ENTRIES];
-} bucket_block;
+/* A bucket: the header and then entries up to its end, which is the next
+ * BUCKET_BYTES-aligned address.  A stripe's list of buckets is known by
+ * where its next entry goes (see bucket_push); the buckets behind the
+ * newest one are full. */
+typedef struct bucket {
+    struct bucket *older;
+    sieving_prime entries[(BUCKET_BYTES - sizeof(void *)) / sizeof(sieving_prime)];
+} bucket;
+
+_Static_assert(sizeof(bucket) == BUCKET_BYTES && sizeof(sieving_prime) == 8 && sizeof(void *) == 8,
+               "a bucket's last entry ends at its size's alignment");
+
+enum { BUCKET_ENTRIES = sizeof(((bucket *)0)->entries) / sizeof(sieving_prime) };
 
 struct pk_sieve {
     const pk_prime_table *table;
@@ -211,11 +224,13 @@ struct pk_sieve {
     uint64_t medium_tier_limit; /* primes below it (and above the small ones) stripe by stripe */
     prime_list small_tier[8];   /* by residue index */
     prime_list medium_tier[8];
-    bucket_block **buckets;     /* one list per stripe of the current unit */
+    sieving_prime **buckets;    /* per stripe of the current unit: where its next entry goes */
     uint64_t *later;            /* bit i: sieving prime i is first due in a later phase */
     size_t later_words;
     size_t bucket_capacity;
-    bucket_block *free_blocks;
+    bucket *free_buckets;       /* last in, first out: a bucket just emptied is still in cache */
+    void **batches;             /* every bucket lives in one of these allocations */
+    size_t batch_count, batch_capacity, next_batch_buckets;
     const volatile _Atomic int *cancel; /* optional: stop a unit part-way (pk_sieve_watch) */
 };
 
@@ -255,22 +270,13 @@ pk_sieve *pk_sieve_create(const pk_prime_table *table, size_t segment_bytes)
     return sieve;
 }
 
-static void free_block_list(bucket_block *block)
-{
-    while (block != NULL) {
-        bucket_block *next = block->next;
-        free(block);
-        block = next;
-    }
-}
-
 void pk_sieve_destroy(pk_sieve *sieve)
 {
     if (sieve == NULL)
         return;
-    for (size_t i = 0; i < sieve->bucket_capacity; i++)
-        free_block_list(sieve->buckets[i]);
-    free_block_list(sieve->free_blocks);
+    for (size_t i = 0; i < sieve->batch_count; i++)
+        free(sieve->batches[i]);
+    free(sieve->batches);
     for (int ri = 0; ri < 8; ri++) {
         free(sieve->small_tier[ri].primes);
         free(sieve->medium_tier[ri].primes);
@@ -286,32 +292,78 @@ size_t pk_sieve_segment_bytes(const pk_sieve *sieve)
     return sieve->segment_bytes;
 }
 
-/* The slow path of bucket_push: the bucket is empty or its block is full. */
-static __attribute__((noinline)) bucket_block *bucket_add_block(pk_sieve *sieve, bucket_block **head)
+/* The bucket whose entries end at END (one past its newest entry). */
+static inline bucket *bucket_of(const sieving_prime *end)
 {
-    bucket_block *fresh = sieve->free_blocks;
-    if (fresh != NULL)
-        sieve->free_blocks = fresh->next;
-    else if ((fresh = malloc(sizeof *fresh)) == NULL)
-        return NULL;
-    fresh->count = 0;
-    fresh->next = *head;
-    *head = fresh;
-    return fresh;
+    return (bucket *)(((uintptr_t)end - 1) & ~(uintptr_t)(BUCKET_BYTES - 1));
 }
 
-/* buckets is passed in (not read from sieve) so that the caller can keep it
+/* Puts a new batch of buckets on the free list; false when out of memory.
+ * Batches grow, so a small unit takes little memory and a large one few
+ * allocations; pages never written are never resident. */
+static bool add_bucket_batch(pk_sieve *sieve)
+{
+    if (sieve->batch_count == sieve->batch_capacity) {
+        size_t capacity = sieve->batch_capacity ? 2 * sieve->batch_capacity : 16;
+        void **grown = realloc(sieve->batches, capacity * sizeof *grown);
+        if (grown == NULL)
+            return false;
+        sieve->batches = grown;
+        sieve->batch_capacity = capacity;
+    }
+    size_t count = sieve->next_batch_buckets ? sieve->next_batch_buckets : FIRST_BUCKET_BATCH;
+    bucket *batch = aligned_alloc(BUCKET_BYTES, count * sizeof *batch);
+    if (batch == NULL)
+        return false;
+    sieve->batches[sieve->batch_count++] = batch;
+    sieve->next_batch_buckets = count < LAST_BUCKET_BATCH ? 2 * count : count;
+    for (size_t i = count; i-- > 0;) {
+        batch[i].older = sieve->free_buckets;
+        sieve->free_buckets = &batch[i];
+    }
+    return true;
+}
+
+/* The slow path of bucket_push: END is NULL (the list is empty) or the end
+ * of a full bucket.  Returns the first entry of a new bucket in front of it. */
+static __attribute__((noinline)) sieving_prime *bucket_start(pk_sieve *sieve, sieving_prime *end)
+{
+    if (sieve->free_buckets == NULL && !add_bucket_batch(sieve))
+        return NULL;
+    bucket *fresh = sieve->free_buckets;
+    sieve->free_buckets = fresh->older;
+    fresh->older = end != NULL ? bucket_of(end) : NULL;
+    return fresh->entries;
+}
+
+/* Puts a list's buckets back on the free list. */
+static void bucket_list_recycle(pk_sieve *sieve, sieving_prime *end)
+{
+    if (end == NULL)
+        return;
+    bucket *newest = bucket_of(end), *oldest = newest;
+    while (oldest->older != NULL)
+        oldest = oldest->older;
+    oldest->older = sieve->free_buckets;
+    sieve->free_buckets = newest;
+}
+
+/* Files PRIME in the list of stripe STRIPE_INDEX.  No counter: a bucket is
+ * full when the next entry would start at its size's alignment, and an empty
+ * list (NULL) passes the same test, so one test takes both to the slow path.
+ * buckets is passed in (not read from sieve) so that the caller can keep it
  * in a register: stores into the stripe could alias any field of sieve. */
-static inline bool bucket_push(pk_sieve *sieve, bucket_block **buckets, uint64_t stripe_index,
+static inline bool bucket_push(pk_sieve *sieve, sieving_prime **buckets, uint64_t stripe_index,
                                sieving_prime prime)
 {
-    bucket_block *block = buckets[stripe_index];
-    if (__builtin_expect(block == NULL || block->count == BUCKET_BLOCK_ENTRIES, 0)) {
-        block = bucket_add_block(sieve, &buckets[stripe_index]);
-        if (block == NULL)
+    sieving_prime *slot = buckets[stripe_index];
+    if (__builtin_expect(((uintptr_t)slot & (BUCKET_BYTES - 1)) == 0, 0)) {
+        slot = bucket_start(sieve, slot);
+        if (slot == NULL)
             return false;
     }
-    block->entries[block->count++] = prime;
+    *slot = prime;
+    buckets[stripe_index] = slot + 1;
     return true;
 }
 
@@ -438,15 +490,15 @@ static void cross_tier(prime_list tier[8], uint8_t *segment, size_t len)
 static bool cross_bucket(pk_sieve *sieve, uint64_t stripe_index, uint64_t stripe_count, uint8_t *stripe,
                          size_t len)
 {
-    bucket_block **buckets = sieve->buckets;
-    bucket_block *block = buckets[stripe_index];
+    sieving_prime **buckets = sieve->buckets;
+    sieving_prime *end = buckets[stripe_index];
     buckets[stripe_index] = NULL;
     const unsigned shift = sieve->stripe_shift;
     const size_t offset_mask = sieve->stripe_bytes - 1;
     const uint64_t medium_tier_q = sieve->medium_tier_limit / 30;
-    while (block != NULL) {
-        const sieving_prime *entry = block->entries;
-        for (const sieving_prime *end = entry + block->count; entry < end; entry++) {
+    while (end != NULL) {
+        bucket *emptied = bucket_of(end);
+        for (const sieving_prime *entry = emptied->entries; entry < end; entry++) {
             const size_t q = entry->q;
             size_t offset = entry->position >> 6;
             unsigned state = entry->position & 63;
@@ -468,10 +520,10 @@ static bool cross_bucket(pk_sieve *sieve, uint64_t stripe_index, uint64_t stripe
             if (target < stripe_count && !bucket_push(sieve, buckets, target, moved))
                 return false;
         }
-        bucket_block *next = block->next;
-        block->next = sieve->free_blocks;
-        sieve->free_blocks = block;
-        block = next;
+        bucket *older = emptied->older;
+        emptied->older = sieve->free_buckets;
+        sieve->free_buckets = emptied;
+        end = older != NULL ? older->entries + BUCKET_ENTRIES : NULL;
     }
     return true;
 }
@@ -625,7 +677,7 @@ static int prepare_phase(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byt
      * first hits computed in a loop without branches (so the divisions of
      * many primes overlap), then filed, where the branches are. */
     const pk_prime_table *table = sieve->table;
-    bucket_block **buckets = sieve->buckets;
+    sieving_prime **buckets = sieve->buckets;
     const size_t stripe_bytes = sieve->stripe_bytes;
     const unsigned shift = sieve->stripe_shift;
     uint64_t last_table_byte = sqrt_max / 30;
@@ -773,13 +825,7 @@ int pk_sieve_run(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte,
     }
     /* After an early stop, entries may remain in later buckets: recycle them. */
     for (uint64_t s = 0; s < stripe_count; s++) {
-        bucket_block *block = sieve->buckets[s];
-        while (block != NULL) {
-            bucket_block *next = block->next;
-            block->next = sieve->free_blocks;
-            sieve->free_blocks = block;
-            block = next;
-        }
+        bucket_list_recycle(sieve, sieve->buckets[s]);
         sieve->buckets[s] = NULL;
     }
     return rc;
