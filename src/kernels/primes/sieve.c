@@ -12,7 +12,7 @@
  *   (each as many bytes long as the product of a few of those primes) are
  *   AND-ed into the segment.  Below 10^10 those primes would otherwise do
  *   more than a third of all the crossing-off.
- * - The work goes by stripes of STRIPE_SEGMENTS segments (256 KiB, for L2).
+ * - The work goes by stripes of 8 or 32 segments (256 KiB or 1 MiB, for L2).
  *   The other sieving primes are split by how often they hit:
  *   * small primes (a segment holds several of their rounds) are crossed
  *     segment by segment while it is in L1;
@@ -47,17 +47,23 @@ enum {
     FIRST_SIEVED_PRIME = 179,
     PRESIEVED_PRIME_BYTES = LAST_PRESIEVED_PRIME / 30 + 1,
     /* A stripe is this many segments: small primes sieve it one segment at a
-     * time in L1, the others all at once in L2. */
-    STRIPE_SEGMENTS = 8,
+     * time in L1, the others all at once in L2.  Narrow stripes (256 KiB)
+     * suit ranges whose sieving primes all fit the small and medium tiers;
+     * wide ones (1 MiB, L2 per core) those with a bucket tier, where a
+     * wider stripe keeps more primes out of the buckets and gives each
+     * bucket entry more hits. */
+    NARROW_STRIPE_SEGMENTS = 8,
+    WIDE_STRIPE_SEGMENTS = 32,
     MAX_STRIPE_BYTES = 1 << 24,
     /* Small primes: p < segment bytes / SMALL_TIER_DIVISOR, so that a segment
      * holds at least four rounds (p bytes each) to amortise entering and
      * leaving the state machine.  Medium: p < MEDIUM_TIER_FACTOR * stripe
-     * bytes, so a prime hits a stripe at least eight times (it hits 8 of
+     * bytes, so a prime hits a stripe at least four times (it hits 8 of
      * every 30p numbers).  Both chosen by measuring 10^10 and windows at
-     * 10^15 and 10^18; nearby values differ by less than the noise. */
+     * 10^15 and 10^18 (factors 1 to 4 with wide stripes: 2 is best at
+     * 10^15 by 8%). */
     SMALL_TIER_DIVISOR = 4,
-    MEDIUM_TIER_FACTOR = 1,
+    MEDIUM_TIER_FACTOR = 2,
     /* A bucket holds BUCKET_BYTES, aligned to its size (see bucket_push);
      * they are allocated FIRST_BUCKET_BATCH at a time, then twice as many
      * each time up to LAST_BUCKET_BATCH. */
@@ -219,6 +225,7 @@ struct pk_sieve {
     const pk_prime_table *table;
     uint8_t *stripe;
     size_t segment_bytes, stripe_bytes;
+    size_t narrow_stripe_bytes, wide_stripe_bytes; /* the buffer holds a wide one */
     unsigned stripe_shift;      /* log2(stripe_bytes) */
     uint64_t small_tier_limit;  /* primes below it are crossed segment by segment */
     uint64_t medium_tier_limit; /* primes below it (and above the small ones) stripe by stripe */
@@ -256,13 +263,14 @@ pk_sieve *pk_sieve_create(const pk_prime_table *table, size_t segment_bytes)
         return NULL;
     sieve->table = table;
     sieve->segment_bytes = segment_bytes;
-    sieve->stripe_bytes = segment_bytes <= MAX_STRIPE_BYTES / STRIPE_SEGMENTS ? segment_bytes * STRIPE_SEGMENTS
-                                                                                 : segment_bytes;
-    while (((size_t)1 << sieve->stripe_shift) < sieve->stripe_bytes)
-        sieve->stripe_shift++;
+    sieve->narrow_stripe_bytes = segment_bytes <= MAX_STRIPE_BYTES / NARROW_STRIPE_SEGMENTS
+                                     ? segment_bytes * NARROW_STRIPE_SEGMENTS
+                                     : segment_bytes;
+    sieve->wide_stripe_bytes = segment_bytes <= MAX_STRIPE_BYTES / WIDE_STRIPE_SEGMENTS
+                                   ? segment_bytes * WIDE_STRIPE_SEGMENTS
+                                   : sieve->narrow_stripe_bytes;
     sieve->small_tier_limit = segment_bytes / SMALL_TIER_DIVISOR;
-    sieve->medium_tier_limit = (uint64_t)MEDIUM_TIER_FACTOR * sieve->stripe_bytes;
-    sieve->stripe = malloc(sieve->stripe_bytes);
+    sieve->stripe = malloc(sieve->wide_stripe_bytes);
     if (sieve->stripe == NULL) {
         free(sieve);
         return NULL;
@@ -290,6 +298,18 @@ void pk_sieve_destroy(pk_sieve *sieve)
 size_t pk_sieve_segment_bytes(const pk_sieve *sieve)
 {
     return sieve->segment_bytes;
+}
+
+/* Sieves by wide stripes when the largest sieving prime (SQRT_MAX) reaches
+ * past their medium tier, so that they have a bucket tier, else by narrow. */
+static void choose_stripe(pk_sieve *sieve, uint64_t sqrt_max)
+{
+    size_t wide = sieve->wide_stripe_bytes;
+    sieve->stripe_bytes = sqrt_max >= (uint64_t)MEDIUM_TIER_FACTOR * wide ? wide : sieve->narrow_stripe_bytes;
+    sieve->stripe_shift = 0;
+    while (((size_t)1 << sieve->stripe_shift) < sieve->stripe_bytes)
+        sieve->stripe_shift++;
+    sieve->medium_tier_limit = (uint64_t)MEDIUM_TIER_FACTOR * sieve->stripe_bytes;
 }
 
 /* The bucket whose entries end at END (one past its newest entry). */
@@ -483,47 +503,55 @@ static void cross_tier(prime_list tier[8], uint8_t *segment, size_t len)
     cross_residue_class(segment, len, &tier[7], 7);
 }
 
-/* Crosses the large primes due in this stripe and files each one under the
- * stripe of its next multiple (dropped once that lies past the unit).  A
- * prime of the small or medium tier waits in a bucket only until its first
- * hit; from there on it joins its tier list. */
-static bool cross_bucket(pk_sieve *sieve, uint64_t stripe_index, uint64_t stripe_count, uint8_t *stripe,
-                         size_t len)
+/* Crosses the large primes due in this stripe, one hit per entry, and files
+ * each under the stripe of its next hit (dropped once that lies past the
+ * unit, UNIT_REMAINING bytes from the stripe's start).  One hit each, with
+ * no loop, keeps the branches predictable: a prime that hits this stripe
+ * again goes back into this stripe's own list, which is taken again until
+ * it stays empty.  A prime of the small or medium tier waits in a bucket
+ * only until its first hit; it then crosses the rest of this stripe and
+ * joins its tier list. */
+static bool cross_bucket(pk_sieve *sieve, uint64_t stripe_index, uint8_t *stripe, size_t len,
+                         uint64_t unit_remaining)
 {
     sieving_prime **buckets = sieve->buckets;
-    sieving_prime *end = buckets[stripe_index];
-    buckets[stripe_index] = NULL;
     const unsigned shift = sieve->stripe_shift;
     const size_t offset_mask = sieve->stripe_bytes - 1;
     const uint64_t medium_tier_q = sieve->medium_tier_limit / 30;
-    while (end != NULL) {
-        bucket *emptied = bucket_of(end);
-        for (const sieving_prime *entry = emptied->entries; entry < end; entry++) {
-            const size_t q = entry->q;
-            size_t offset = entry->position >> 6;
-            unsigned state = entry->position & 63;
-            do {
+    for (sieving_prime *end; (end = buckets[stripe_index]) != NULL;) {
+        buckets[stripe_index] = NULL;
+        do {
+            bucket *emptied = bucket_of(end);
+            for (const sieving_prime *entry = emptied->entries; entry < end; entry++) {
+                const size_t q = entry->q;
+                size_t offset = entry->position >> 6;
+                unsigned state = entry->position & 63;
                 const wheel_step step = wheel_steps[state];
                 stripe[offset] &= step.clear_mask;
                 offset += q * step.gap + step.carry;
                 state = step.next_state;
-            } while (offset < len);
-            if (q < medium_tier_q) {
-                unsigned ri = state >> 3;
-                sieving_prime joined = {(uint32_t)q, (uint32_t)((offset - len) << 3 | (state & 7))};
-                if (!list_push(tier_of(sieve, 30 * q + pk_wheel_residue[ri], ri), joined))
+                if (__builtin_expect(q < medium_tier_q, 0)) {
+                    for (; offset < len; state = wheel_steps[state].next_state) {
+                        stripe[offset] &= wheel_steps[state].clear_mask;
+                        offset += q * wheel_steps[state].gap + wheel_steps[state].carry;
+                    }
+                    unsigned ri = state >> 3;
+                    sieving_prime joined = {(uint32_t)q, (uint32_t)((offset - len) << 3 | (state & 7))};
+                    if (!list_push(tier_of(sieve, 30 * q + pk_wheel_residue[ri], ri), joined))
+                        return false;
+                    continue;
+                }
+                if (offset >= unit_remaining)
+                    continue;
+                sieving_prime moved = {(uint32_t)q, (uint32_t)((offset & offset_mask) << 6 | state)};
+                if (!bucket_push(sieve, buckets, stripe_index + (offset >> shift), moved))
                     return false;
-                continue;
             }
-            uint64_t target = stripe_index + (offset >> shift);
-            sieving_prime moved = {(uint32_t)q, (uint32_t)((offset & offset_mask) << 6 | state)};
-            if (target < stripe_count && !bucket_push(sieve, buckets, target, moved))
-                return false;
-        }
-        bucket *older = emptied->older;
-        emptied->older = sieve->free_buckets;
-        sieve->free_buckets = emptied;
-        end = older != NULL ? older->entries + BUCKET_ENTRIES : NULL;
+            bucket *older = emptied->older;
+            emptied->older = sieve->free_buckets;
+            sieve->free_buckets = emptied;
+            end = older != NULL ? older->entries + BUCKET_ENTRIES : NULL;
+        } while (end != NULL);
     }
     return true;
 }
@@ -765,8 +793,8 @@ static int prepare_phase(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byt
 
 /* Sieves one stripe: presieve and small primes one segment at a time while
  * it is in L1, then the medium and large primes across the whole stripe. */
-static bool sieve_stripe(pk_sieve *sieve, uint64_t stripe_index, uint64_t stripe_count, uint64_t stripe_first,
-                         size_t len)
+static bool sieve_stripe(pk_sieve *sieve, uint64_t stripe_index, uint64_t stripe_first, size_t len,
+                         uint64_t unit_remaining)
 {
     for (size_t done = 0; done < len; done += sieve->segment_bytes) {
         size_t segment_len = len - done < sieve->segment_bytes ? len - done : sieve->segment_bytes;
@@ -774,7 +802,7 @@ static bool sieve_stripe(pk_sieve *sieve, uint64_t stripe_index, uint64_t stripe
         cross_tier(sieve->small_tier, sieve->stripe + done, segment_len);
     }
     cross_tier(sieve->medium_tier, sieve->stripe, len);
-    return cross_bucket(sieve, stripe_index, stripe_count, sieve->stripe, len);
+    return cross_bucket(sieve, stripe_index, sieve->stripe, len, unit_remaining);
 }
 
 int pk_sieve_run(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte,
@@ -786,6 +814,7 @@ int pk_sieve_run(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte,
     uint64_t sqrt_max = pk_isqrt(max_number);
     if (sieve->table->limit < sqrt_max)
         return PK_EINVAL;
+    choose_stripe(sieve, sqrt_max);
     uint64_t stripe_count = ((last_byte - first_byte) >> sieve->stripe_shift) + 1;
     /* A bucket entry lives from a prime's first hit in the unit to its last.
      * When the sieving primes outnumber the unit's bytes (short windows near
@@ -812,7 +841,7 @@ int pk_sieve_run(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte,
         uint64_t stripe_first = first_byte + (s << sieve->stripe_shift);
         uint64_t remaining = last_byte - stripe_first + 1;
         size_t len = remaining < sieve->stripe_bytes ? (size_t)remaining : sieve->stripe_bytes;
-        if (!sieve_stripe(sieve, s, stripe_count, stripe_first, len)) {
+        if (!sieve_stripe(sieve, s, stripe_first, len, remaining)) {
             rc = PK_ENOMEM;
             break;
         }
