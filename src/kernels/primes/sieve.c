@@ -238,6 +238,7 @@ struct pk_sieve {
     bucket *free_buckets;       /* last in, first out: a bucket just emptied is still in cache */
     void **batches;             /* every bucket lives in one of these allocations */
     size_t batch_count, batch_capacity, next_batch_buckets;
+    bucket *unused, *unused_end; /* the newest batch's buckets never handed out: never touched */
     const volatile _Atomic int *cancel; /* optional: stop a unit part-way (pk_sieve_watch) */
 };
 
@@ -318,9 +319,10 @@ static inline bucket *bucket_of(const sieving_prime *end)
     return (bucket *)(((uintptr_t)end - 1) & ~(uintptr_t)(BUCKET_BYTES - 1));
 }
 
-/* Puts a new batch of buckets on the free list; false when out of memory.
- * Batches grow, so a small unit takes little memory and a large one few
- * allocations; pages never written are never resident. */
+/* Allocates a new batch of buckets; false when out of memory.  Batches grow,
+ * so a small unit takes little memory and a large one few allocations; they
+ * are handed out in address order as needed, so pages never used are never
+ * written and never resident. */
 static bool add_bucket_batch(pk_sieve *sieve)
 {
     if (sieve->batch_count == sieve->batch_capacity) {
@@ -337,10 +339,8 @@ static bool add_bucket_batch(pk_sieve *sieve)
         return false;
     sieve->batches[sieve->batch_count++] = batch;
     sieve->next_batch_buckets = count < LAST_BUCKET_BATCH ? 2 * count : count;
-    for (size_t i = count; i-- > 0;) {
-        batch[i].older = sieve->free_buckets;
-        sieve->free_buckets = &batch[i];
-    }
+    sieve->unused = batch;
+    sieve->unused_end = batch + count;
     return true;
 }
 
@@ -348,10 +348,14 @@ static bool add_bucket_batch(pk_sieve *sieve)
  * of a full bucket.  Returns the first entry of a new bucket in front of it. */
 static __attribute__((noinline)) sieving_prime *bucket_start(pk_sieve *sieve, sieving_prime *end)
 {
-    if (sieve->free_buckets == NULL && !add_bucket_batch(sieve))
-        return NULL;
     bucket *fresh = sieve->free_buckets;
-    sieve->free_buckets = fresh->older;
+    if (fresh != NULL) {
+        sieve->free_buckets = fresh->older;
+    } else {
+        if (sieve->unused == sieve->unused_end && !add_bucket_batch(sieve))
+            return NULL;
+        fresh = sieve->unused++;
+    }
     fresh->older = end != NULL ? bucket_of(end) : NULL;
     return fresh->entries;
 }
@@ -390,7 +394,7 @@ static inline bool bucket_push(pk_sieve *sieve, sieving_prime **buckets, uint64_
 static bool list_push(prime_list *list, sieving_prime prime)
 {
     if (list->count == list->capacity) {
-        size_t capacity = list->capacity ? 2 * list->capacity : 256;
+        size_t capacity = list->capacity ? list->capacity + list->capacity / 4 : 256; /* peak RSS: little slack */
         sieving_prime *grown = realloc(list->primes, capacity * sizeof *grown);
         if (grown == NULL)
             return false;
