@@ -89,16 +89,18 @@ static void plan_range(range_plan *plan, uint64_t lo, uint64_t hi, uint64_t pref
         double sqrt_hi = (double)pk_isqrt(hi);
         uint64_t sieving_primes = sqrt_hi > 100 ? (uint64_t)(sqrt_hi / (log(sqrt_hi) - 1)) : 25;
         /* Preparing a unit costs ~8-12 ns per sieving prime, sieving ~10 ns
-         * per byte near 1e15: 64 bytes per sieving prime keeps preparation
-         * near 1-2%, where the floor of four units per worker allows (8
-         * bytes cost 10% of [1e15, 1e15+1e10] at 1 MiB stripes). */
-        uint64_t amortized = round_up_pow2(64 * sieving_primes);
+         * per byte near 1e15: 64 bytes per sieving prime keep preparation
+         * near 1-2%, 16 near 5%.  Units take 64 where the floor of four
+         * units per worker allows, else as many as it allows down to 16 (8
+         * cost 10% of [1e15, 1e15+1e10] at 1 MiB stripes). */
+        uint64_t amortized = round_up_pow2(16 * sieving_primes);
+        uint64_t generous = round_up_pow2(64 * sieving_primes);
         /* A listed unit's text is held in memory until it is written: list
          * units stay small, the memory bound matters more than preparation. */
         if (preferred_bytes == LIST_UNIT_BYTES && amortized > 2 * LIST_UNIT_BYTES)
-            amortized = 2 * LIST_UNIT_BYTES;
+            amortized = generous = 2 * LIST_UNIT_BYTES;
         uint64_t balanced = total / (4 * workers);
-        unit = preferred_bytes > amortized ? preferred_bytes : amortized;
+        unit = preferred_bytes > generous ? preferred_bytes : generous;
         if (unit > balanced) {
             /* Every unit pays the whole preparation: a unit shorter than
              * sqrt(hi)/5 numbers saves less sieving by running beside
