@@ -12,8 +12,9 @@
  *   (each as many bytes long as the product of a few of those primes) are
  *   AND-ed into the segment.  Below 10^10 those primes would otherwise do
  *   more than a third of all the crossing-off.
- * - The work goes by stripes of 8 or 32 segments (256 KiB or 1 MiB, for L2).
- *   The other sieving primes are split by how often they hit:
+ * - The work goes by stripes of 8 or 32 segments (256 KiB, or 1 MiB, L2 per
+ *   core, when the sieving primes reach into a bucket tier).  The other
+ *   sieving primes are split by how often they hit:
  *   * small primes (a segment holds several of their rounds) are crossed
  *     segment by segment while it is in L1;
  *   * medium primes (they hit a stripe several times) are crossed over the
@@ -25,8 +26,11 @@
  *   whole rounds while they fit, and leaves at its first hit past the end.
  *   * large primes hit a stripe a few times at most; walking all of them for
  *     every stripe would cost more than sieving.  They wait in buckets, one
- *     per future stripe, and each is touched only when it hits (the bucket
- *     sieve of Oliveira e Silva).
+ *     list per future stripe, and each is touched only when it hits (the
+ *     bucket sieve of Oliveira e Silva): one hit per entry, then filed under
+ *     the stripe of its next hit.  Buckets are aligned to their size, so a
+ *     push needs no counter (bucket_push), and an emptied bucket is reused
+ *     first, while it is in cache.
  */
 #include <math.h>
 #include <pthread.h>
