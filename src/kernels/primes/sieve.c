@@ -225,6 +225,10 @@ typedef struct sieving_prime {
 typedef struct prime_list {
     sieving_prime *primes;
     size_t count, capacity;
+    /* After a crossing the primes are sorted by the wheel index they enter
+     * at next: [sorted_end[j-1], sorted_end[j]) enter at j.  Primes filed
+     * since (from sorted_end[7] on) are in any order. */
+    size_t sorted_end[8];
 } prime_list;
 
 /* A bucket: the header and then entries up to its end, which is the next
@@ -251,6 +255,8 @@ struct pk_sieve {
     uint64_t medium_tier_limit; /* primes below it (and above the small ones) stripe by stripe */
     prime_list small_tier[8];   /* by residue index */
     prime_list medium_tier[8];
+    sieving_prime *sort_scratch; /* sorting a tier list, then swapped with it */
+    size_t sort_scratch_capacity;
     sieving_prime **buckets;    /* per stripe of the current unit: where its next entry goes */
     uint64_t *later;            /* bit i: sieving prime i is first due in a later phase */
     size_t later_words;
@@ -312,6 +318,7 @@ void pk_sieve_destroy(pk_sieve *sieve)
     }
     free(sieve->buckets);
     free(sieve->later);
+    free(sieve->sort_scratch);
     free(sieve->stripe);
     free(sieve);
 }
@@ -420,7 +427,9 @@ static inline bool bucket_push(pk_sieve *sieve, sieving_prime **buckets, uint64_
     return true;
 }
 
-static bool list_push(prime_list *list, sieving_prime prime)
+/* Appends to a tier list; false when out of memory.  The sort scratch grows
+ * with the longest list. */
+static bool list_push(pk_sieve *sieve, prime_list *list, sieving_prime prime)
 {
     if (list->count == list->capacity) {
         size_t capacity = list->capacity ? list->capacity + list->capacity / 4 : 256; /* peak RSS: little slack */
@@ -429,6 +438,13 @@ static bool list_push(prime_list *list, sieving_prime prime)
             return false;
         list->primes = grown;
         list->capacity = capacity;
+        if (capacity > sieve->sort_scratch_capacity) {
+            free(sieve->sort_scratch);
+            sieve->sort_scratch = malloc(capacity * sizeof *sieve->sort_scratch);
+            sieve->sort_scratch_capacity = sieve->sort_scratch != NULL ? capacity : 0;
+            if (sieve->sort_scratch == NULL)
+                return false;
+        }
     }
     list->primes[list->count++] = prime;
     return true;
@@ -482,18 +498,20 @@ static const wheel_step wheel_steps[64] = {
         segment[offset] &= ROUND_MASK(ri, j);               \
         offset += q * WHEEL_GAP(j) + CARRY_STEP(ri, j);
 
-/* Crosses the primes of one tier list, all of residue index ri (a constant
- * after inlining), in segment[0, len) and leaves each at its first hit past
- * it. */
-static inline __attribute__((always_inline)) void cross_residue_class(uint8_t *segment, size_t len,
-                                                                      prime_list *list, const int ri)
+/* Crosses primes[begin, end) of a tier list, all of residue index ri, in
+ * segment[0, len) and leaves each at its first hit past it.  ri is a
+ * constant after inlining, and so is ENTRY when the primes all enter the
+ * state machine at that wheel index (ENTRY < 0: each at its own), so the
+ * jump into it is direct and predicted. */
+static inline __attribute__((always_inline)) void cross_primes(uint8_t *segment, size_t len, sieving_prime *primes,
+                                                               size_t begin, size_t end, const int ri,
+                                                               const int entry)
 {
-    sieving_prime *primes = list->primes;
-    for (size_t i = 0, count = list->count; i < count; i++) {
+    for (size_t i = begin; i < end; i++) {
         const size_t q = primes[i].q;
         const size_t p = 30 * q + WHEEL_RESIDUE(ri);
         size_t offset = primes[i].position >> 3;
-        unsigned wheel_index = primes[i].position & 7;
+        unsigned wheel_index = entry >= 0 ? (unsigned)entry : primes[i].position & 7;
         for (;;) {
             switch (wheel_index) {
                 CROSS_HIT(ri, 0) __attribute__((fallthrough));
@@ -524,16 +542,53 @@ static inline __attribute__((always_inline)) void cross_residue_class(uint8_t *s
     }
 }
 
-static void cross_tier(prime_list tier[8], uint8_t *segment, size_t len)
+/* Sorts a tier list by the wheel index its primes enter at next (a counting
+ * sort through SCRATCH, which holds at least list->count primes). */
+static void sort_by_wheel_index(prime_list *list, sieving_prime *scratch)
 {
-    cross_residue_class(segment, len, &tier[0], 0);
-    cross_residue_class(segment, len, &tier[1], 1);
-    cross_residue_class(segment, len, &tier[2], 2);
-    cross_residue_class(segment, len, &tier[3], 3);
-    cross_residue_class(segment, len, &tier[4], 4);
-    cross_residue_class(segment, len, &tier[5], 5);
-    cross_residue_class(segment, len, &tier[6], 6);
-    cross_residue_class(segment, len, &tier[7], 7);
+    size_t start[8] = {0};
+    for (size_t i = 0; i < list->count; i++)
+        start[list->primes[i].position & 7]++;
+    for (size_t j = 0, sum = 0; j < 8; j++) {
+        size_t n = start[j];
+        start[j] = sum;
+        sum += n;
+        list->sorted_end[j] = sum;
+    }
+    for (size_t i = 0; i < list->count; i++)
+        scratch[start[list->primes[i].position & 7]++] = list->primes[i];
+    memcpy(list->primes, scratch, list->count * sizeof *scratch);
+}
+
+/* Crosses one residue class's list, by wheel index of entry, then its
+ * unsorted tail, and sorts it for the next crossing. */
+static inline __attribute__((always_inline)) void cross_residue_class(uint8_t *segment, size_t len, prime_list *list,
+                                                                      sieving_prime *scratch, const int ri)
+{
+    sieving_prime *primes = list->primes;
+    const size_t *sorted_end = list->sorted_end;
+    cross_primes(segment, len, primes, 0, sorted_end[0], ri, 0);
+    cross_primes(segment, len, primes, sorted_end[0], sorted_end[1], ri, 1);
+    cross_primes(segment, len, primes, sorted_end[1], sorted_end[2], ri, 2);
+    cross_primes(segment, len, primes, sorted_end[2], sorted_end[3], ri, 3);
+    cross_primes(segment, len, primes, sorted_end[3], sorted_end[4], ri, 4);
+    cross_primes(segment, len, primes, sorted_end[4], sorted_end[5], ri, 5);
+    cross_primes(segment, len, primes, sorted_end[5], sorted_end[6], ri, 6);
+    cross_primes(segment, len, primes, sorted_end[6], sorted_end[7], ri, 7);
+    cross_primes(segment, len, primes, sorted_end[7], list->count, ri, -1);
+    sort_by_wheel_index(list, scratch);
+}
+
+static void cross_tier(prime_list tier[8], sieving_prime *scratch, uint8_t *segment, size_t len)
+{
+    cross_residue_class(segment, len, &tier[0], scratch, 0);
+    cross_residue_class(segment, len, &tier[1], scratch, 1);
+    cross_residue_class(segment, len, &tier[2], scratch, 2);
+    cross_residue_class(segment, len, &tier[3], scratch, 3);
+    cross_residue_class(segment, len, &tier[4], scratch, 4);
+    cross_residue_class(segment, len, &tier[5], scratch, 5);
+    cross_residue_class(segment, len, &tier[6], scratch, 6);
+    cross_residue_class(segment, len, &tier[7], scratch, 7);
 }
 
 /* Crosses the large primes due in this stripe, one hit per entry, and files
@@ -570,7 +625,7 @@ static bool cross_bucket(pk_sieve *sieve, uint64_t stripe_index, uint8_t *stripe
                     }
                     unsigned ri = state >> 3;
                     sieving_prime joined = {(uint32_t)q, (uint32_t)((offset - len) << 3 | (state & 7))};
-                    if (!list_push(tier_of(sieve, 30 * q + pk_wheel_residue[ri], ri), joined))
+                    if (!list_push(sieve, tier_of(sieve, 30 * q + pk_wheel_residue[ri], ri), joined))
                         return false;
                     continue;
                 }
@@ -697,8 +752,11 @@ static int reset_unit(pk_sieve *sieve, uint64_t stripe_count)
         }
         sieve->bucket_capacity = stripe_count;
     }
-    for (int ri = 0; ri < 8; ri++)
+    for (int ri = 0; ri < 8; ri++) {
         sieve->small_tier[ri].count = sieve->medium_tier[ri].count = 0;
+        memset(sieve->small_tier[ri].sorted_end, 0, sizeof sieve->small_tier[ri].sorted_end);
+        memset(sieve->medium_tier[ri].sorted_end, 0, sizeof sieve->medium_tier[ri].sorted_end);
+    }
     return PK_OK;
 }
 
@@ -811,7 +869,7 @@ static int prepare_phase(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byt
             unsigned ri = batch_state[i] >> 3, j = batch_state[i] & 7;
             if (p < sieve->medium_tier_limit && stripe_index == phase_first) {
                 uint32_t position = (uint32_t)((relative & (stripe_bytes - 1)) << 3 | j);
-                if (!list_push(tier_of(sieve, p, ri), (sieving_prime){(uint32_t)(p / 30), position}))
+                if (!list_push(sieve, tier_of(sieve, p, ri), (sieving_prime){(uint32_t)(p / 30), position}))
                     return PK_ENOMEM;
             } else {
                 uint32_t position = (uint32_t)((relative & (stripe_bytes - 1)) << 6 | batch_state[i]);
@@ -832,9 +890,9 @@ static bool sieve_stripe(pk_sieve *sieve, uint64_t stripe_index, uint64_t stripe
     for (size_t done = 0; done < len; done += sieve->segment_bytes) {
         size_t segment_len = len - done < sieve->segment_bytes ? len - done : sieve->segment_bytes;
         presieve(sieve->stripe + done, stripe_first + done, segment_len);
-        cross_tier(sieve->small_tier, sieve->stripe + done, segment_len);
+        cross_tier(sieve->small_tier, sieve->sort_scratch, sieve->stripe + done, segment_len);
     }
-    cross_tier(sieve->medium_tier, sieve->stripe, len);
+    cross_tier(sieve->medium_tier, sieve->sort_scratch, sieve->stripe, len);
     return cross_bucket(sieve, stripe_index, sieve->stripe, len, unit_remaining);
 }
 
