@@ -834,6 +834,28 @@ static int prepare_phase(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byt
                 next_word += 8;
                 continue;
             }
+            /* A later phase skips the primes not marked for it a table word
+             * at a time (counting them by popcount), not one by one: near
+             * 1e19 it wants one prime in eight.  Past byte 6 every table
+             * prime is >= FIRST_SIEVED_PRIME, so each has an index. */
+            if (!first_phase && word_first * 30 >= FIRST_SIEVED_PRIME) {
+                uint64_t marks = prime_index / 64 < sieve->later_words
+                                     ? sieve->later[prime_index / 64] >> (prime_index % 64)
+                                     : 0;
+                unsigned skip = marks != 0 ? (unsigned)__builtin_ctzll(marks) : 64 - (unsigned)(prime_index % 64);
+                if (skip > 0) {
+                    unsigned in_word = (unsigned)__builtin_popcountll(bits);
+                    if (in_word <= skip) {
+                        prime_index += in_word;
+                        bits = 0;
+                    } else {
+                        prime_index += skip;
+                        while (skip-- > 0)
+                            bits &= bits - 1;
+                    }
+                    continue;
+                }
+            }
             unsigned b = (unsigned)__builtin_ctzll(bits);
             bits &= bits - 1;
             uint64_t p = 30 * (word_first + b / 8) + pk_wheel_residue[b % 8];
