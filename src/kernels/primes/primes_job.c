@@ -70,7 +70,8 @@ static uint64_t round_up_pow2(uint64_t x)
  * least four per thread where that allows, so dynamic schedules have
  * something to balance.  Where it does not (short windows near 2^64, whose
  * sieving primes far outnumber the window's bytes), each thread gets one
- * unit, so every thread pays the preparation once and only once. */
+ * unit, so every thread pays the preparation once and only once, and a
+ * window shorter than sqrt(hi)/5 numbers a thread is shared by fewer. */
 static void plan_range(range_plan *plan, uint64_t lo, uint64_t hi, uint64_t preferred_bytes, uint64_t workers,
                        uint64_t override_bytes)
 {
@@ -87,17 +88,32 @@ static void plan_range(range_plan *plan, uint64_t lo, uint64_t hi, uint64_t pref
     if (unit == 0) {
         double sqrt_hi = (double)pk_isqrt(hi);
         uint64_t sieving_primes = sqrt_hi > 100 ? (uint64_t)(sqrt_hi / (log(sqrt_hi) - 1)) : 25;
-        /* Preparing a unit costs ~12 ns per sieving prime, sieving ~1 ns per
-         * byte: 8 bytes per sieving prime keeps preparation near 10%. */
-        uint64_t amortized = round_up_pow2(8 * sieving_primes);
+        /* Preparing a unit costs ~8-12 ns per sieving prime, sieving ~10 ns
+         * per byte near 1e15: 64 bytes per sieving prime keep preparation
+         * near 1-2%, 16 near 5%.  Units take 64 where the floor of four
+         * units per worker allows, else as many as it allows down to 16 (8
+         * cost 10% of [1e15, 1e15+1e10] at 1 MiB stripes). */
+        uint64_t amortized = round_up_pow2(16 * sieving_primes);
+        uint64_t generous = round_up_pow2(64 * sieving_primes);
         /* A listed unit's text is held in memory until it is written: list
          * units stay small, the memory bound matters more than preparation. */
         if (preferred_bytes == LIST_UNIT_BYTES && amortized > 2 * LIST_UNIT_BYTES)
-            amortized = 2 * LIST_UNIT_BYTES;
+            amortized = generous = 2 * LIST_UNIT_BYTES;
         uint64_t balanced = total / (4 * workers);
-        unit = preferred_bytes > amortized ? preferred_bytes : amortized;
-        if (unit > balanced)
-            unit = amortized <= balanced ? balanced : (total - 1) / workers + 1;
+        unit = preferred_bytes > generous ? preferred_bytes : generous;
+        if (unit > balanced) {
+            /* Every unit pays the whole preparation: a unit shorter than
+             * sqrt(hi)/5 numbers saves less sieving by running beside
+             * another than its preparation costs ([1e19, 1e19+1e9] on 2
+             * threads took 1.4x the time of 1), so windows that short get
+             * fewer units than workers (counts only: a listed unit's text
+             * is held until written). */
+            uint64_t parts = workers;
+            uint64_t least = (uint64_t)(sqrt_hi / 150);
+            if (preferred_bytes != LIST_UNIT_BYTES && least > 0 && total / least < parts)
+                parts = total / least > 0 ? total / least : 1;
+            unit = amortized <= balanced ? balanced : (total - 1) / parts + 1;
+        }
         if (unit < MIN_UNIT_BYTES)
             unit = MIN_UNIT_BYTES;
     }

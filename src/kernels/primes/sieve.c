@@ -12,8 +12,9 @@
  *   (each as many bytes long as the product of a few of those primes) are
  *   AND-ed into the segment.  Below 10^10 those primes would otherwise do
  *   more than a third of all the crossing-off.
- * - The work goes by stripes of STRIPE_SEGMENTS segments (256 KiB, for L2).
- *   The other sieving primes are split by how often they hit:
+ * - The work goes by stripes of 8 or 32 segments (256 KiB, or 1 MiB, L2 per
+ *   core, when the sieving primes reach into a bucket tier).  The other
+ *   sieving primes are split by how often they hit:
  *   * small primes (a segment holds several of their rounds) are crossed
  *     segment by segment while it is in L1;
  *   * medium primes (they hit a stripe several times) are crossed over the
@@ -25,8 +26,11 @@
  *   whole rounds while they fit, and leaves at its first hit past the end.
  *   * large primes hit a stripe a few times at most; walking all of them for
  *     every stripe would cost more than sieving.  They wait in buckets, one
- *     per future stripe, and each is touched only when it hits (the bucket
- *     sieve of Oliveira e Silva).
+ *     list per future stripe, and each is touched only when it hits (the
+ *     bucket sieve of Oliveira e Silva): one hit per entry, then filed under
+ *     the stripe of its next hit.  Buckets are aligned to their size, so a
+ *     push needs no counter (bucket_push), and an emptied bucket is reused
+ *     first, while it is in cache.
  */
 #include <math.h>
 #include <pthread.h>
@@ -34,6 +38,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "kernels/primes/sieve.h"
 #include "kernels/primes/wheel.h"
@@ -47,18 +52,30 @@ enum {
     FIRST_SIEVED_PRIME = 179,
     PRESIEVED_PRIME_BYTES = LAST_PRESIEVED_PRIME / 30 + 1,
     /* A stripe is this many segments: small primes sieve it one segment at a
-     * time in L1, the others all at once in L2. */
-    STRIPE_SEGMENTS = 8,
+     * time in L1, the others all at once in L2.  Narrow stripes (256 KiB)
+     * suit ranges whose sieving primes all fit the small and medium tiers;
+     * wide ones (1 MiB, L2 per core) those with a bucket tier, where a
+     * wider stripe keeps more primes out of the buckets and gives each
+     * bucket entry more hits. */
+    NARROW_STRIPE_SEGMENTS = 8,
+    WIDE_STRIPE_SEGMENTS = 32,
     MAX_STRIPE_BYTES = 1 << 24,
     /* Small primes: p < segment bytes / SMALL_TIER_DIVISOR, so that a segment
      * holds at least four rounds (p bytes each) to amortise entering and
      * leaving the state machine.  Medium: p < MEDIUM_TIER_FACTOR * stripe
-     * bytes, so a prime hits a stripe at least eight times (it hits 8 of
+     * bytes, so a prime hits a stripe at least four times (it hits 8 of
      * every 30p numbers).  Both chosen by measuring 10^10 and windows at
-     * 10^15 and 10^18; nearby values differ by less than the noise. */
+     * 10^15 and 10^18 (factors 1 to 4 with wide stripes: 2 is best at
+     * 10^15 by 8%). */
     SMALL_TIER_DIVISOR = 4,
-    MEDIUM_TIER_FACTOR = 1,
-    BUCKET_BLOCK_ENTRIES = 4094, /* a block is 32 KiB: long sequential runs for the prefetcher */
+    MEDIUM_TIER_FACTOR = 2,
+    /* A bucket holds BUCKET_BYTES, aligned to its size (see bucket_push);
+     * they are allocated FIRST_BUCKET_BATCH at a time, then twice as many
+     * each time up to LAST_BUCKET_BATCH. */
+    BUCKET_BYTES = 1 << 13,
+    FIRST_BUCKET_BATCH = 16,
+    LAST_BUCKET_BATCH = 1024,
+    HUGE_BUCKETS_FROM = 32 << 20, /* and tables */
     PREPARE_BATCH = 256,
 };
 
@@ -141,7 +158,21 @@ int pk_prime_table_alloc(pk_prime_table *table, uint64_t limit)
     table->limit = limit;
     table->nbytes = limit / 30 + 1;
     table->bytes = calloc(table->nbytes, 1);
-    return table->bytes != NULL ? PK_OK : PK_ENOMEM;
+    if (table->bytes == NULL)
+        return PK_ENOMEM;
+    /* A large table is written once, all of it (105 MB for a HI of 1e19):
+     * 2 MiB pages spare most of its page faults.  A calloc that large is
+     * fresh, untouched memory, so its aligned interior can still take them. */
+#ifdef MADV_HUGEPAGE
+    if (table->nbytes >= HUGE_BUCKETS_FROM) {
+        const uintptr_t huge = (uintptr_t)2 << 20;
+        uintptr_t first = ((uintptr_t)table->bytes + huge - 1) & ~(huge - 1);
+        uintptr_t end = ((uintptr_t)table->bytes + table->nbytes) & ~(huge - 1);
+        if (end > first)
+            madvise((void *)first, end - first, MADV_HUGEPAGE);
+    }
+#endif
+    return PK_OK;
 }
 
 void pk_prime_table_trim(pk_prime_table *table)
@@ -194,28 +225,46 @@ typedef struct sieving_prime {
 typedef struct prime_list {
     sieving_prime *primes;
     size_t count, capacity;
+    /* After a crossing the primes are sorted by the wheel index they enter
+     * at next: [sorted_end[j-1], sorted_end[j]) enter at j.  Primes filed
+     * since (from sorted_end[7] on) are in any order. */
+    size_t sorted_end[8];
 } prime_list;
 
-typedef struct bucket_block {
-    struct bucket_block *next;
-    uint32_t count;
-    sieving_prime entries[BUCKET_BLOCK_ENTRIES];
-} bucket_block;
+/* A bucket: the header and then entries up to its end, which is the next
+ * BUCKET_BYTES-aligned address.  A stripe's list of buckets is known by
+ * where its next entry goes (see bucket_push); the buckets behind the
+ * newest one are full. */
+typedef struct bucket {
+    struct bucket *older;
+    sieving_prime entries[(BUCKET_BYTES - sizeof(void *)) / sizeof(sieving_prime)];
+} bucket;
+
+_Static_assert(sizeof(bucket) == BUCKET_BYTES && sizeof(sieving_prime) == 8 && sizeof(void *) == 8,
+               "a bucket's last entry ends at its size's alignment");
+
+enum { BUCKET_ENTRIES = sizeof(((bucket *)0)->entries) / sizeof(sieving_prime) };
 
 struct pk_sieve {
     const pk_prime_table *table;
     uint8_t *stripe;
     size_t segment_bytes, stripe_bytes;
+    size_t narrow_stripe_bytes, wide_stripe_bytes; /* the buffer holds a wide one */
     unsigned stripe_shift;      /* log2(stripe_bytes) */
     uint64_t small_tier_limit;  /* primes below it are crossed segment by segment */
     uint64_t medium_tier_limit; /* primes below it (and above the small ones) stripe by stripe */
     prime_list small_tier[8];   /* by residue index */
     prime_list medium_tier[8];
-    bucket_block **buckets;     /* one list per stripe of the current unit */
+    sieving_prime *sort_scratch; /* sorting a tier list, then swapped with it */
+    size_t sort_scratch_capacity;
+    sieving_prime **buckets;    /* per stripe of the current unit: where its next entry goes */
     uint64_t *later;            /* bit i: sieving prime i is first due in a later phase */
     size_t later_words;
     size_t bucket_capacity;
-    bucket_block *free_blocks;
+    bucket *free_buckets;       /* last in, first out: a bucket just emptied is still in cache */
+    void **batches;             /* every bucket lives in one of these allocations */
+    size_t batch_count, batch_capacity, next_batch_buckets, bucket_bytes;
+    bucket *unused, *unused_end; /* the newest batch's buckets never handed out: never touched */
     const volatile _Atomic int *cancel; /* optional: stop a unit part-way (pk_sieve_watch) */
 };
 
@@ -241,13 +290,14 @@ pk_sieve *pk_sieve_create(const pk_prime_table *table, size_t segment_bytes)
         return NULL;
     sieve->table = table;
     sieve->segment_bytes = segment_bytes;
-    sieve->stripe_bytes = segment_bytes <= MAX_STRIPE_BYTES / STRIPE_SEGMENTS ? segment_bytes * STRIPE_SEGMENTS
-                                                                                 : segment_bytes;
-    while (((size_t)1 << sieve->stripe_shift) < sieve->stripe_bytes)
-        sieve->stripe_shift++;
+    sieve->narrow_stripe_bytes = segment_bytes <= MAX_STRIPE_BYTES / NARROW_STRIPE_SEGMENTS
+                                     ? segment_bytes * NARROW_STRIPE_SEGMENTS
+                                     : segment_bytes;
+    sieve->wide_stripe_bytes = segment_bytes <= MAX_STRIPE_BYTES / WIDE_STRIPE_SEGMENTS
+                                   ? segment_bytes * WIDE_STRIPE_SEGMENTS
+                                   : sieve->narrow_stripe_bytes;
     sieve->small_tier_limit = segment_bytes / SMALL_TIER_DIVISOR;
-    sieve->medium_tier_limit = (uint64_t)MEDIUM_TIER_FACTOR * sieve->stripe_bytes;
-    sieve->stripe = malloc(sieve->stripe_bytes);
+    sieve->stripe = malloc(sieve->wide_stripe_bytes);
     if (sieve->stripe == NULL) {
         free(sieve);
         return NULL;
@@ -255,28 +305,20 @@ pk_sieve *pk_sieve_create(const pk_prime_table *table, size_t segment_bytes)
     return sieve;
 }
 
-static void free_block_list(bucket_block *block)
-{
-    while (block != NULL) {
-        bucket_block *next = block->next;
-        free(block);
-        block = next;
-    }
-}
-
 void pk_sieve_destroy(pk_sieve *sieve)
 {
     if (sieve == NULL)
         return;
-    for (size_t i = 0; i < sieve->bucket_capacity; i++)
-        free_block_list(sieve->buckets[i]);
-    free_block_list(sieve->free_blocks);
+    for (size_t i = 0; i < sieve->batch_count; i++)
+        free(sieve->batches[i]);
+    free(sieve->batches);
     for (int ri = 0; ri < 8; ri++) {
         free(sieve->small_tier[ri].primes);
         free(sieve->medium_tier[ri].primes);
     }
     free(sieve->buckets);
     free(sieve->later);
+    free(sieve->sort_scratch);
     free(sieve->stripe);
     free(sieve);
 }
@@ -286,44 +328,123 @@ size_t pk_sieve_segment_bytes(const pk_sieve *sieve)
     return sieve->segment_bytes;
 }
 
-/* The slow path of bucket_push: the bucket is empty or its block is full. */
-static __attribute__((noinline)) bucket_block *bucket_add_block(pk_sieve *sieve, bucket_block **head)
+/* Sieves by wide stripes when the largest sieving prime (SQRT_MAX) reaches
+ * past their medium tier, so that they have a bucket tier, else by narrow. */
+static void choose_stripe(pk_sieve *sieve, uint64_t sqrt_max)
 {
-    bucket_block *fresh = sieve->free_blocks;
-    if (fresh != NULL)
-        sieve->free_blocks = fresh->next;
-    else if ((fresh = malloc(sizeof *fresh)) == NULL)
-        return NULL;
-    fresh->count = 0;
-    fresh->next = *head;
-    *head = fresh;
-    return fresh;
+    size_t wide = sieve->wide_stripe_bytes;
+    sieve->stripe_bytes = sqrt_max >= (uint64_t)MEDIUM_TIER_FACTOR * wide ? wide : sieve->narrow_stripe_bytes;
+    sieve->stripe_shift = 0;
+    while (((size_t)1 << sieve->stripe_shift) < sieve->stripe_bytes)
+        sieve->stripe_shift++;
+    sieve->medium_tier_limit = (uint64_t)MEDIUM_TIER_FACTOR * sieve->stripe_bytes;
 }
 
-/* buckets is passed in (not read from sieve) so that the caller can keep it
- * in a register: stores into the stripe could alias any field of sieve. */
-static inline bool bucket_push(pk_sieve *sieve, bucket_block **buckets, uint64_t stripe_index,
-                               sieving_prime prime)
+/* The bucket whose entries end at END (one past its newest entry). */
+static inline bucket *bucket_of(const sieving_prime *end)
 {
-    bucket_block *block = buckets[stripe_index];
-    if (__builtin_expect(block == NULL || block->count == BUCKET_BLOCK_ENTRIES, 0)) {
-        block = bucket_add_block(sieve, &buckets[stripe_index]);
-        if (block == NULL)
+    return (bucket *)(((uintptr_t)end - 1) & ~(uintptr_t)(BUCKET_BYTES - 1));
+}
+
+/* Allocates a new batch of buckets; false when out of memory.  Batches grow,
+ * so a small unit takes little memory and a large one few allocations; they
+ * are handed out in address order as needed, so pages never used are never
+ * written and never resident. */
+static bool add_bucket_batch(pk_sieve *sieve)
+{
+    if (sieve->batch_count == sieve->batch_capacity) {
+        size_t capacity = sieve->batch_capacity ? 2 * sieve->batch_capacity : 16;
+        void **grown = realloc(sieve->batches, capacity * sizeof *grown);
+        if (grown == NULL)
             return false;
+        sieve->batches = grown;
+        sieve->batch_capacity = capacity;
     }
-    block->entries[block->count++] = prime;
+    size_t count = sieve->next_batch_buckets ? sieve->next_batch_buckets : FIRST_BUCKET_BATCH;
+    bucket *batch = aligned_alloc(BUCKET_BYTES, count * sizeof *batch);
+    if (batch == NULL)
+        return false;
+    /* Filing 10^7 primes and more writes that many fresh pages at once (the
+     * page faults cost [1e18, 1e18+1e9] 12%): past HUGE_BUCKETS_FROM bytes
+     * of buckets, ask for 2 MiB pages.  Below it, where small pages keep
+     * the peak RSS lower, they are not worth it. */
+#ifdef MADV_HUGEPAGE
+    if (sieve->bucket_bytes >= HUGE_BUCKETS_FROM)
+        madvise(batch, count * sizeof *batch, MADV_HUGEPAGE);
+#endif
+    sieve->bucket_bytes += count * sizeof *batch;
+    sieve->batches[sieve->batch_count++] = batch;
+    sieve->next_batch_buckets = count < LAST_BUCKET_BATCH ? 2 * count : count;
+    sieve->unused = batch;
+    sieve->unused_end = batch + count;
     return true;
 }
 
-static bool list_push(prime_list *list, sieving_prime prime)
+/* The slow path of bucket_push: END is NULL (the list is empty) or the end
+ * of a full bucket.  Returns the first entry of a new bucket in front of it. */
+static __attribute__((noinline)) sieving_prime *bucket_start(pk_sieve *sieve, sieving_prime *end)
+{
+    bucket *fresh = sieve->free_buckets;
+    if (fresh != NULL) {
+        sieve->free_buckets = fresh->older;
+    } else {
+        if (sieve->unused == sieve->unused_end && !add_bucket_batch(sieve))
+            return NULL;
+        fresh = sieve->unused++;
+    }
+    fresh->older = end != NULL ? bucket_of(end) : NULL;
+    return fresh->entries;
+}
+
+/* Puts a list's buckets back on the free list. */
+static void bucket_list_recycle(pk_sieve *sieve, sieving_prime *end)
+{
+    if (end == NULL)
+        return;
+    bucket *newest = bucket_of(end), *oldest = newest;
+    while (oldest->older != NULL)
+        oldest = oldest->older;
+    oldest->older = sieve->free_buckets;
+    sieve->free_buckets = newest;
+}
+
+/* Files PRIME in the list of stripe STRIPE_INDEX.  No counter: a bucket is
+ * full when the next entry would start at its size's alignment, and an empty
+ * list (NULL) passes the same test, so one test takes both to the slow path.
+ * buckets is passed in (not read from sieve) so that the caller can keep it
+ * in a register: stores into the stripe could alias any field of sieve. */
+static inline bool bucket_push(pk_sieve *sieve, sieving_prime **buckets, uint64_t stripe_index,
+                               sieving_prime prime)
+{
+    sieving_prime *slot = buckets[stripe_index];
+    if (__builtin_expect(((uintptr_t)slot & (BUCKET_BYTES - 1)) == 0, 0)) {
+        slot = bucket_start(sieve, slot);
+        if (slot == NULL)
+            return false;
+    }
+    *slot = prime;
+    buckets[stripe_index] = slot + 1;
+    return true;
+}
+
+/* Appends to a tier list; false when out of memory.  The sort scratch grows
+ * with the longest list. */
+static bool list_push(pk_sieve *sieve, prime_list *list, sieving_prime prime)
 {
     if (list->count == list->capacity) {
-        size_t capacity = list->capacity ? 2 * list->capacity : 256;
+        size_t capacity = list->capacity ? list->capacity + list->capacity / 4 : 256; /* peak RSS: little slack */
         sieving_prime *grown = realloc(list->primes, capacity * sizeof *grown);
         if (grown == NULL)
             return false;
         list->primes = grown;
         list->capacity = capacity;
+        if (capacity > sieve->sort_scratch_capacity) {
+            free(sieve->sort_scratch);
+            sieve->sort_scratch = malloc(capacity * sizeof *sieve->sort_scratch);
+            sieve->sort_scratch_capacity = sieve->sort_scratch != NULL ? capacity : 0;
+            if (sieve->sort_scratch == NULL)
+                return false;
+        }
     }
     list->primes[list->count++] = prime;
     return true;
@@ -377,18 +498,20 @@ static const wheel_step wheel_steps[64] = {
         segment[offset] &= ROUND_MASK(ri, j);               \
         offset += q * WHEEL_GAP(j) + CARRY_STEP(ri, j);
 
-/* Crosses the primes of one tier list, all of residue index ri (a constant
- * after inlining), in segment[0, len) and leaves each at its first hit past
- * it. */
-static inline __attribute__((always_inline)) void cross_residue_class(uint8_t *segment, size_t len,
-                                                                      prime_list *list, const int ri)
+/* Crosses primes[begin, end) of a tier list, all of residue index ri, in
+ * segment[0, len) and leaves each at its first hit past it.  ri is a
+ * constant after inlining, and so is ENTRY when the primes all enter the
+ * state machine at that wheel index (ENTRY < 0: each at its own), so the
+ * jump into it is direct and predicted. */
+static inline __attribute__((always_inline)) void cross_primes(uint8_t *segment, size_t len, sieving_prime *primes,
+                                                               size_t begin, size_t end, const int ri,
+                                                               const int entry)
 {
-    sieving_prime *primes = list->primes;
-    for (size_t i = 0, count = list->count; i < count; i++) {
+    for (size_t i = begin; i < end; i++) {
         const size_t q = primes[i].q;
         const size_t p = 30 * q + WHEEL_RESIDUE(ri);
         size_t offset = primes[i].position >> 3;
-        unsigned wheel_index = primes[i].position & 7;
+        unsigned wheel_index = entry >= 0 ? (unsigned)entry : primes[i].position & 7;
         for (;;) {
             switch (wheel_index) {
                 CROSS_HIT(ri, 0) __attribute__((fallthrough));
@@ -419,59 +542,104 @@ static inline __attribute__((always_inline)) void cross_residue_class(uint8_t *s
     }
 }
 
-static void cross_tier(prime_list tier[8], uint8_t *segment, size_t len)
+/* Sorts a tier list by the wheel index its primes enter at next (a counting
+ * sort through SCRATCH, which holds at least list->count primes). */
+static void sort_by_wheel_index(prime_list *list, sieving_prime *scratch)
 {
-    cross_residue_class(segment, len, &tier[0], 0);
-    cross_residue_class(segment, len, &tier[1], 1);
-    cross_residue_class(segment, len, &tier[2], 2);
-    cross_residue_class(segment, len, &tier[3], 3);
-    cross_residue_class(segment, len, &tier[4], 4);
-    cross_residue_class(segment, len, &tier[5], 5);
-    cross_residue_class(segment, len, &tier[6], 6);
-    cross_residue_class(segment, len, &tier[7], 7);
+    size_t start[8] = {0};
+    for (size_t i = 0; i < list->count; i++)
+        start[list->primes[i].position & 7]++;
+    for (size_t j = 0, sum = 0; j < 8; j++) {
+        size_t n = start[j];
+        start[j] = sum;
+        sum += n;
+        list->sorted_end[j] = sum;
+    }
+    for (size_t i = 0; i < list->count; i++)
+        scratch[start[list->primes[i].position & 7]++] = list->primes[i];
+    memcpy(list->primes, scratch, list->count * sizeof *scratch);
 }
 
-/* Crosses the large primes due in this stripe and files each one under the
- * stripe of its next multiple (dropped once that lies past the unit).  A
- * prime of the small or medium tier waits in a bucket only until its first
- * hit; from there on it joins its tier list. */
-static bool cross_bucket(pk_sieve *sieve, uint64_t stripe_index, uint64_t stripe_count, uint8_t *stripe,
-                         size_t len)
+/* Crosses one residue class's list, by wheel index of entry, then its
+ * unsorted tail, and sorts it for the next crossing. */
+static inline __attribute__((always_inline)) void cross_residue_class(uint8_t *segment, size_t len, prime_list *list,
+                                                                      sieving_prime *scratch, const int ri)
 {
-    bucket_block **buckets = sieve->buckets;
-    bucket_block *block = buckets[stripe_index];
-    buckets[stripe_index] = NULL;
+    sieving_prime *primes = list->primes;
+    const size_t *sorted_end = list->sorted_end;
+    cross_primes(segment, len, primes, 0, sorted_end[0], ri, 0);
+    cross_primes(segment, len, primes, sorted_end[0], sorted_end[1], ri, 1);
+    cross_primes(segment, len, primes, sorted_end[1], sorted_end[2], ri, 2);
+    cross_primes(segment, len, primes, sorted_end[2], sorted_end[3], ri, 3);
+    cross_primes(segment, len, primes, sorted_end[3], sorted_end[4], ri, 4);
+    cross_primes(segment, len, primes, sorted_end[4], sorted_end[5], ri, 5);
+    cross_primes(segment, len, primes, sorted_end[5], sorted_end[6], ri, 6);
+    cross_primes(segment, len, primes, sorted_end[6], sorted_end[7], ri, 7);
+    cross_primes(segment, len, primes, sorted_end[7], list->count, ri, -1);
+    sort_by_wheel_index(list, scratch);
+}
+
+static void cross_tier(prime_list tier[8], sieving_prime *scratch, uint8_t *segment, size_t len)
+{
+    cross_residue_class(segment, len, &tier[0], scratch, 0);
+    cross_residue_class(segment, len, &tier[1], scratch, 1);
+    cross_residue_class(segment, len, &tier[2], scratch, 2);
+    cross_residue_class(segment, len, &tier[3], scratch, 3);
+    cross_residue_class(segment, len, &tier[4], scratch, 4);
+    cross_residue_class(segment, len, &tier[5], scratch, 5);
+    cross_residue_class(segment, len, &tier[6], scratch, 6);
+    cross_residue_class(segment, len, &tier[7], scratch, 7);
+}
+
+/* Crosses the large primes due in this stripe, one hit per entry, and files
+ * each under the stripe of its next hit (dropped once that lies past the
+ * unit, UNIT_REMAINING bytes from the stripe's start).  One hit each, with
+ * no loop, keeps the branches predictable: a prime that hits this stripe
+ * again goes back into this stripe's own list, which is taken again until
+ * it stays empty.  A prime of the small or medium tier waits in a bucket
+ * only until its first hit; it then crosses the rest of this stripe and
+ * joins its tier list. */
+static bool cross_bucket(pk_sieve *sieve, uint64_t stripe_index, uint8_t *stripe, size_t len,
+                         uint64_t unit_remaining)
+{
+    sieving_prime **buckets = sieve->buckets;
     const unsigned shift = sieve->stripe_shift;
     const size_t offset_mask = sieve->stripe_bytes - 1;
     const uint64_t medium_tier_q = sieve->medium_tier_limit / 30;
-    while (block != NULL) {
-        const sieving_prime *entry = block->entries;
-        for (const sieving_prime *end = entry + block->count; entry < end; entry++) {
-            const size_t q = entry->q;
-            size_t offset = entry->position >> 6;
-            unsigned state = entry->position & 63;
-            do {
+    for (sieving_prime *end; (end = buckets[stripe_index]) != NULL;) {
+        buckets[stripe_index] = NULL;
+        do {
+            bucket *emptied = bucket_of(end);
+            for (const sieving_prime *entry = emptied->entries; entry < end; entry++) {
+                const size_t q = entry->q;
+                size_t offset = entry->position >> 6;
+                unsigned state = entry->position & 63;
                 const wheel_step step = wheel_steps[state];
                 stripe[offset] &= step.clear_mask;
                 offset += q * step.gap + step.carry;
                 state = step.next_state;
-            } while (offset < len);
-            if (q < medium_tier_q) {
-                unsigned ri = state >> 3;
-                sieving_prime joined = {(uint32_t)q, (uint32_t)((offset - len) << 3 | (state & 7))};
-                if (!list_push(tier_of(sieve, 30 * q + pk_wheel_residue[ri], ri), joined))
+                if (__builtin_expect(q < medium_tier_q, 0)) {
+                    for (; offset < len; state = wheel_steps[state].next_state) {
+                        stripe[offset] &= wheel_steps[state].clear_mask;
+                        offset += q * wheel_steps[state].gap + wheel_steps[state].carry;
+                    }
+                    unsigned ri = state >> 3;
+                    sieving_prime joined = {(uint32_t)q, (uint32_t)((offset - len) << 3 | (state & 7))};
+                    if (!list_push(sieve, tier_of(sieve, 30 * q + pk_wheel_residue[ri], ri), joined))
+                        return false;
+                    continue;
+                }
+                if (offset >= unit_remaining)
+                    continue;
+                sieving_prime moved = {(uint32_t)q, (uint32_t)((offset & offset_mask) << 6 | state)};
+                if (!bucket_push(sieve, buckets, stripe_index + (offset >> shift), moved))
                     return false;
-                continue;
             }
-            uint64_t target = stripe_index + (offset >> shift);
-            sieving_prime moved = {(uint32_t)q, (uint32_t)((offset & offset_mask) << 6 | state)};
-            if (target < stripe_count && !bucket_push(sieve, buckets, target, moved))
-                return false;
-        }
-        bucket_block *next = block->next;
-        block->next = sieve->free_blocks;
-        sieve->free_blocks = block;
-        block = next;
+            bucket *older = emptied->older;
+            emptied->older = sieve->free_buckets;
+            sieve->free_buckets = emptied;
+            end = older != NULL ? older->entries + BUCKET_ENTRIES : NULL;
+        } while (end != NULL);
     }
     return true;
 }
@@ -584,8 +752,11 @@ static int reset_unit(pk_sieve *sieve, uint64_t stripe_count)
         }
         sieve->bucket_capacity = stripe_count;
     }
-    for (int ri = 0; ri < 8; ri++)
+    for (int ri = 0; ri < 8; ri++) {
         sieve->small_tier[ri].count = sieve->medium_tier[ri].count = 0;
+        memset(sieve->small_tier[ri].sorted_end, 0, sizeof sieve->small_tier[ri].sorted_end);
+        memset(sieve->medium_tier[ri].sorted_end, 0, sizeof sieve->medium_tier[ri].sorted_end);
+    }
     return PK_OK;
 }
 
@@ -625,7 +796,7 @@ static int prepare_phase(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byt
      * first hits computed in a loop without branches (so the divisions of
      * many primes overlap), then filed, where the branches are. */
     const pk_prime_table *table = sieve->table;
-    bucket_block **buckets = sieve->buckets;
+    sieving_prime **buckets = sieve->buckets;
     const size_t stripe_bytes = sieve->stripe_bytes;
     const unsigned shift = sieve->stripe_shift;
     uint64_t last_table_byte = sqrt_max / 30;
@@ -663,6 +834,28 @@ static int prepare_phase(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byt
                 next_word += 8;
                 continue;
             }
+            /* A later phase skips the primes not marked for it a table word
+             * at a time (counting them by popcount), not one by one: near
+             * 1e19 it wants one prime in eight.  Past byte 6 every table
+             * prime is >= FIRST_SIEVED_PRIME, so each has an index. */
+            if (!first_phase && word_first * 30 >= FIRST_SIEVED_PRIME) {
+                uint64_t marks = prime_index / 64 < sieve->later_words
+                                     ? sieve->later[prime_index / 64] >> (prime_index % 64)
+                                     : 0;
+                unsigned skip = marks != 0 ? (unsigned)__builtin_ctzll(marks) : 64 - (unsigned)(prime_index % 64);
+                if (skip > 0) {
+                    unsigned in_word = (unsigned)__builtin_popcountll(bits);
+                    if (in_word <= skip) {
+                        prime_index += in_word;
+                        bits = 0;
+                    } else {
+                        prime_index += skip;
+                        while (skip-- > 0)
+                            bits &= bits - 1;
+                    }
+                    continue;
+                }
+            }
             unsigned b = (unsigned)__builtin_ctzll(bits);
             bits &= bits - 1;
             uint64_t p = 30 * (word_first + b / 8) + pk_wheel_residue[b % 8];
@@ -698,7 +891,7 @@ static int prepare_phase(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byt
             unsigned ri = batch_state[i] >> 3, j = batch_state[i] & 7;
             if (p < sieve->medium_tier_limit && stripe_index == phase_first) {
                 uint32_t position = (uint32_t)((relative & (stripe_bytes - 1)) << 3 | j);
-                if (!list_push(tier_of(sieve, p, ri), (sieving_prime){(uint32_t)(p / 30), position}))
+                if (!list_push(sieve, tier_of(sieve, p, ri), (sieving_prime){(uint32_t)(p / 30), position}))
                     return PK_ENOMEM;
             } else {
                 uint32_t position = (uint32_t)((relative & (stripe_bytes - 1)) << 6 | batch_state[i]);
@@ -713,16 +906,16 @@ static int prepare_phase(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byt
 
 /* Sieves one stripe: presieve and small primes one segment at a time while
  * it is in L1, then the medium and large primes across the whole stripe. */
-static bool sieve_stripe(pk_sieve *sieve, uint64_t stripe_index, uint64_t stripe_count, uint64_t stripe_first,
-                         size_t len)
+static bool sieve_stripe(pk_sieve *sieve, uint64_t stripe_index, uint64_t stripe_first, size_t len,
+                         uint64_t unit_remaining)
 {
     for (size_t done = 0; done < len; done += sieve->segment_bytes) {
         size_t segment_len = len - done < sieve->segment_bytes ? len - done : sieve->segment_bytes;
         presieve(sieve->stripe + done, stripe_first + done, segment_len);
-        cross_tier(sieve->small_tier, sieve->stripe + done, segment_len);
+        cross_tier(sieve->small_tier, sieve->sort_scratch, sieve->stripe + done, segment_len);
     }
-    cross_tier(sieve->medium_tier, sieve->stripe, len);
-    return cross_bucket(sieve, stripe_index, stripe_count, sieve->stripe, len);
+    cross_tier(sieve->medium_tier, sieve->sort_scratch, sieve->stripe, len);
+    return cross_bucket(sieve, stripe_index, sieve->stripe, len, unit_remaining);
 }
 
 int pk_sieve_run(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte,
@@ -734,15 +927,19 @@ int pk_sieve_run(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte,
     uint64_t sqrt_max = pk_isqrt(max_number);
     if (sieve->table->limit < sqrt_max)
         return PK_EINVAL;
+    choose_stripe(sieve, sqrt_max);
     uint64_t stripe_count = ((last_byte - first_byte) >> sieve->stripe_shift) + 1;
     /* A bucket entry lives from a prime's first hit in the unit to its last.
-     * When the sieving primes outnumber the unit's bytes (short windows near
-     * 2^64), most have one hit or none, and filing them all up front would
-     * hold one entry per prime; filing them in two phases, each when its
-     * half of the unit comes up, holds about half as many.  The second
-     * phase revisits only the primes the first one marked (a bit each). */
+     * When the sieving primes outnumber half the unit's bytes (windows near
+     * 2^64), many have one hit or none, and filing them all up front would
+     * hold an entry for nearly every prime; filing them in two phases, each
+     * when its half of the unit comes up, holds far fewer (peak RSS of
+     * [2^64-1e10, 2^64-1]: 1.52 -> 1.22 GB, for 4% more time).  The second
+     * phase revisits only the primes the first one marked (a bit each).  A
+     * third phase would cost more than it saves: each rescans the table. */
     double sieving_primes = sqrt_max > 100 ? (double)sqrt_max / (log((double)sqrt_max) - 1) : 25;
-    uint64_t phases = sieving_primes > (double)(last_byte - first_byte + 1) ? 2 : 1;
+    const double unit_bytes = (double)(last_byte - first_byte + 1);
+    uint64_t phases = sieving_primes > unit_bytes / 2 ? 2 : 1;
     uint64_t stripes_per_phase = (stripe_count - 1) / phases + 1;
 
     int rc = reset_unit(sieve, stripe_count);
@@ -760,7 +957,7 @@ int pk_sieve_run(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte,
         uint64_t stripe_first = first_byte + (s << sieve->stripe_shift);
         uint64_t remaining = last_byte - stripe_first + 1;
         size_t len = remaining < sieve->stripe_bytes ? (size_t)remaining : sieve->stripe_bytes;
-        if (!sieve_stripe(sieve, s, stripe_count, stripe_first, len)) {
+        if (!sieve_stripe(sieve, s, stripe_first, len, remaining)) {
             rc = PK_ENOMEM;
             break;
         }
@@ -773,13 +970,7 @@ int pk_sieve_run(pk_sieve *sieve, uint64_t first_byte, uint64_t last_byte,
     }
     /* After an early stop, entries may remain in later buckets: recycle them. */
     for (uint64_t s = 0; s < stripe_count; s++) {
-        bucket_block *block = sieve->buckets[s];
-        while (block != NULL) {
-            bucket_block *next = block->next;
-            block->next = sieve->free_blocks;
-            sieve->free_blocks = block;
-            block = next;
-        }
+        bucket_list_recycle(sieve, sieve->buckets[s]);
         sieve->buckets[s] = NULL;
     }
     return rc;
