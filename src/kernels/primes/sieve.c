@@ -547,6 +547,10 @@ static inline __attribute__((always_inline)) void cross_primes(uint8_t *segment,
 static void sort_by_wheel_index(prime_list *list, sieving_prime *scratch)
 {
     size_t start[8] = {0};
+    if (list->count == 0) { /* an empty list has no array yet (memcpy's NULL) */
+        memset(list->sorted_end, 0, sizeof list->sorted_end);
+        return;
+    }
     for (size_t i = 0; i < list->count; i++)
         start[list->primes[i].position & 7]++;
     for (size_t j = 0, sum = 0; j < 8; j++) {
