@@ -99,13 +99,15 @@ void pk_cpus_place_here(int threads, pk_cpus_place *place)
     if (gethostname(place->host, sizeof place->host - 1) != 0)
         snprintf(place->host, sizeof place->host, "unknown");
     cpu_set_t set;
+    place->cpus = 1; /* as pk_cpus_available says when the mask cannot be read */
     if (sched_getaffinity(0, sizeof set, &set) == 0) {
         for (int cpu = 0; cpu < CPU_SETSIZE && cpu < 64 * PK_CPUS_MASK_WORDS; cpu++)
             if (CPU_ISSET(cpu, &set))
                 place->mask[cpu / 64] |= UINT64_C(1) << (cpu % 64);
+        if (CPU_COUNT(&set) > 0)
+            place->cpus = CPU_COUNT(&set);
     }
     place->threads = threads > 0 ? threads : 1;
-    place->cpus = pk_cpus_available();
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     place->online = online > place->cpus && online < INT32_MAX ? (int32_t)online : place->cpus;
 }
