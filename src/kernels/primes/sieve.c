@@ -152,6 +152,22 @@ uint64_t pk_isqrt(uint64_t n)
 
 /* ---- the table of sieving primes ---------------------------------------- */
 
+/* Asks for 2 MiB pages over the aligned interior of [START, START + LEN):
+ * memory written all at once, whose 4 KiB page faults would cost more. */
+static void ask_huge_pages(void *start, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    const uintptr_t first = ((uintptr_t)start + huge - 1) & ~(huge - 1);
+    const uintptr_t end = ((uintptr_t)start + len) & ~(huge - 1);
+    if (end > first)
+        madvise((void *)first, end - first, MADV_HUGEPAGE);
+#else
+    (void)start;
+    (void)len;
+#endif
+}
+
 int pk_prime_table_alloc(pk_prime_table *table, uint64_t limit)
 {
     pthread_once(&tables_once, build_tables);
@@ -163,15 +179,8 @@ int pk_prime_table_alloc(pk_prime_table *table, uint64_t limit)
     /* A large table is written once, all of it (105 MB for a HI of 1e19):
      * 2 MiB pages spare most of its page faults.  A calloc that large is
      * fresh, untouched memory, so its aligned interior can still take them. */
-#ifdef MADV_HUGEPAGE
-    if (table->nbytes >= HUGE_BUCKETS_FROM) {
-        const uintptr_t huge = (uintptr_t)2 << 20;
-        uintptr_t first = ((uintptr_t)table->bytes + huge - 1) & ~(huge - 1);
-        uintptr_t end = ((uintptr_t)table->bytes + table->nbytes) & ~(huge - 1);
-        if (end > first)
-            madvise((void *)first, end - first, MADV_HUGEPAGE);
-    }
-#endif
+    if (table->nbytes >= HUGE_BUCKETS_FROM)
+        ask_huge_pages(table->bytes, table->nbytes);
     return PK_OK;
 }
 
@@ -368,10 +377,8 @@ static bool add_bucket_batch(pk_sieve *sieve)
      * page faults cost [1e18, 1e18+1e9] 12%): past HUGE_BUCKETS_FROM bytes
      * of buckets, ask for 2 MiB pages.  Below it, where small pages keep
      * the peak RSS lower, they are not worth it. */
-#ifdef MADV_HUGEPAGE
     if (sieve->bucket_bytes >= HUGE_BUCKETS_FROM)
-        madvise(batch, count * sizeof *batch, MADV_HUGEPAGE);
-#endif
+        ask_huge_pages(batch, count * sizeof *batch);
     sieve->bucket_bytes += count * sizeof *batch;
     sieve->batches[sieve->batch_count++] = batch;
     sieve->next_batch_buckets = count < LAST_BUCKET_BATCH ? 2 * count : count;
